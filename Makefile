@@ -1,0 +1,41 @@
+# Two commands set everything up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test install index eval teams-package bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	$(VENV)/bin/policy-assistant index
+
+demo: index
+	$(VENV)/bin/policy-assistant ask "Can I accept a friend request from a parent?"
+
+test: index
+	$(VENV)/bin/pytest -q
+
+eval: install
+	$(VENV)/bin/policy-assistant eval ../shared/eval/glenmere_dev.jsonl --corpus ../shared/eval/corpora/glenmere
+	$(VENV)/bin/policy-assistant eval ../shared/eval/18f_dev.jsonl --corpus ../shared/eval/corpora/18f_handbook
+	$(VENV)/bin/policy-assistant eval ../shared/eval/policyqa_dev.jsonl --corpus ../shared/eval/corpora/policyqa_dev
+
+bench: install
+	$(PY) benchmarks/bench_answer.py
+
+teams-package: install
+	$(PY) -m assistant.teams_package --out dist/policy-assistant-teams.zip
+
+clean:
+	rm -rf $(VENV) index .cache dist

@@ -1,0 +1,284 @@
+"""Split a policy into clauses: sentence groups, list items and table rows, each with its section.
+
+The chunker walks the document line by line, keeping character offsets, so every clause is an exact
+slice of the document text and can be quoted word for word. Headings come from Markdown (`#`,
+underlines, a bold line on its own) or, in plain text, from a short stand-alone line followed by body
+text. A list item keeps the sentence that introduces its list as `context`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .models import Clause, PolicyDocument
+
+MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries
+HEADING_MAX_WORDS = 16
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_NOISE = re.compile(r"^\s*(\{%.*%\}|<!--.*-->|</?[a-zA-Z][^>]*>|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\))\s*$")
+_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "vs.", "U.S.", "approx.",
+                  "Inc.", "Ltd.", "Co.", "Jr.", "Sr.", "p.", "pp.", "Fig.", "Sec.", "cf.", "a.m.", "p.m.")
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int  # excluding the newline
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class _Block:
+    kind: str  # paragraph | item | row | heading
+    start: int
+    end: int
+    level: int = 0
+    title: str = ""
+    indent: int = 0
+
+
+def chunk_document(doc: PolicyDocument) -> list[Clause]:
+    """All clauses of a document, in reading order."""
+    return list(_clauses(doc, _blocks(doc.text)))
+
+
+def _lines(text: str) -> list[_Line]:
+    lines, pos = [], 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        lines.append(_Line(pos, pos + len(body), body))
+        pos += len(raw)
+    return lines
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Group lines into headings, paragraphs, list items and table rows."""
+    lines = _lines(text)
+    blocks: list[_Block] = []
+    in_fence = False
+    current: _Block | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            blocks.append(current)
+            current = None
+
+    for i, line in enumerate(lines):
+        if _FENCE.match(line.text):
+            close()
+            in_fence = not in_fence
+            continue
+        if in_fence or line.blank or _NOISE.match(line.text) or _TABLE_SEP.match(line.text) and "|" in line.text:
+            close()
+            continue
+        if (m := _MD_HEADING.match(line.text)) and m.group(2):
+            close()
+            blocks.append(_Block("heading", line.start, line.end, level=len(m.group(1)), title=_clean_title(m.group(2))))
+            continue
+        if _UNDERLINE.match(line.text) and current is not None and current.kind == "paragraph" \
+                and current.start == _line_start_of(lines, i - 1):
+            title = text[current.start:current.end]
+            blocks.append(_Block("heading", current.start, current.end,
+                                 level=1 if line.text.strip()[0] == "=" else 2, title=_clean_title(title)))
+            current = None
+            continue
+        stripped = line.text.strip()
+        if stripped.startswith("|") or "\t" in stripped and len([c for c in stripped.split("\t") if c.strip()]) >= 2:
+            close()
+            blocks.append(_Block("row", line.start + _lead(line.text), line.end))
+            continue
+        if m := _LIST_ITEM.match(line.text):
+            close()
+            current = _Block("item", line.start + m.end(), line.end, indent=len(m.group(1).expandtabs(4)))
+            continue
+        if current is None:
+            current = _Block("paragraph", line.start + _lead(line.text), line.end)
+        else:
+            current.end = line.end
+    close()
+    return _promote_headings(text, blocks)
+
+
+def _line_start_of(lines: list[_Line], i: int) -> int:
+    return lines[i].start + _lead(lines[i].text) if i >= 0 else -1
+
+
+def _lead(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _clean_title(title: str) -> str:
+    title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
+    title = re.sub(r"\{[:#][^}]*\}|\{%.*?%\}|<[^>]+>", "", title)
+    return " ".join(re.sub(r"[*_`]", "", title).split()).strip(" :")
+
+
+def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
+    """Turn stand-alone title lines into headings when body text follows them."""
+    has_md_headings = any(b.kind == "heading" for b in blocks)
+    out: list[_Block] = []
+    for i, block in enumerate(blocks):
+        if block.kind == "paragraph":
+            body = text[block.start:block.end]
+            bold = _BOLD_LINE.match(body)
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if bold and "\n" not in body and nxt is not None and nxt.kind != "heading":
+                out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(bold.group(2))))
+                continue
+            if not has_md_headings and _looks_like_title(body) and nxt is not None and _is_body(text, nxt):
+                out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(body)))
+                continue
+        out.append(block)
+    return out
+
+
+def _looks_like_title(body: str) -> bool:
+    if "\n" in body.strip():
+        return False
+    words = body.split()
+    return 0 < len(words) <= HEADING_MAX_WORDS and not re.search(r"[.,;:!]\s*$", body) and body[:1].isupper() or \
+        bool(re.match(r"^\d+(\.\d+)*\.?\s+[A-Z]", body) and len(words) <= HEADING_MAX_WORDS and not body.endswith("."))
+
+
+def _is_body(text: str, block: _Block) -> bool:
+    if block.kind in ("item", "row"):
+        return True
+    if block.kind != "paragraph":
+        return False
+    body = text[block.start:block.end]
+    return bool(re.search(r"[.:;!?]\s*$", body)) or len(body.split()) > HEADING_MAX_WORDS or "\n" in body.strip()
+
+
+def _clauses(doc: PolicyDocument, blocks: list[_Block]):
+    text = doc.text
+    stack: list[tuple[int, str]] = []
+    lead_in: str | None = None  # sentence introducing the current list
+    header_row: str | None = None
+    title_key = _key(doc.title)
+    item_parents: list[tuple[int, str]] = []
+    seen_heading = False
+    for block in blocks:
+        if block.kind == "heading":
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            # a first top-level heading, or one repeating the title, names the document, not a section
+            is_title = block.level == 1 and not stack and (not seen_heading or _key(block.title) == title_key)
+            seen_heading = True
+            if block.title and not is_title:
+                stack.append((block.level, block.title))
+            lead_in, header_row, item_parents = None, None, []
+            continue
+        section = tuple(title for _, title in stack)
+        if block.kind == "row":
+            row = text[block.start:block.end]
+            cells = [c for c in re.split(r"\||\t", row) if c.strip()]
+            if not cells:
+                continue
+            if header_row is None and row.strip().startswith("|"):
+                header_row = row  # the first row of a Markdown table names the columns
+                continue
+            yield _make(doc, section, "row", block.start, block.end, header_row)
+            continue
+        header_row = None
+        if block.kind == "item":
+            while item_parents and item_parents[-1][0] >= block.indent:
+                item_parents.pop()
+            context = item_parents[-1][1] if item_parents else lead_in
+            for start, end in _sentence_groups(text, block.start, block.end):
+                yield _make(doc, section, "item", start, end, context)
+            item_parents.append((block.indent, _last_sentence(text, block.start, block.end)))
+            continue
+        # paragraph
+        item_parents = []
+        groups = _sentence_groups(text, block.start, block.end)
+        for start, end in groups:
+            yield _make(doc, section, "sentence", start, end, None)
+        if groups:
+            last = _last_sentence(text, block.start, block.end)
+            lead_in = last if last.rstrip().endswith(":") or len(last.split()) <= 40 else None
+
+
+def _make(doc: PolicyDocument, section: tuple[str, ...], kind: str, start: int, end: int, context: str | None) -> Clause:
+    body = doc.text[start:end]
+    digest = hashlib.sha1(f"{doc.source}\0{start}\0{body}".encode()).hexdigest()[:16]
+    return Clause(id=digest, source=doc.source, document=doc.title, section=section, kind=kind,
+                  start=start, end=end, text=body, context=context)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence boundaries within text[start:end], as absolute offsets, whitespace trimmed."""
+    spans, pos = [], start
+    chunk = text[start:end]
+    for match in _SENTENCE_END.finditer(chunk):
+        cut = start + match.start()
+        before = text[pos:cut]
+        if before.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", before):
+            continue
+        spans.append((pos, cut))
+        pos = start + match.end()
+    spans.append((pos, end))
+    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _sentence_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Greedy groups of whole sentences of at most MAX_CLAUSE_WORDS words (a longer sentence stands alone)."""
+    start, end = _trim(text, start, end)
+    if start >= end:
+        return []
+    if len(text[start:end].split()) <= MAX_CLAUSE_WORDS:
+        return [(start, end)]
+    groups: list[tuple[int, int]] = []
+    g_start = g_end = None
+    words = 0
+    for s, e in sentence_spans(text, start, end):
+        n = len(text[s:e].split())
+        if g_start is not None and words + n > MAX_CLAUSE_WORDS:
+            groups.append((g_start, g_end))
+            g_start, words = None, 0
+        if g_start is None:
+            g_start = s
+        g_end, words = e, words + n
+    if g_start is not None:
+        groups.append((g_start, g_end))
+    return groups
+
+
+def _last_sentence(text: str, start: int, end: int) -> str:
+    spans = sentence_spans(text, start, end)
+    s, e = spans[-1] if spans else (start, end)
+    return text[s:e]
+
+
+def _key(title: str) -> str:
+    return re.sub(r"\W+", " ", title.lower()).strip()
+
+
+def passage(clause: Clause) -> str:
+    """What is embedded and matched for a clause: its place in the policy, its lead-in, then its words."""
+    from .text import plain
+
+    where = " › ".join((clause.document, *clause.section))
+    lead = f"{plain(clause.context)} " if clause.context else ""
+    return f"{where}: {lead}{plain(clause.text)}"

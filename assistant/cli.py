@@ -1,0 +1,219 @@
+"""The `policy-assistant` command: translates arguments into engine calls, nothing more."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from .errors import ConfigError, PolicyAssistantError
+from .settings import Settings
+
+
+class _Group(click.Group):
+    """Turns our own errors into a one-line message and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PolicyAssistantError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise ConfigError(f"Invalid setting {where}: {first.get('msg')}") from None
+
+
+def _engine(settings: Settings, quiet: bool = False):
+    from .engine import PolicyEngine
+
+    return PolicyEngine.open(settings, progress=not quiet and sys.stderr.isatty())
+
+
+corpus_option = click.option("--corpus", type=click.Path(path_type=Path), help="Folder of policy documents.")
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Folder of the index.")
+
+
+@click.group(cls=_Group)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+@click.version_option(package_name="policy-assistant")
+def main(verbose: bool) -> None:
+    """Answer staff questions by quoting the governing policy clause, word for word."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@main.command()
+@corpus_option
+@index_option
+def index(corpus: Path | None, index_dir: Path | None) -> None:
+    """Build (or refresh) the index of the policy folder."""
+    from .embeddings import Embedder
+    from .index import build_index
+
+    settings = _settings(corpus_dir=corpus, index_dir=index_dir)
+    started = time.perf_counter()
+    built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model),
+                        progress=sys.stderr.isatty())
+    m = built.manifest
+    for problem in m.problems:
+        click.echo(f"Skipped {problem}", err=True)
+    click.echo(f"Indexed {m.clauses} clauses from {m.documents} documents into {settings.index_dir} "
+               f"({m.embedded} embedded, {m.clauses - m.embedded} from cache) in {time.perf_counter() - started:.1f}s")
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON; without a question, answer stdin line by line.")
+@corpus_option
+@index_option
+@click.option("--scope", help="Only search this policy (its source path, or a glob pattern).")
+def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Path | None, scope: str | None) -> None:
+    """Answer a question from the policies."""
+    from .render import answer_text
+
+    if question is None and not as_json:
+        raise click.UsageError("Give a question, or use --json to read one question per line from standard input.")
+    engine = _engine(_settings(corpus_dir=corpus, index_dir=index_dir), quiet=as_json)
+    if question is not None:
+        answer = engine.ask(question, scope=scope)
+        click.echo(answer.model_dump_json(indent=2) if as_json else answer_text(answer))
+        return
+    failed = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        item_question, item_scope = _batch_item(line, scope)
+        try:
+            click.echo(engine.ask(item_question, scope=item_scope).model_dump_json())
+        except PolicyAssistantError as exc:
+            failed += 1
+            click.echo(json.dumps({"question": item_question[:200], "error": str(exc)}))
+    if failed:
+        raise click.ClickException(f"{failed} question(s) could not be answered; see their \"error\" lines")
+
+
+def _batch_item(line: str, scope: str | None) -> tuple[str, str | None]:
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return text, scope
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            item_scope = data.get("scope")
+            return data["question"], item_scope if isinstance(item_scope, str) else scope
+    return text, scope
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@corpus_option
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_(file: Path, corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
+    """Score answers against gold quotes, with BM25-only and dense-only baselines."""
+    from .evaluation import evaluate, read_questions, to_json
+
+    settings = _settings(corpus_dir=corpus, index_dir=index_dir)
+    if index_dir is None and corpus is not None:  # keep evaluation indexes apart from the product's
+        key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
+        settings = settings.model_copy(update={"index_dir": Path(".cache") / "eval-index" / key})
+    questions = read_questions(file)
+    engine = _engine(settings, quiet=as_json)
+    runs = [evaluate(engine, questions, "hybrid", "policy-assistant"),
+            evaluate(engine, questions, "lexical", "bm25-only"),
+            evaluate(engine, questions, "dense", "dense-only")]
+    if as_json:
+        click.echo(to_json(runs))
+        return
+    click.echo(f"{file.name}: {runs[0].answerable} answerable, {runs[0].unanswerable} unanswerable questions")
+    click.echo(f"{'':18}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'abstain':>9}{'false-abstain':>15}")
+    for run in runs:
+        row = run.row()
+        abstain = "—" if run.name != "policy-assistant" or row["abstain(unanswerable)"] is None \
+            else f"{row['abstain(unanswerable)']:.2f}"
+        false_abstain = f"{row['false_abstain']:.2f}" if run.name == "policy-assistant" else "—"
+        click.echo(f"{run.name:18}{row['hit@1']:7.2f}{row['hit@3']:7.2f}{row['MRR']:7.2f}{abstain:>9}{false_abstain:>15}")
+    if runs[0].misses:
+        click.echo(f"not first: {', '.join(runs[0].misses)}")
+
+
+@main.command()
+@corpus_option
+@index_option
+def chat(corpus: Path | None, index_dir: Path | None) -> None:
+    """Try questions interactively (empty line or Ctrl-D to quit)."""
+    from .render import answer_text
+
+    engine = _engine(_settings(corpus_dir=corpus, index_dir=index_dir))
+    click.echo("Ask about the policies. An empty line quits.")
+    while True:
+        try:
+            question = input("? ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            click.echo(answer_text(engine.ask(question)) + "\n")
+        except PolicyAssistantError as exc:
+            click.echo(f"Error: {exc}\n", err=True)
+
+
+@main.command(name="list")
+@corpus_option
+@index_option
+def list_(corpus: Path | None, index_dir: Path | None) -> None:
+    """List the policies with their review status."""
+    from .render import documents_text
+
+    click.echo(documents_text(_engine(_settings(corpus_dir=corpus, index_dir=index_dir)).documents()))
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True)
+def gaps(limit: int) -> None:
+    """Questions the policies could not answer, most asked first (for policy owners)."""
+    from .store import Store
+
+    found = Store(_settings().db_path).gaps(limit)
+    if not found:
+        click.echo("No unanswered questions recorded.")
+    for gap in found:
+        click.echo(f"{gap.times:4}×  {gap.question}  (last {gap.last_asked})")
+
+
+@main.command()
+@click.option("--http", is_flag=True, help="Serve the Events API over HTTP instead of Socket Mode.")
+@click.option("--port", default=3000, show_default=True, help="HTTP port (with --http).")
+@corpus_option
+@index_option
+def slack(http: bool, port: int, corpus: Path | None, index_dir: Path | None) -> None:
+    """Run the Slack bot (Socket Mode by default)."""
+    from .slack_app import run_slack
+
+    run_slack(_settings(corpus_dir=corpus, index_dir=index_dir), http=http, port=port)
+
+
+@main.command()
+@click.option("--port", default=3978, show_default=True)
+@corpus_option
+@index_option
+def teams(port: int, corpus: Path | None, index_dir: Path | None) -> None:
+    """Run the Microsoft Teams bot on /api/messages."""
+    from .teams_app import run_teams
+
+    run_teams(_settings(corpus_dir=corpus, index_dir=index_dir), port=port)

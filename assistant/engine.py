@@ -1,0 +1,234 @@
+"""The answering engine: question in, `Answer` with verbatim citations out.
+
+`PolicyEngine.open(settings)` loads the model and the index once (rebuilding a stale index when
+settings allow); `ask()` is then pure computation over memory and takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from .embeddings import Embedder
+from .errors import IndexError_, QuestionError
+from .index import PolicyIndex, build_index, load_index, staleness
+from .models import Answer, Citation, Clause, DocumentStatus, PolicyDocument, Verdict
+from .retrieval import Hit, Mode, Retriever
+from .chunking import sentence_spans
+from .settings import Settings
+from .text import tokens
+from .verdict import clause_verdict, verdict_line
+
+log = logging.getLogger(__name__)
+
+QUOTE_WORDS = 60
+# Abstention: a clause "answers" when the question's meaning is close to it and the question's
+# topical words are found in it; see `_confidence`. Calibrated once on generic, not per question.
+ANSWER_THRESHOLD = 0.5
+
+
+@dataclass
+class Scope:
+    """Which documents a question may be answered from (None: all)."""
+
+    sources: set[str] | None = None
+
+    @property
+    def label(self) -> list[str] | None:
+        return sorted(self.sources) if self.sources is not None else None
+
+
+class PolicyEngine:
+    """Answers questions from one indexed policy corpus."""
+
+    def __init__(self, settings: Settings, index: PolicyIndex, embedder: Embedder) -> None:
+        self.settings = settings
+        self.index = index
+        self.retriever = Retriever(index, embedder)
+        self._documents = {d.source: d for d in index.documents}
+
+    @classmethod
+    def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None) -> PolicyEngine:
+        """Load the model and a fresh index, building or rebuilding the index when needed."""
+        embedder = embedder or Embedder(settings.model)
+        return cls(settings, open_index(settings, embedder, progress), embedder)
+
+    # ------------------------------------------------------------------ questions
+
+    def ask(self, question: str, scope: str | list[str] | None = None, mode: Mode = "hybrid") -> Answer:
+        """Answer a question from the policies, quoting the governing clauses verbatim."""
+        started = time.perf_counter()
+        question = self.check_question(question)
+        chosen = self.resolve_scope(scope)
+        hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
+        confidence = _confidence(hits[0]) if hits else 0.0
+        answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
+        picked = _diverse(hits, self.settings.max_citations)
+        citations = [self.citation(h, question) for h in picked]
+        top_doc = self._documents.get(picked[0].clause.source) if picked else self._only_document(chosen)
+        contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
+        verdict = citations[0].verdict if answered and citations else Verdict.information
+        document = top_doc.title if top_doc else "the policy"
+        return Answer(
+            question=question,
+            answered=answered,
+            verdict=verdict,
+            verdict_line=verdict_line(verdict, document, answered, contact),
+            citations=citations if answered else [],
+            related=[] if answered else citations,
+            warnings=self._warnings({c.source for c in citations} if answered else set()),
+            contact=contact,
+            scope=chosen.label,
+            confidence=round(confidence, 3),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    def lookup(self, words: str, scope: str | list[str] | None = None, k: int = 3, offset: int = 0) -> list[Citation]:
+        """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""
+        words = self.check_question(words)
+        hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=offset + k)
+        return [self.citation(h, words) for h in hits[offset:offset + k]]
+
+    def check_question(self, question: str) -> str:
+        """The question, tidied; raises QuestionError for empty, huge or binary input."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"That question is too long ({len(question):,} characters); "
+                                f"please keep it under {limit:,}.")
+        controls = sum(1 for ch in question if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+                       and ch not in "\n\r\t")
+        if controls or question.count("\ufffd") > 2:
+            raise QuestionError("That doesn't look like a question in words; please type it as plain text.")
+        question = " ".join(question.split())
+        if not re.search(r"\w", question):
+            raise QuestionError("Please ask a question, e.g. \"Can I accept a friend request from a parent?\"")
+        return question
+
+    def resolve_scope(self, scope: str | list[str] | None) -> Scope:
+        """Turn source names or glob patterns into the set of documents to search."""
+        if scope is None or scope == [] or scope == "":
+            return Scope()
+        patterns = [scope] if isinstance(scope, str) else list(scope)
+        chosen = {s for s in self._documents for p in patterns if s == p or fnmatch.fnmatch(s, p)}
+        if not chosen:
+            raise QuestionError(f"No policy matches {', '.join(patterns)}; `policy-assistant list` shows them.")
+        return Scope(chosen)
+
+    # ------------------------------------------------------------------ documents
+
+    def documents(self) -> list[DocumentStatus]:
+        """Every policy with its review status."""
+        today = self.settings.review_date()
+        counts: dict[str, int] = {}
+        for clause in self.index.clauses:
+            counts[clause.source] = counts.get(clause.source, 0) + 1
+        return [DocumentStatus(source=d.source, title=d.title, contact=d.contact, last_reviewed=d.last_reviewed,
+                               review_due=d.review_due_label, overdue=bool(d.review_due and d.review_due < today),
+                               clauses=counts.get(d.source, 0))
+                for d in self.index.documents]
+
+    def document(self, source: str) -> PolicyDocument | None:
+        return self._documents.get(source)
+
+    def contact_for(self, source: str | None) -> str:
+        """Who to ask about a policy (its named owner, else the configured contact)."""
+        doc = self._documents.get(source or "")
+        return (doc.contact if doc and doc.contact else None) or self.settings.contact
+
+    # ------------------------------------------------------------------ pieces
+
+    def citation(self, hit: Hit, question: str) -> Citation:
+        clause = hit.clause
+        doc = self._documents[clause.source]
+        return Citation(
+            quote=quote_of(doc.text, clause, question),
+            source=clause.source,
+            document=clause.document,
+            section=clause.section_label,
+            score=round(hit.score, 4),
+            verdict=clause_verdict(clause.text, clause.context),
+            context=" ".join(clause.context.split()) if clause.context else None,
+            clause_id=clause.id,
+            review_due=doc.review_due_label,
+        )
+
+    def _warnings(self, sources: set[str]) -> list[str]:
+        today = self.settings.review_date()
+        out = []
+        for source in sorted(sources):
+            doc = self._documents[source]
+            if doc.review_due and doc.review_due < today:
+                out.append(f"{doc.title} was due for review in {doc.review_due_label or f'{doc.review_due:%B %Y}'}; "
+                           f"check with {self.contact_for(source)} that it is still current.")
+        return out
+
+    def _only_document(self, scope: Scope) -> PolicyDocument | None:
+        sources = scope.sources if scope.sources is not None else set(self._documents)
+        return self._documents[next(iter(sources))] if len(sources) == 1 else None
+
+
+def open_index(settings: Settings, embedder: Embedder, progress: bool = False) -> PolicyIndex:
+    """The index for the configured corpus and model: loaded, or (re)built when missing or stale."""
+    from .loaders import supported_files
+
+    supported_files(settings.corpus_dir)  # a missing corpus folder is reported before anything else
+    try:
+        index = load_index(settings.index_dir)
+    except IndexError_:
+        if (settings.index_dir / "manifest.json").exists():
+            raise  # corrupt: refuse rather than silently replace what someone may be inspecting
+        log.info("No index yet in %s; building it", settings.index_dir)
+        return build_index(settings.corpus_dir, settings.index_dir, embedder, progress)
+    reason = staleness(index, settings.corpus_dir, embedder.name)
+    if reason is None:
+        return index
+    if not settings.auto_reindex:
+        raise IndexError_(f"The index in {settings.index_dir} is out of date: {reason}. "
+                          "Run `policy-assistant index` to rebuild it.")
+    log.info("Rebuilding the index: %s", reason)
+    return build_index(settings.corpus_dir, settings.index_dir, embedder, progress)
+
+
+def _confidence(hit: Hit) -> float:
+    """How sure we are the best clause answers the question, from meaning and topical overlap."""
+    return hit.dense + 0.5 * hit.coverage
+
+
+def _diverse(hits: list[Hit], k: int) -> list[Hit]:
+    """The best k hits, skipping clauses that overlap one already chosen."""
+    chosen: list[Hit] = []
+    for hit in hits:
+        c = hit.clause
+        if any(o.clause.source == c.source and o.clause.start < c.end and c.start < o.clause.end for o in chosen):
+            continue
+        chosen.append(hit)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def quote_of(text: str, clause: Clause, question: str) -> str:
+    """The clause as a verbatim quote (white space folded); long clauses are cut to the best sentences."""
+    words = clause.text.split()
+    if len(words) <= QUOTE_WORDS:
+        return " ".join(words)
+    wanted = set(tokens(question))
+    spans = sentence_spans(text, clause.start, clause.end)
+    best, best_score = (clause.start, clause.end), -1.0
+    for i in range(len(spans)):
+        n = 0
+        for j in range(i, len(spans)):
+            n += len(text[spans[j][0]:spans[j][1]].split())
+            if n > QUOTE_WORDS and j > i:
+                break
+            score = len(wanted & set(tokens(text[spans[i][0]:spans[j][1]]))) - 0.001 * n
+            if score > best_score:
+                best, best_score = (spans[i][0], spans[j][1]), score
+    quote = text[best[0]:best[1]].split()
+    return " ".join(quote[:QUOTE_WORDS])

@@ -1,0 +1,35 @@
+"""Errors the assistant reports to people.
+
+    PolicyAssistantError            anything we explain in one line, never with a traceback
+    ├── QuestionError               the question itself is unusable (empty, too long, binary junk)
+    ├── CorpusError                 the policy folder is missing or holds no readable policy
+    ├── DocumentError               one document cannot be read (reported by name, then skipped)
+    ├── IndexError_                 the index is missing, corrupt, or built for another corpus/model
+    └── ConfigError                 settings or credentials are missing or malformed
+"""
+
+from __future__ import annotations
+
+
+class PolicyAssistantError(Exception):
+    """Base class: the message is meant for the person using the assistant."""
+
+
+class QuestionError(PolicyAssistantError):
+    """The question cannot be answered as asked."""
+
+
+class CorpusError(PolicyAssistantError):
+    """The policy corpus is missing or empty."""
+
+
+class DocumentError(PolicyAssistantError):
+    """A single policy document could not be read."""
+
+
+class IndexError_(PolicyAssistantError):
+    """The index is missing, corrupt or stale and cannot be used."""
+
+
+class ConfigError(PolicyAssistantError):
+    """Settings or credentials are missing or malformed."""

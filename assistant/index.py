@@ -1,0 +1,186 @@
+"""Build, store and open the clause index: FAISS vectors, the clause table and a manifest.
+
+Layout of the index folder::
+
+    manifest.json              written last, atomically: names the files of the current build
+    clauses-<build>.jsonl      one Clause per line
+    documents-<build>.json     the loaded PolicyDocuments (their text is what quotes come from)
+    vectors-<build>.faiss      one unit vector per clause, same order
+    embedding-cache.npz        vectors by content hash, so unchanged clauses are never re-embedded
+
+A reader always reads `manifest.json` first and then only the files it names, so it never sees a
+half-written build; files of older builds are removed after the new manifest is in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from .chunking import chunk_document, passage
+from .embeddings import Embedder
+from .errors import CorpusError, IndexError_
+from .loaders import SUPPORTED, load_corpus, supported_files
+from .models import Clause, PolicyDocument
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+FORMAT = 3  # bump whenever chunking or the file layout changes: older indexes are then stale
+CACHE_FILE = "embedding-cache.npz"
+
+
+class Manifest(BaseModel):
+    format: int
+    build_id: str
+    model: str
+    dimension: int
+    corpus_dir: str
+    corpus_fingerprint: str
+    built_at: str
+    documents: int
+    clauses: int
+    embedded: int  # clauses embedded in this build; the rest came from the cache
+    problems: list[str] = []
+
+
+@dataclass
+class PolicyIndex:
+    manifest: Manifest
+    documents: list[PolicyDocument]
+    clauses: list[Clause]
+    vectors: VectorIndex
+
+
+def corpus_fingerprint(corpus_dir: Path) -> str:
+    """A hash of every policy file's path and bytes, plus the index format."""
+    digest = hashlib.sha256(f"format={FORMAT}".encode())
+    for path in supported_files(corpus_dir):
+        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool = False) -> PolicyIndex:
+    """Load, chunk and embed the corpus, then write the index atomically."""
+    fingerprint = corpus_fingerprint(corpus_dir)
+    corpus = load_corpus(corpus_dir)
+    if not corpus.documents:
+        found = ", ".join(sorted(SUPPORTED))
+        detail = f" ({'; '.join(corpus.problems)})" if corpus.problems else f" (looked for {found})"
+        raise CorpusError(f"No readable policy documents in {corpus_dir}{detail}")
+    clauses = [clause for doc in corpus.documents for clause in chunk_document(doc)]
+    index_dir.mkdir(parents=True, exist_ok=True)
+    cache = _load_cache(index_dir / CACHE_FILE)
+    keys = [_cache_key(embedder.name, passage(c)) for c in clauses]
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
+    if missing:
+        fresh = embedder.encode([passage(clauses[i]) for _, i in missing], progress=progress)
+        cache.update({k: fresh[n] for n, (k, _) in enumerate(missing)})
+    vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dimension), np.float32)
+    manifest = Manifest(
+        format=FORMAT, build_id=uuid.uuid4().hex[:12], model=embedder.name, dimension=embedder.dimension,
+        corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=fingerprint,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        documents=len(corpus.documents), clauses=len(clauses), embedded=len(missing), problems=corpus.problems,
+    )
+    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors))
+    _write(index, index_dir)
+    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)})
+    return index
+
+
+def load_index(index_dir: Path) -> PolicyIndex:
+    """Read the build named by the manifest; a missing or damaged index raises IndexError_."""
+    manifest_path = index_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise IndexError_(f"No index in {index_dir}; build it with `policy-assistant index`")
+    build = None
+    try:
+        manifest = Manifest.model_validate_json(manifest_path.read_bytes())
+        build = manifest.build_id
+        documents = [PolicyDocument.model_validate(d)
+                     for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))]
+        with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
+            clauses = [Clause.model_validate_json(line) for line in fh if line.strip()]
+        vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
+    except (ValidationError, ValueError, OSError, UnicodeDecodeError, IndexError_) as exc:
+        reason = type(exc).__name__ if not isinstance(exc, (OSError, IndexError_)) else str(exc).split(";")[0]
+        raise IndexError_(f"The index in {index_dir} is corrupt ({reason}); rebuild it with `policy-assistant index`") from None
+    if vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses:
+        raise IndexError_(f"The index in {index_dir} is corrupt (vectors and clauses disagree); "
+                          "rebuild it with `policy-assistant index`")
+    return PolicyIndex(manifest, documents, clauses, vectors)
+
+
+def staleness(index: PolicyIndex, corpus_dir: Path, model: str) -> str | None:
+    """Why the index no longer fits this corpus and model, or None when it does."""
+    if index.manifest.model != model:
+        return f"it was built with the model {index.manifest.model!r}, not {model!r}"
+    if index.manifest.format != FORMAT:
+        return "it was built by an older version of Policy Assistant"
+    if index.manifest.corpus_fingerprint != corpus_fingerprint(corpus_dir):
+        return f"the policies in {corpus_dir} have changed since it was built"
+    return None
+
+
+def _write(index: PolicyIndex, index_dir: Path) -> None:
+    build = index.manifest.build_id
+    _atomic_write(index_dir / f"documents-{build}.json",
+                  json.dumps([d.model_dump(mode="json") for d in index.documents], ensure_ascii=False).encode())
+    _atomic_write(index_dir / f"clauses-{build}.jsonl",
+                  "".join(c.model_dump_json() + "\n" for c in index.clauses).encode())
+    tmp = index_dir / f".vectors-{build}.tmp"
+    index.vectors.save(tmp)
+    os.replace(tmp, index_dir / f"vectors-{build}.faiss")
+    _atomic_write(index_dir / "manifest.json", index.manifest.model_dump_json(indent=2).encode())
+    for old in index_dir.iterdir():  # earlier builds: no reader can reach them any more
+        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors") and build not in old.name:
+            old.unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cache_key(model: str, text: str) -> str:
+    return hashlib.sha1(f"{model}\0{text}".encode()).hexdigest()
+
+
+def _load_cache(path: Path) -> dict[str, np.ndarray]:
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path) as data:
+            return dict(zip(data["keys"].tolist(), data["vectors"]))
+    except (OSError, ValueError, KeyError):
+        log.warning("Embedding cache %s is unreadable; re-embedding everything", path)
+        return {}
+
+
+def _save_cache(path: Path, cache: dict[str, np.ndarray]) -> None:
+    keys = sorted(cache)
+    vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache.", suffix=".npz")
+    os.close(fd)
+    np.savez(tmp, keys=np.array(keys), vectors=vectors)
+    os.replace(tmp, path)

@@ -1,0 +1,314 @@
+"""Read policy documents (Markdown, text, DOCX, PDF, HTML) into `PolicyDocument`s.
+
+Every loader produces Markdown-flavoured text: headings as `#` lines, list items as `- ` lines and
+table rows as `| a | b |` lines, so one chunker serves all formats. For Markdown and text files the
+document text is the file itself (minus YAML front matter); for the binary formats it is the text
+extracted from them, which is what clauses quote.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from .errors import CorpusError, DocumentError
+from .models import PolicyDocument
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+             ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+_DATE_WORDS = r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?[A-Za-z]{3,9}\.?,?\s+\d{4})"
+_REVIEW_DUE = re.compile(
+    r"(?:next\s+review(?:\s+(?:due|date))?|review\s+due(?:\s+date)?|due\s+for\s+review|review\s+date)"
+    r"(?:\s+(?:on|by|in))?[\s:\-–|*]*(" + _DATE_WORDS + r")", re.I)
+_LAST_REVIEW = re.compile(
+    r"(?:date\s+of\s+last\s+review|last\s+review(?:ed)?(?:\s+date)?|date\s+reviewed)"
+    r"(?:\s+(?:on|in))?[\s:\-–|*]*(" + _DATE_WORDS + r")", re.I)
+
+
+@dataclass
+class Corpus:
+    """The documents that loaded, and the ones that could not, by name."""
+
+    documents: list[PolicyDocument] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def supported_files(corpus_dir: Path) -> list[Path]:
+    """Every policy file under the folder, in a stable order; hidden files and folders are skipped."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"Policy folder not found: {corpus_dir}")
+    files = []
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED:
+            files.append(path)
+    return files
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Load every supported file; a file that cannot be read is reported by name and skipped."""
+    corpus = Corpus()
+    for path in supported_files(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        try:
+            corpus.documents.append(load_document(path, source))
+        except DocumentError as exc:
+            log.warning("%s", exc)
+            corpus.problems.append(str(exc))
+    return corpus
+
+
+def load_document(path: Path, source: str | None = None) -> PolicyDocument:
+    """Load one file by its extension."""
+    source = source or path.name
+    kind = SUPPORTED.get(path.suffix.lower())
+    if kind is None:
+        raise DocumentError(f"{source}: unsupported file type {path.suffix!r}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+    if kind in ("markdown", "text"):
+        meta, text = _split_front_matter(_decode(raw, source), source)
+    else:
+        meta, text = {}, _EXTRACTORS[kind](raw, source)
+    if not text.strip():
+        raise DocumentError(f"{source}: no readable text (a scanned or empty document?)")
+    return _document(source, kind, text, meta, path)
+
+
+def _decode(raw: bytes, source: str) -> str:
+    if b"\x00" in raw[:4096]:
+        raise DocumentError(f"{source}: looks like a binary file, not text")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentError(f"{source}: is not valid text")  # pragma: no cover - cp1252 rarely fails
+
+
+def _split_front_matter(text: str, source: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        log.warning("%s: front matter is not valid YAML; ignored", source)
+        return {}, text[match.end():]
+    return (meta if isinstance(meta, dict) else {}), text[match.end():]
+
+
+def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> PolicyDocument:
+    head = text[:3000]
+    due_text = _meta_str(meta, "next_review_due", "review_due", "next_review") or _first_group(_REVIEW_DUE, head)
+    last = _meta_str(meta, "last_reviewed", "last_review", "reviewed") or _first_group(_LAST_REVIEW, head)
+    due = parse_month(due_text) if due_text else None
+    return PolicyDocument(
+        source=source,
+        title=_meta_str(meta, "title") or _title_from_text(text, kind) or _title_from_name(path),
+        text=text,
+        format=kind,
+        contact=_meta_str(meta, "contact", "owner"),
+        last_reviewed=_month_label(last),
+        review_due=due,
+        review_due_label=_month_label(due_text) if due_text else None,
+    )
+
+
+def _meta_str(meta: dict, *keys: str) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if value not in (None, ""):
+            return str(value).strip()
+    return None
+
+
+def _first_group(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
+    return match.group(1) if match else None
+
+
+def parse_month(text: str) -> date | None:
+    """Read '2024-06', '2024-06-30', 'June 2024', '30 June 2024' or '30/06/2024' as a date."""
+    text = text.strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text):
+        return _safe_date(int(m[1]), int(m[2]), int(m[3] or 1))
+    if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", text):
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        return _safe_date(year, int(m[2]), int(m[1]))
+    if m := re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,9})\.?,?\s+(\d{4})", text):
+        month = next((n for name, n in _MONTHS.items() if name.startswith(m[2].lower()) and len(m[2]) >= 3), None)
+        if month:
+            return _safe_date(int(m[3]), month, int(m[1] or 1))
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_label(text: str | None) -> str | None:
+    """'2024-06' -> 'June 2024'; anything unparsable is returned as written."""
+    if not text:
+        return None
+    parsed = parse_month(text)
+    if parsed is None:
+        return text
+    return parsed.strftime("%B %Y") if not re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}-\d{2}-\d{2}", text) \
+        else parsed.strftime("%-d %B %Y")
+
+
+def _title_from_text(text: str, kind: str) -> str | None:
+    if kind in ("markdown", "docx", "html"):
+        match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
+        if match:
+            return _plain(match.group(1))
+    return None
+
+
+def _title_from_name(path: Path) -> str:
+    words = re.sub(r"(?<!\d)[-_]|[-_](?!\d)", " ", path.stem).split()
+    return " ".join(w if any(c.isupper() for c in w) else w.capitalize() for w in words)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[*_`]", "", text).strip()
+
+
+# ---------------------------------------------------------------- binary formats -> Markdown text
+
+def _docx_text(raw: bytes, source: str) -> str:
+    import io
+    import zipfile
+
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        doc = Document(io.BytesIO(raw))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise DocumentError(f"{source}: not a readable DOCX file ({type(exc).__name__})") from None
+    except Exception as exc:  # python-docx raises assorted errors on damaged packages
+        raise DocumentError(f"{source}: not a readable DOCX file ({type(exc).__name__})") from None
+    blocks: list[str] = []
+    for element in doc.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(element, doc)
+            text = para.text.strip()
+            if not text:
+                continue
+            style = (para.style.name if para.style is not None else "") or ""
+            level = _heading_level(style)
+            if level:
+                blocks.append("#" * level + " " + text)
+            elif style.lower().startswith("list") or para._p.pPr is not None and para._p.pPr.numPr is not None:
+                blocks.append("- " + text)
+            else:
+                blocks.append(text)
+        elif tag == "tbl":
+            table = Table(element, doc)
+            rows = []
+            for row in table.rows:
+                cells = [" ".join(c.text.split()) for c in row.cells]
+                rows.append("| " + " | ".join(cells) + " |")
+            blocks.append("\n".join(rows))
+    return "\n\n".join(blocks)
+
+
+def _heading_level(style: str) -> int:
+    if style.lower() == "title":
+        return 1
+    match = re.match(r"heading\s*(\d)", style, re.I)
+    return min(int(match.group(1)), 6) if match else 0
+
+
+def _pdf_text(raw: bytes, source: str) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise DocumentError(f"{source}: the PDF is password-protected") from None
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
+    return "\n\n".join(p for p in pages if p)
+
+
+def _html_text(raw: bytes, source: str) -> str:
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for junk in soup(["script", "style", "nav", "header", "footer", "noscript", "template"]):
+        junk.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    blocks: list[str] = []
+
+    def text_of(tag: Tag) -> str:
+        return " ".join(tag.get_text(" ", strip=True).split())
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                text = " ".join(str(child).split())
+                if text and node.name in ("body", "div", "section", "article", "main", "[document]"):
+                    blocks.append(text)
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                blocks.append("#" * int(name[1]) + " " + text_of(child))
+            elif name == "li":
+                blocks.append("- " + text_of(child))
+            elif name == "tr":
+                cells = [text_of(c) for c in child.find_all(["td", "th"])]
+                blocks.append("| " + " | ".join(cells) + " |")
+            elif name in ("p", "blockquote", "dd", "dt", "caption", "pre"):
+                text = text_of(child)
+                if text:
+                    blocks.append(text)
+            else:
+                walk(child)
+
+    walk(soup)
+    text = "\n\n".join(b for b in blocks if b.strip("#|- "))
+    if title and not text.lstrip().startswith("# "):
+        text = f"# {title}\n\n{text}"
+    return text
+
+
+_EXTRACTORS = {"docx": _docx_text, "pdf": _pdf_text, "html": _html_text}

@@ -1,0 +1,108 @@
+"""The domain objects passed between modules: documents, clauses, citations and answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SECTION_SEP = " › "
+
+
+class Verdict(str, Enum):
+    """What the governing clause says about the thing asked, read from its own wording."""
+
+    prohibited = "prohibited"
+    advised_against = "advised_against"
+    needs_permission = "needs_permission"
+    required = "required"
+    permitted = "permitted"
+    information = "information"
+
+
+class PolicyDocument(BaseModel):
+    """One policy, as loaded: `text` is what clauses are sliced from and quoted verbatim."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # path relative to the corpus folder, with forward slashes
+    title: str
+    text: str
+    format: str
+    contact: str | None = None
+    last_reviewed: str | None = None
+    review_due: date | None = None
+    review_due_label: str | None = None
+
+
+class Clause(BaseModel):
+    """The smallest quotable unit: a sentence group, a list item or a table row.
+
+    `text == document.text[start:end]` always holds, so any clause can be quoted word for word.
+    `context` is the sentence that introduces a list, for list items ("The following are not
+    considered acceptable:"); it is also an exact slice of the document.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    document: str
+    section: tuple[str, ...] = ()
+    kind: str = "sentence"
+    start: int
+    end: int
+    text: str
+    context: str | None = None
+
+    @property
+    def section_label(self) -> str:
+        return SECTION_SEP.join(self.section)
+
+
+class Citation(BaseModel):
+    """A verbatim quote from a clause and where it stands."""
+
+    quote: str
+    source: str
+    document: str
+    section: str
+    score: float
+    verdict: Verdict = Verdict.information
+    context: str | None = None
+    clause_id: str
+    review_due: str | None = None
+
+    @property
+    def where(self) -> str:
+        """"Document › Section", the way every edge shows a citation."""
+        return SECTION_SEP.join(part for part in (self.document, self.section) if part)
+
+
+class Answer(BaseModel):
+    """What `ask()` returns, serialised as JSON by the CLI and rendered by the chat edges."""
+
+    question: str
+    answered: bool
+    verdict: Verdict = Verdict.information
+    verdict_line: str
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[Citation] = Field(default_factory=list, description="closest clauses when abstaining")
+    warnings: list[str] = Field(default_factory=list)
+    contact: str
+    scope: list[str] | None = None
+    confidence: float = 0.0
+    latency_ms: float = 0.0
+
+
+class DocumentStatus(BaseModel):
+    """A policy with its review status, for listings such as `/policy list`."""
+
+    source: str
+    title: str
+    contact: str | None
+    last_reviewed: str | None
+    review_due: str | None
+    overdue: bool
+    clauses: int

@@ -1,0 +1,109 @@
+"""Hybrid clause retrieval: dense (FAISS) and lexical (BM25) candidates, fused by reciprocal rank.
+
+Both retrievers propose candidates; every candidate is then scored by both, so a clause that only
+one of them found still gets a fair fused score. Reciprocal-rank fusion needs no score
+calibration between the two, which keeps it robust across corpora of very different sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .chunking import passage
+from .embeddings import Embedder
+from .index import PolicyIndex
+from .lexical import BM25
+from .models import Clause
+from .text import MODAL_WORDS, stem, tokens
+
+Mode = Literal["hybrid", "dense", "lexical"]
+CANDIDATES = 60
+RRF_K = 20
+_MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
+
+
+@dataclass
+class Hit:
+    clause: Clause
+    position: int  # row in the index
+    score: float  # fused score, higher is better
+    dense: float  # cosine similarity of question and clause passage
+    lexical: float  # BM25 score
+    coverage: float  # share of the question's topical weight (IDF) found in the passage
+
+
+class Retriever:
+    """Finds the clauses that best answer a question, optionally within some documents."""
+
+    def __init__(self, index: PolicyIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self._passages = [tokens(passage(c)) for c in index.clauses]
+        self._bm25 = BM25(self._passages)
+        self._term_sets = [frozenset(p) for p in self._passages]
+        by_source: dict[str, list[int]] = {}
+        for i, clause in enumerate(index.clauses):
+            by_source.setdefault(clause.source, []).append(i)
+        self._by_source = {s: np.array(ids, dtype=np.int64) for s, ids in by_source.items()}
+
+    def allowed_ids(self, sources: set[str] | None) -> np.ndarray | None:
+        if sources is None:
+            return None
+        ids = [self._by_source[s] for s in sorted(sources) if s in self._by_source]
+        return np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+
+    def search(self, question: str, sources: set[str] | None = None, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
+        """The k best clauses for the question, best first."""
+        allowed = self.allowed_ids(sources)
+        if allowed is not None and not len(allowed):
+            return []
+        query_vec = self.embedder.encode([question])[0]
+        query_terms = tokens(question)
+        lexical = self._bm25.scores(query_terms)
+        dense_scores, dense_ids = self.vectors_search(query_vec, allowed)
+        lex_pool = np.arange(len(lexical)) if allowed is None else allowed
+        lex_ids = lex_pool[np.argsort(-lexical[lex_pool], kind="stable")[:CANDIDATES]]
+        lex_ids = lex_ids[lexical[lex_ids] > 0]
+        candidates = np.unique(np.concatenate([dense_ids, lex_ids])) if mode == "hybrid" else (
+            dense_ids if mode == "dense" else lex_ids)
+        if not len(candidates):
+            return []
+        dense = self.index.vectors.similarity(query_vec, candidates)
+        lex = lexical[candidates]
+        if mode == "dense":
+            fused = dense.astype(np.float64)
+        elif mode == "lexical":
+            fused = lex.astype(np.float64)
+        else:
+            fused = _rrf(dense) + _rrf(lex, zero_is_missing=True)
+            fused = fused + 1e-6 * dense  # stable tie-break by meaning
+        order = np.argsort(-fused, kind="stable")[:k]
+        weights = self._topical_weights(query_terms)
+        return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
+                    float(lex[i]), self._coverage(weights, int(candidates[i]))) for i in order]
+
+    def vectors_search(self, query_vec: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.vectors.search(query_vec, CANDIDATES, allowed)
+
+    def _topical_weights(self, query_terms: list[str]) -> dict[str, float]:
+        return {t: self._bm25.idf.get(t, max(self._bm25.idf.values(), default=1.0))
+                for t in set(query_terms) if t not in _MODAL_STEMS}
+
+    def _coverage(self, weights: dict[str, float], position: int) -> float:
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        present = self._term_sets[position]
+        return sum(w for t, w in weights.items() if t in present) / total
+
+
+def _rrf(scores: np.ndarray, zero_is_missing: bool = False) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    out = 1.0 / (RRF_K + ranks)
+    if zero_is_missing:
+        out[scores <= 0] = 0.0
+    return out

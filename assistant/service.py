@@ -100,6 +100,14 @@ class AnswerService:
     def documents(self) -> list[DocumentStatus]:
         return self.engine.documents()
 
+    def remember_message(self, question_id: int, platform: str, conversation: str, message_id: str) -> None:
+        """Note that a sent chat message carries the answer to a question, for feedback naming the message."""
+        self.store.link_message(platform, conversation, message_id, question_id)
+
+    def question_for_message(self, platform: str, conversation: str, message_id: str) -> int | None:
+        """The question id behind a sent answer message (None if unknown)."""
+        return self.store.message_question(platform, conversation, message_id)
+
     def _check_rate(self, key: str) -> None:
         limit = self.settings.rate_limit_per_minute
         if limit <= 0:

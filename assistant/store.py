@@ -166,6 +166,25 @@ class Store:
             up, down = db.execute("SELECT coalesce(sum(rating='up'),0), coalesce(sum(rating='down'),0) FROM feedback").fetchone()
         return {"questions": total, "answered": answered, "thumbs_up": up, "thumbs_down": down}
 
+    def link_message(self, platform: str, conversation: str, message_id: str, question_id: int) -> None:
+        """Remember that a sent chat message answers a question (Teams' 👍/👎 names only the message)."""
+        with self._connect() as db:
+            db.executescript(_MESSAGES_SCHEMA)
+            db.execute("INSERT OR REPLACE INTO messages (platform, conversation, message_id, question_id, sent_at)"
+                       " VALUES (?,?,?,?,?)", (platform, conversation, message_id, question_id, _now()))
+
+    def message_question(self, platform: str, conversation: str, message_id: str) -> int | None:
+        """The question a sent chat message answers, or None if the message is unknown."""
+        with self._connect() as db:
+            db.executescript(_MESSAGES_SCHEMA)
+            row = db.execute("SELECT question_id FROM messages WHERE platform=? AND conversation=? AND message_id=?",
+                             (platform, conversation, message_id)).fetchone()
+            if row is None:  # the same message under another conversation id (e.g. a channel thread's suffix)
+                rows = db.execute("SELECT DISTINCT question_id FROM messages WHERE platform=? AND message_id=?",
+                                  (platform, message_id)).fetchall()
+                row = rows[0] if len(rows) == 1 else None
+        return int(row[0]) if row else None
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -173,3 +192,16 @@ def _now() -> str:
 
 def dumps(value: object) -> str:  # pragma: no cover - convenience for the CLI
     return json.dumps(value, indent=2, default=str)
+
+
+# Chat messages that carry an answer, created on first use by `link_message`/`message_question`.
+_MESSAGES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    platform TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    question_id INTEGER NOT NULL REFERENCES questions(id),
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (platform, conversation, message_id)
+);
+"""

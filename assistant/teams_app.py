@@ -1,0 +1,325 @@
+"""The Microsoft Teams edge: Teams activities in, `AnswerService` calls, rendered answers out.
+
+Built on the Microsoft 365 Agents SDK (the only module that imports it). `create_app` returns an
+aiohttp application serving `POST /api/messages` and `GET /healthz`; `run_teams` validates the
+credentials, loads the model and index once, and serves it.
+
+Credentials are the SDK's own environment variables (`CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*`).
+Anonymous access (no Bot Framework token) is allowed only when `...__ANONYMOUS_ALLOWED=true`, for local
+testing; otherwise every request must carry a valid token, and replies may only go to Microsoft's
+service hosts (the SDK's `OutboundHostValidator`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AIEntity,
+    Attachment,
+    ClientCitation,
+    ClientCitationAppearance,
+    InvokeResponse,
+    load_configuration_from_env,
+)
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator, start_agent_process
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    ApplicationOptions,
+    MemoryStorage,
+    OutboundHostValidator,
+    TurnContext,
+    TurnState,
+)
+from pydantic import ValidationError
+
+from .errors import ConfigError, QuestionError
+from .service import AnswerService
+from .settings import Settings
+from .teams_cards import HELP_VERB, answer_card, answer_text, cited_clauses, help_text, welcome_text
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+ENV_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+GREETINGS = {"help", "hi", "hello", "hey", "start"}
+APOLOGY = "Sorry, something went wrong while I was looking that up. Please try again in a moment."
+# Auth types that sign in without a client secret (the SDK checks certificate and federated settings itself).
+_SECRETLESS = {"usermanagedidentity", "systemmanagedidentity", "certificate", "certificatesubjectname",
+               "federatedcredentials", "workloadidentity", "identityproxymanager", "entraauthsidecar"}
+
+
+def agent_config(env: Mapping[str, str]) -> tuple[dict, bool]:
+    """The SDK configuration from environment variables, and whether anonymous access is on.
+
+    Raises ConfigError in one line when the credentials a real deployment needs are missing.
+    """
+    config = load_configuration_from_env(env)
+    settings = config.get("CONNECTIONS", {}).get("SERVICE_CONNECTION", {}).get("SETTINGS", {})
+    anonymous = str(settings.get("ANONYMOUS_ALLOWED", "")).strip().lower() in {"true", "1", "yes", "on"}
+    if not anonymous:
+        needed = ["CLIENTID", "TENANTID"]
+        if str(settings.get("AUTHTYPE", "ClientSecret")).lower() not in _SECRETLESS:
+            needed.append("CLIENTSECRET")
+        missing = [ENV_PREFIX + name for name in needed if not str(settings.get(name, "")).strip()]
+        if missing:
+            raise ConfigError(f"Teams credentials missing: set {', '.join(missing)} (or "
+                              f"{ENV_PREFIX}ANONYMOUS_ALLOWED=true for local testing only).")
+    return config, anonymous
+
+
+class TeamsBot:
+    """The Teams handlers, over one shared `AnswerService`."""
+
+    def __init__(self, service: AnswerService) -> None:
+        self.service = service
+
+    def register(self, app: AgentApplication[TurnState]) -> None:
+        app.activity(ActivityTypes.message)(self.on_message)
+        app.invoke("message/submitAction")(self.on_submit_action)
+        app.conversation_update("membersAdded")(self.on_members_added)
+        app.error(self.on_error)
+
+    # ------------------------------------------------------------------ messages
+
+    async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value and value.get("verb") == HELP_VERB and not (activity.text or "").strip():
+            await self.on_help(context, value)
+            return
+        if not _is_personal(activity) and not _mentions_bot(activity):
+            return  # in channels and group chats, only questions addressed to the bot
+        question = " ".join((activity.text or "").replace("\u00a0", " ").split())
+        if not question or question.lower().strip("!?. ") in GREETINGS:
+            documents = await asyncio.to_thread(self.service.documents)
+            await context.send_activity(welcome_text(documents))
+            return
+        await context.send_activity(Activity(type=ActivityTypes.typing))
+        try:
+            reply = await asyncio.to_thread(
+                self.service.answer, question, PLATFORM, user=_user(activity), channel=_channel(activity),
+                private=_is_personal(activity))
+        except QuestionError as exc:
+            await context.send_activity(str(exc))
+            return
+        except Exception:
+            log.exception("could not answer a Teams question in %s", activity.conversation.id)
+            await context.send_activity(APOLOGY)
+            return
+        sent = await context.send_activity(_answer_activity(reply.answer, reply.question_id))
+        if sent and sent.id:
+            await asyncio.to_thread(self.service.remember_message, reply.question_id, PLATFORM,
+                                    activity.conversation.id, sent.id)
+        else:
+            log.warning("Teams returned no id for the answer to question %s; its 👍/👎 cannot be matched",
+                        reply.question_id)
+
+    async def on_help(self, context: TurnContext, value: dict) -> None:
+        """"Still need help?": record it and tell the user who to ask."""
+        question_id = _int(value.get("question_id"))
+        if question_id is not None:
+            await asyncio.to_thread(self.service.feedback, question_id, "help", PLATFORM, _user(context.activity))
+        contact = await asyncio.to_thread(self.service.contact, question_id)
+        await context.send_activity(help_text(contact))
+
+    # ------------------------------------------------------------------ feedback loop (👍/👎)
+
+    async def on_submit_action(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
+        if value.get("actionName") != "feedback" or action.get("reaction") not in ("like", "dislike"):
+            await _invoke_response(context, 400, {"error": "expected actionName 'feedback' with reaction like/dislike"})
+            return
+        rating = "up" if action["reaction"] == "like" else "down"
+        question_id = None
+        if activity.reply_to_id:
+            question_id = await asyncio.to_thread(self.service.question_for_message, PLATFORM,
+                                                  activity.conversation.id, activity.reply_to_id)
+        if question_id is None:
+            log.warning("Teams feedback for unknown message %s", activity.reply_to_id)
+        else:
+            await asyncio.to_thread(self.service.feedback, question_id, rating, PLATFORM, _user(activity),
+                                    _feedback_comment(action.get("feedback")))
+        await _invoke_response(context, 200)
+
+    # ------------------------------------------------------------------ welcome and errors
+
+    async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(member.id == bot_id for member in activity.members_added or []):
+            return
+        documents = await asyncio.to_thread(self.service.documents)
+        await context.send_activity(welcome_text(documents))
+
+    async def on_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed for %s", context.activity.type, exc_info=error)
+        if context.activity.type == ActivityTypes.invoke:
+            await _invoke_response(context, 500)
+            return
+        try:
+            await context.send_activity(APOLOGY)
+        except Exception:
+            log.exception("could not send the apology either")
+
+
+def _answer_activity(answer: Any, question_id: int) -> Activity:
+    """The answer message: text with [n] markers, the citations entity, the card and the feedback loop."""
+    citations = [
+        ClientCitation(at_type="Claim", position=c.position, appearance=ClientCitationAppearance(
+            at_type="DigitalDocument", name=c.name, abstract=c.abstract, text=json.dumps(c.detail_card),
+            encoding_format=ADAPTIVE_CARD))
+        for c in cited_clauses(answer)
+    ]
+    # Every field set explicitly: the connector serialises with exclude_unset, dropping defaults.
+    entity = AIEntity(at_type="Message", at_context="https://schema.org", type="https://schema.org/Message",
+                      additional_type=["AIGeneratedContent"], citation=citations or None)
+    return Activity(
+        type=ActivityTypes.message,
+        text=answer_text(answer),
+        text_format="markdown",
+        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=answer_card(answer, question_id))],
+        entities=[entity],
+        channel_data={"feedbackLoopEnabled": True},
+    )
+
+
+async def _invoke_response(context: TurnContext, status: int, body: object = None) -> None:
+    await context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                         value=InvokeResponse(status=status, body=body)))
+
+
+def _is_personal(activity: Activity) -> bool:
+    kind = activity.conversation.conversation_type if activity.conversation else None
+    return kind in (None, "personal")
+
+
+def _mentions_bot(activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return bool(bot_id) and any(m.mentioned and m.mentioned.id == bot_id for m in activity.get_mentions())
+
+
+def _user(activity: Activity) -> str | None:
+    sender = activity.from_property
+    return (sender.aad_object_id or sender.id) if sender else None
+
+
+def _channel(activity: Activity) -> str | None:
+    """The Teams channel id (what `channel_scopes` is keyed by), else the conversation without its thread."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    if channel.get("id"):
+        return str(channel["id"])
+    return activity.conversation.id.split(";")[0] if activity.conversation else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _feedback_comment(raw: object) -> str | None:
+    """The text a user typed in Teams' feedback form (sent as a JSON string {"feedbackText": ...})."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        return raw.strip()
+    if isinstance(data, dict):
+        text = data.get("feedbackText")
+        return str(text).strip() or None if text is not None else None
+    return raw.strip()
+
+
+def create_app(service: AnswerService, env: Mapping[str, str] | None = None) -> web.Application:
+    """The aiohttp application: `POST /api/messages` (Bot Framework auth) and `GET /healthz`."""
+    config, anonymous = agent_config(os.environ if env is None else env)
+    try:
+        connections = MsalConnectionManager(**config)
+    except ValueError as exc:
+        raise ConfigError(f"Teams configuration is invalid: {exc}") from None
+    if anonymous:
+        log.warning("Teams: anonymous access is ON (%sANONYMOUS_ALLOWED=true): requests are not authenticated "
+                    "and replies may go to any service URL. Use this for local testing only.", ENV_PREFIX)
+    validator = OutboundHostValidator(enabled=not anonymous)
+    adapter = CloudAdapter(connection_manager=connections, host_validator=validator)
+    agent = AgentApplication[TurnState](
+        ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False, remove_recipient_mention=True),
+        connection_manager=connections, **config)
+    TeamsBot(service).register(agent)
+
+    @jwt_authorization_decorator
+    async def messages(request: web.Request) -> web.StreamResponse:
+        problem = await _malformed(request)
+        if problem:
+            return web.json_response({"error": problem}, status=400)
+        response = await start_agent_process(request, agent, adapter)
+        return response if response is not None else web.Response(status=202)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    with warnings.catch_warnings():  # the SDK's middleware reads this plain string key
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        app["agent_configuration"] = connections.get_default_connection_configuration()
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def _malformed(request: web.Request) -> str | None:
+    """Why a POST is not a usable activity, or None (the SDK would answer a bad one with a 500)."""
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return "Request body must be an Activity in JSON."
+    if not isinstance(body, dict):
+        return "Request body must be a JSON object (an Activity)."
+    try:
+        activity = Activity.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        return f"Invalid activity: {where}: {first.get('msg')}"
+    if not activity.type or not activity.conversation or not activity.conversation.id:
+        return "Activity must have type and conversation.id."
+    if not activity.service_url:
+        return "Activity must have serviceUrl."
+    return None
+
+
+def run_teams(settings: Settings, port: int = 3978, host: str = "0.0.0.0") -> None:
+    """Check the credentials, load the model and index once, then serve Teams until interrupted."""
+    env = {**_dotenv(Path(".env")), **os.environ}
+    agent_config(env)  # fail fast, before the slow model load
+    service = AnswerService.open(settings)
+    app = create_app(service, env)
+    log.info("Teams bot listening on http://%s:%s/api/messages", host, port)
+    web.run_app(app, host=host, port=port)
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    """`CONNECTIONS__...` entries from a .env file, so one file configures both the policies and Teams."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if k.startswith("CONNECTIONS__") and v is not None}

@@ -1,0 +1,130 @@
+"""How an answer looks in Microsoft Teams: text with [n] markers, one citation per quote, an Adaptive Card.
+
+Plain data only (dataclasses and card dicts); `teams_app` turns them into the SDK's objects. Teams
+shows the `[n]` markers in the text as links to the citation with the same position, so the
+positions here, the markers in the text and the card's "[n] Document › Section" lines always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import SECTION_SEP, Answer, Citation, DocumentStatus
+
+CARD_VERSION = "1.5"
+HELP_VERB = "help"
+# Limits Teams puts on a citation's appearance (longer values make Teams drop the message).
+NAME_CHARS = 80
+ABSTRACT_CHARS = 160
+EXAMPLE_QUESTIONS = (
+    "Can I accept a friend request from a parent?",
+    "Am I allowed to post photos of pupils online?",
+    "Who do I tell if I see something worrying online?",
+)
+
+
+@dataclass(frozen=True)
+class CitedClause:
+    """One quoted clause as a Teams citation: its [n] position, "Document › Section" and a short preview."""
+
+    position: int
+    name: str
+    abstract: str
+    quote: str
+    detail_card: dict
+
+
+def quoted(answer: Answer) -> list[Citation]:
+    """The clauses an answer quotes: its citations, or the closest clauses when it abstains."""
+    return answer.citations if answer.answered else answer.related[:2]
+
+
+def cited_clauses(answer: Answer) -> list[CitedClause]:
+    """The citations Teams links the [n] markers to; the pop-up card holds the whole quote and its place."""
+    return [CitedClause(position=n, name=_citation_name(c), abstract=_clip(" ".join(c.quote.split()), ABSTRACT_CHARS),
+                        quote=c.quote, detail_card=_detail_card(c))
+            for n, c in enumerate(quoted(answer), start=1)]
+
+
+def _citation_name(citation: Citation) -> str:
+    """"Document › Section" within Teams' 80 characters, keeping the innermost heading when it must shorten."""
+    if len(citation.where) <= NAME_CHARS or not citation.section:
+        return _clip(citation.where or citation.document, NAME_CHARS)
+    innermost = citation.section.split(SECTION_SEP)[-1]
+    room = NAME_CHARS - len(citation.document) - len(SECTION_SEP)
+    return citation.document + SECTION_SEP + _clip(innermost, room) if room >= 20 else _clip(citation.where, NAME_CHARS)
+
+
+def _detail_card(citation: Citation) -> dict:
+    body = [_block(citation.quote)]
+    body.append(_block(f"{citation.where}{_due(citation)}", isSubtle=True, size="Small"))
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": CARD_VERSION, "body": body}
+
+
+def answer_text(answer: Answer) -> str:
+    """The message text (also the plain-text fallback): verdict, each quote with its [n] marker, warnings."""
+    parts = [f"**{answer.verdict_line}**"]
+    if not answer.answered and quoted(answer):
+        parts.append("The closest clauses I found (they may not answer your question):")
+    for n, citation in enumerate(quoted(answer), start=1):
+        lead = f"(under \u201c{citation.context}\u201d) " if citation.context else ""
+        parts.append(f"{lead}\u201c{citation.quote}\u201d [{n}]\n\n\u2014 {citation.where}{_due(citation)}")
+    parts += [f"\u26a0\ufe0f {warning}" for warning in answer.warnings]
+    if answer.answered:
+        parts.append(f"Still unsure? Ask {answer.contact}.")
+    return "\n\n".join(parts)
+
+
+def answer_card(answer: Answer, question_id: int) -> dict:
+    """An Adaptive Card 1.5: verdict, each quote in an emphasis box with "[n] Document › Section", warnings."""
+    body: list[dict] = [_block(answer.verdict_line, weight="Bolder", size="Medium", style="heading")]
+    if not answer.answered and quoted(answer):
+        body.append(_block("The closest clauses I found (they may not answer your question):", isSubtle=True))
+    for n, citation in enumerate(quoted(answer), start=1):
+        items = []
+        if citation.context:
+            items.append(_block(f"Under \u201c{citation.context}\u201d", isSubtle=True, size="Small"))
+        items.append(_block(citation.quote, id=f"quote-{n}"))
+        items.append(_block(f"[{n}] {citation.where}{_due(citation)}", id=f"source-{n}", isSubtle=True,
+                            size="Small"))
+        body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
+    for warning in answer.warnings:
+        body.append(_block(f"\u26a0\ufe0f {warning}", id="review-warning", color="Warning"))
+    if not answer.answered:
+        body.append(_block(f"Please ask {answer.contact}.", id="contact", weight="Bolder"))
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": answer_text(answer),
+        "body": body,
+        "actions": [{"type": "Action.Submit", "title": "Still need help?",
+                     "data": {"verb": HELP_VERB, "question_id": question_id}}],
+    }
+
+
+def help_text(contact: str) -> str:
+    """The reply to "Still need help?"."""
+    return f"For help with this, please ask {contact}. I've noted that this answer wasn't enough."
+
+
+def welcome_text(documents: list[DocumentStatus]) -> str:
+    """What the bot says when it is added to a chat, team or group chat."""
+    titles = ", ".join(d.title for d in documents[:8]) or "your organisation's policies"
+    examples = "\n".join(f"- {q}" for q in EXAMPLE_QUESTIONS)
+    return ("Hi! I answer questions about staff policies by quoting the clause that governs them, word for word.\n\n"
+            f"I know: {titles}.\n\nTry asking:\n\n{examples}\n\n"
+            "In a channel or group chat, @mention me with your question.")
+
+
+def _block(text: str, **extra: object) -> dict:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def _due(citation: Citation) -> str:
+    return f" (review due {citation.review_due})" if citation.review_due else ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

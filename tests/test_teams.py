@@ -1,0 +1,341 @@
+"""The Teams bot end to end: the real aiohttp app on a TCP port, the real engine, a fake Bot Connector.
+
+Activities are POSTed to /api/messages as Teams would; the bot's replies reach `FakeConnector` at the
+activity's serviceUrl. With anonymous access the SDK finishes the turn before it answers 202, so what
+the bot sent is there when the POST returns (polling waits cover the rest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from click.testing import CliRunner
+from PIL import Image
+
+from assistant.cli import main
+from assistant.errors import ConfigError
+from assistant.service import AnswerService
+from assistant.store import Store
+from assistant.teams_app import agent_config, create_app
+from assistant.teams_package import build_package
+from assistant.text import fold
+from fake_connector import FakeConnector
+
+ANON = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED"
+CREDENTIALS = ("CLIENTID", "CLIENTSECRET", "TENANTID", "AUTHTYPE", "ANONYMOUS_ALLOWED")
+BOT = {"id": "28:policy-bot", "name": "Policy Assistant"}
+QUESTION = "Can I accept a friend request from a parent?"
+BOT_GUID = "5f8a2c1e-3b4d-4e6f-8a9b-0c1d2e3f4a5b"
+
+
+class BotServer:
+    """The bot's aiohttp app served on 127.0.0.1 from a background thread with its own event loop."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.runner = web.AppRunner(self.app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = self.runner.addresses[0][1]
+        self._ready.set()
+        self.loop.run_forever()
+
+    def __enter__(self) -> BotServer:
+        self._thread.start()
+        assert self._ready.wait(15), "bot server did not start"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(15)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(15)
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        self.loop.close()
+
+    def post(self, body: object, raw: bytes | None = None, headers: dict | None = None) -> tuple[int, dict | None]:
+        data = raw if raw is not None else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/messages", data=data, method="POST",
+                                         headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, payload = response.status, response.read()
+        except urllib.error.HTTPError as err:
+            status, payload = err.code, err.read()
+        return status, (json.loads(payload) if payload.strip() else None)
+
+    def get(self, path: str) -> int:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as response:
+            return response.status
+
+
+def _clear_credentials(mp: pytest.MonkeyPatch) -> None:
+    for name in CREDENTIALS:
+        mp.delenv(f"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__{name}", raising=False)
+
+
+@pytest.fixture(scope="module")
+def connector():
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def service(settings, engine, tmp_path_factory) -> AnswerService:
+    return AnswerService(settings, engine, Store(tmp_path_factory.mktemp("teams") / "t.db"))
+
+
+@pytest.fixture(scope="module")
+def bot(service):
+    with pytest.MonkeyPatch.context() as mp:
+        _clear_credentials(mp)
+        mp.setenv(ANON, "true")
+        app = create_app(service)
+    with BotServer(app) as server:
+        yield server
+
+
+def activity(connector: FakeConnector, conversation: str, text: str | None = None, *, kind: str = "personal",
+             **extra) -> dict:
+    body = {
+        "type": "message", "id": f"user-{uuid.uuid4().hex[:8]}", "channelId": "msteams",
+        "serviceUrl": connector.url, "from": {"id": "29:alice", "name": "Alice", "aadObjectId": "aad-alice"},
+        "recipient": BOT, "conversation": {"id": conversation, "conversationType": kind},
+        "locale": "en-GB",
+    }
+    if text is not None:
+        body["text"] = text
+    body.update(extra)
+    return body
+
+
+def ask(bot: BotServer, connector: FakeConnector, conversation: str, text: str = QUESTION, **kw):
+    body = activity(connector, conversation, text, **kw)
+    status, _ = bot.post(body)
+    assert status == 202
+    [answer] = connector.wait_for(conversation, "message")
+    return body, answer
+
+
+def test_personal_question_gets_verdict_quotes_citations_and_card(bot, connector, service, engine):
+    body, answer = ask(bot, connector, "a:personal-1")
+    sent = connector.to("a:personal-1")
+    assert [s.type for s in sent] == ["typing", "message"], "typing first, then the answer"
+    assert all(s.reply_to == body["id"] for s in sent)
+    assert "authorization" not in {k.lower() for k in answer.headers}  # anonymous: no token sent out
+
+    stored = service.store.questions(platform="teams")[-1]
+    assert stored.answer.question == QUESTION and stored.user_id == "aad-alice"
+    quotes = stored.answer.citations if stored.answer.answered else stored.answer.related[:2]
+    assert quotes, "the default corpus answers this question"
+
+    msg = answer.body
+    assert msg["text"].startswith(f"**{stored.answer.verdict_line}**")
+    assert msg["channelData"]["feedbackLoopEnabled"] is True
+    [entity] = msg["entities"]
+    assert entity["@type"] == "Message" and entity["additionalType"] == ["AIGeneratedContent"]
+    assert [c["position"] for c in entity["citation"]] == list(range(1, len(quotes) + 1))
+    for n, (claim, citation) in enumerate(zip(entity["citation"], quotes), start=1):
+        assert claim["@type"] == "Claim"
+        assert f"[{n}]" in msg["text"]
+        appearance = claim["appearance"]
+        assert appearance["name"].startswith(f"{citation.document} › ") and len(appearance["name"]) <= 80
+        assert len(appearance["abstract"]) <= 160
+        assert appearance["encodingFormat"] == "application/vnd.microsoft.card.adaptive"
+        popup = [b["text"] for b in json.loads(appearance["text"])["body"]]
+        assert popup[0] == citation.quote and popup[1].startswith(citation.where)
+
+    [attachment] = msg["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["version"] == "1.5" and card["fallbackText"]
+    blocks = {b.get("id"): b["text"] for c in card["body"] if c["type"] == "Container" for b in c["items"]}
+    for n, citation in enumerate(quotes, start=1):
+        quote = blocks[f"quote-{n}"]
+        source = engine.document(citation.source).text
+        assert fold(quote) in fold(source), "quoted verbatim from the policy"
+        assert fold(quote) in fold(msg["text"])
+        assert blocks[f"source-{n}"].startswith(f"[{n}] {citation.where}")
+    if stored.answer.warnings:
+        assert any(b.get("id") == "review-warning" for b in card["body"])
+    [action] = card["actions"]
+    assert action["title"] == "Still need help?"
+    assert action["data"] == {"verb": "help", "question_id": stored.id}
+
+
+def test_an_unanswerable_question_names_the_contact(bot, connector, service):
+    _, reply = ask(bot, connector, "a:personal-abstain", "What is the bicycle parking allowance for contractors?")
+    stored = service.store.questions(platform="teams")[-1]
+    assert not stored.answer.answered
+    card = reply.body["attachments"][0]["content"]
+    [contact] = [b["text"] for b in card["body"] if b.get("id") == "contact"]
+    assert stored.answer.contact in contact and stored.answer.contact in reply.body["text"]
+
+
+def test_channel_mention_is_stripped_and_answered(bot, connector, service):
+    mention = {"type": "mention", "mentioned": BOT, "text": "<at>Policy Assistant</at>"}
+    ask(bot, connector, "19:general@thread.tacv2;messageid=1", f"<at>Policy Assistant</at> {QUESTION}",
+        kind="channel", entities=[mention], channelData={"channel": {"id": "19:general@thread.tacv2"}})
+    stored = service.store.questions(platform="teams")[-1]
+    assert stored.answer.question == QUESTION
+    assert stored.channel == "19:general@thread.tacv2"
+
+
+def test_channel_message_without_mention_is_ignored(bot, connector, service):
+    before = len(service.store.questions(platform="teams"))
+    for kind in ("channel", "groupChat"):
+        status, _ = bot.post(activity(connector, f"19:chatter-{kind}", QUESTION, kind=kind))
+        assert status == 202
+        assert connector.to(f"19:chatter-{kind}") == []
+    assert len(service.store.questions(platform="teams")) == before
+
+
+def test_feedback_loop_invoke_is_recorded(bot, connector, service):
+    _, answer = ask(bot, connector, "a:personal-feedback")
+    question_id = service.store.questions(platform="teams")[-1].id
+    invoke = activity(connector, "a:personal-feedback", type="invoke", name="message/submitAction",
+                      replyToId=answer.id, value={"actionName": "feedback", "actionValue": {
+                          "reaction": "dislike", "feedback": json.dumps({"feedbackText": "Too vague"})}})
+    status, _ = bot.post(invoke)
+    assert status == 200
+    [feedback] = service.store.feedback(question_id)
+    assert (feedback.rating, feedback.comment, feedback.platform) == ("down", "Too vague", "teams")
+
+    like = dict(invoke, id="like-1", value={"actionName": "feedback", "actionValue": {"reaction": "like",
+                                                                                      "feedback": "{}"}})
+    assert bot.post(like)[0] == 200
+    assert [f.rating for f in service.store.feedback(question_id)] == ["down", "up"]
+
+
+def test_still_need_help_posts_the_contact(bot, connector, service):
+    ask(bot, connector, "a:personal-help")
+    question_id = service.store.questions(platform="teams")[-1].id
+    status, _ = bot.post(activity(connector, "a:personal-help", None, value={"verb": "help",
+                                                                              "question_id": question_id}))
+    assert status == 202
+    reply = connector.wait_for("a:personal-help", "message", count=2)[-1]
+    assert service.contact(question_id) in reply.body["text"]
+    assert [f.rating for f in service.store.feedback(question_id)] == ["help"]
+
+
+def test_welcome_when_the_bot_is_added(bot, connector):
+    update = activity(connector, "19:new-team@thread.tacv2", kind="channel", type="conversationUpdate",
+                      membersAdded=[{"id": "29:alice"}])
+    assert bot.post(update)[0] == 202
+    assert connector.to("19:new-team@thread.tacv2") == [], "a person joining is not greeted"
+
+    assert bot.post(dict(update, id="add-bot", membersAdded=[BOT]))[0] == 202
+    [welcome] = connector.wait_for("19:new-team@thread.tacv2", "message")
+    assert "Try asking" in welcome.body["text"] and "friend request" in welcome.body["text"]
+    assert "Social Media Policy" in welcome.body["text"]
+
+
+def test_malformed_requests_get_a_clear_400_and_the_server_keeps_serving(bot, connector):
+    for raw in (b"not json", b"[1, 2]"):
+        status, body = bot.post(None, raw=raw)
+        assert status == 400 and "JSON" in body["error"]
+    status, body = bot.post({"type": "message", "conversation": "not-an-object", "serviceUrl": connector.url})
+    assert status == 400 and "conversation" in body["error"]
+    status, body = bot.post({"type": "message", "text": "hi"})
+    assert status == 400 and "conversation.id" in body["error"]
+    assert bot.get("/healthz") == 200
+    ask(bot, connector, "a:after-bad-requests")
+
+
+def test_an_internal_error_gets_an_apology_and_is_logged(settings, engine, tmp_path, connector, caplog):
+    db = tmp_path / "broken.db"
+    broken = AnswerService(settings, engine, Store(db))
+    for leftover in tmp_path.glob("broken.db*"):
+        leftover.unlink()
+    db.mkdir()  # the database can no longer be opened: recording the answer fails
+    with pytest.MonkeyPatch.context() as mp:
+        _clear_credentials(mp)
+        mp.setenv(ANON, "true")
+        app = create_app(broken)
+    with BotServer(app) as server:
+        _, reply = ask(server, connector, "a:personal-broken")
+    assert reply.body["text"].startswith("Sorry, something went wrong")
+    assert "could not answer a Teams question" in caplog.text
+    assert "anonymous access is ON" in caplog.text
+
+
+def test_without_anonymous_access_unauthenticated_requests_are_rejected(service, connector):
+    with pytest.MonkeyPatch.context() as mp:
+        _clear_credentials(mp)
+        mp.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", BOT_GUID)
+        mp.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET", "not-a-real-secret")
+        mp.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID", str(uuid.uuid4()))
+        app = create_app(service)
+    with BotServer(app) as server:
+        body = activity(connector, "a:no-credentials", QUESTION)
+        status, _ = server.post(body)
+        assert status == 401
+        status, _ = server.post(body, headers={"Authorization": "Bearer not.a.jwt"})
+        assert status == 401
+        assert server.get("/healthz") == 200
+    assert connector.to("a:no-credentials") == []
+
+
+def test_missing_credentials_are_a_one_line_config_error(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError, match="CLIENTID.*TENANTID.*CLIENTSECRET"):
+        agent_config({})
+    with pytest.raises(ConfigError, match="CLIENTSECRET"):
+        agent_config({"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": BOT_GUID,
+                      "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": BOT_GUID})
+    _, anonymous = agent_config({"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": BOT_GUID,
+                                 "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": BOT_GUID,
+                                 "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE": "UserManagedIdentity"})
+    assert anonymous is False
+
+    _clear_credentials(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    result = CliRunner().invoke(main, ["teams", "--port", "0"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Teams credentials missing") and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_teams_package_zip(tmp_path, monkeypatch):
+    out = tmp_path / "dist" / "policy-assistant-teams.zip"
+    build_package(out, BOT_GUID.upper())
+    with zipfile.ZipFile(out) as zf:
+        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(zf.read("manifest.json"))
+        zf.extractall(tmp_path / "unpacked")
+    assert manifest["$schema"].endswith("/v1.22/MicrosoftTeams.schema.json") and manifest["manifestVersion"] == "1.22"
+    [bot_entry] = manifest["bots"]
+    assert bot_entry["botId"] == BOT_GUID
+    assert set(bot_entry["scopes"]) == {"personal", "team", "groupChat"}
+    assert bot_entry["commandLists"] and all(c["commands"] for c in bot_entry["commandLists"])
+    assert "${{" not in json.dumps(manifest)
+    uuid.UUID(manifest["id"])
+    with Image.open(tmp_path / "unpacked" / "color.png") as color:
+        assert color.size == (192, 192)
+    with Image.open(tmp_path / "unpacked" / "outline.png") as outline:
+        assert outline.size == (32, 32) and outline.mode == "RGBA"
+        alpha = outline.getchannel("A")
+        assert alpha.getextrema()[0] == 0, "outline icon has a transparent background"
+
+    monkeypatch.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", "not-a-guid")
+    with pytest.raises(ConfigError, match="GUID"):
+        build_package(tmp_path / "bad.zip", None)
+    monkeypatch.delenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID")
+    with pytest.raises(ConfigError, match="--bot-id"):
+        build_package(tmp_path / "bad.zip", None)
+    assert not (tmp_path / "bad.zip").exists()

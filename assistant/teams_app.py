@@ -19,7 +19,6 @@ import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from microsoft_agents.activity import (
@@ -45,6 +44,7 @@ from microsoft_agents.hosting.core import (
 from pydantic import ValidationError
 
 from .errors import ConfigError, QuestionError
+from .models import Answer
 from .service import AnswerService
 from .settings import Settings
 from .teams_cards import HELP_VERB, answer_card, answer_text, cited_clauses, help_text, welcome_text
@@ -177,7 +177,7 @@ class TeamsBot:
             log.exception("could not send the apology either")
 
 
-def _answer_activity(answer: Any, question_id: int) -> Activity:
+def _answer_activity(answer: Answer, question_id: int) -> Activity:
     """The answer message: text with [n] markers, the citations entity, the card and the feedback loop."""
     citations = [
         ClientCitation(at_type="Claim", position=c.position, appearance=ClientCitationAppearance(
@@ -243,8 +243,8 @@ def _feedback_comment(raw: object) -> str | None:
     except json.JSONDecodeError:
         return raw.strip()
     if isinstance(data, dict):
-        text = data.get("feedbackText")
-        return str(text).strip() or None if text is not None else None
+        text = str(data.get("feedbackText") or "").strip()
+        return text or None
     return raw.strip()
 
 

@@ -23,8 +23,9 @@ _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-zA-Z][.)]|
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _NOISE = re.compile(r"^\s*(\{%.*%\}|<!--.*-->|</?[a-zA-Z][^>]*>|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\))\s*$")
-_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+_SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "vs.", "U.S.", "approx.",
                   "Inc.", "Ltd.", "Co.", "Jr.", "Sr.", "p.", "pp.", "Fig.", "Sec.", "cf.", "a.m.", "p.m.")
 
@@ -95,6 +96,9 @@ def _blocks(text: str) -> list[_Block]:
             blocks.append(_Block("heading", current.start, current.end,
                                  level=1 if line.text.strip()[0] == "=" else 2, title=_clean_title(title)))
             current = None
+            continue
+        if _THEMATIC_BREAK.match(line.text):  # a rule between sections, not a clause
+            close()
             continue
         stripped = line.text.strip()
         if stripped.startswith("|") or "\t" in stripped and len([c for c in stripped.split("\t") if c.strip()]) >= 2:
@@ -176,7 +180,8 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
             # a first top-level heading, or one repeating the title, names the document, not a section
-            is_title = block.level == 1 and not stack and (not seen_heading or _key(block.title) == title_key)
+            is_title = block.level == 1 and not stack and (not seen_heading or _key(block.title) == title_key) \
+                or not seen_heading and _key(block.title) == title_key
             seen_heading = True
             if block.title and not is_title:
                 stack.append((block.level, block.title))
@@ -224,14 +229,21 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, pos = [], start
     chunk = text[start:end]
     for match in _SENTENCE_END.finditer(chunk):
-        cut = start + match.start()
-        before = text[pos:cut]
-        if before.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", before):
+        cut = start + match.end(1)  # closing quotes and brackets stay with their sentence
+        if _ends_with_abbreviation(text[pos:start + match.start()]):
             continue
         spans.append((pos, cut))
         pos = start + match.end()
     spans.append((pos, end))
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _ends_with_abbreviation(before: str) -> bool:
+    """True when the full stop ending `before` belongs to a whole-word abbreviation ("e.g.", "J.")."""
+    words = before.split()
+    last = words[-1].lstrip("([\"'“‘") if words else ""
+    return last in _ABBREVIATIONS or last[:1].lower() + last[1:] in _ABBREVIATIONS \
+        or re.search(r"(?:^|\W)[A-Z]\.$", last) is not None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -105,22 +105,46 @@ def load_index(index_dir: Path) -> PolicyIndex:
     manifest_path = index_dir / "manifest.json"
     if not manifest_path.exists():
         raise IndexError_(f"No index in {index_dir}; build it with `policy-assistant index`")
-    build = None
-    try:
-        manifest = Manifest.model_validate_json(manifest_path.read_bytes())
-        build = manifest.build_id
-        documents = [PolicyDocument.model_validate(d)
-                     for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))]
-        with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
-            clauses = [Clause.model_validate_json(line) for line in fh if line.strip()]
-        vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
-    except (ValidationError, ValueError, OSError, UnicodeDecodeError, IndexError_) as exc:
-        reason = type(exc).__name__ if not isinstance(exc, (OSError, IndexError_)) else str(exc).split(";")[0]
-        raise IndexError_(f"The index in {index_dir} is corrupt ({reason}); rebuild it with `policy-assistant index`") from None
+    for attempt in range(5):
+        raw_manifest: bytes | None = None
+        try:
+            raw_manifest = manifest_path.read_bytes()
+            manifest = Manifest.model_validate_json(raw_manifest)
+            build = manifest.build_id
+            documents = [PolicyDocument.model_validate(d)
+                         for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))]
+            with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
+                clauses = [Clause.model_validate_json(line) for line in fh if line.strip()]
+            vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
+            break
+        except (ValidationError, ValueError, OSError, UnicodeDecodeError, IndexError_) as exc:
+            if attempt < 4 and _manifest_changed(manifest_path, raw_manifest):
+                continue  # a rebuild replaced the build we were reading (and removed its files): read the new one
+            reason = _corruption(exc)
+            raise IndexError_(f"The index in {index_dir} is corrupt ({reason}); "
+                              "rebuild it with `policy-assistant index`") from None
     if vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses:
         raise IndexError_(f"The index in {index_dir} is corrupt (vectors and clauses disagree); "
                           "rebuild it with `policy-assistant index`")
     return PolicyIndex(manifest, documents, clauses, vectors)
+
+
+def _corruption(exc: Exception) -> str:
+    """A short reason for a damaged index, without library internals."""
+    if isinstance(exc, FileNotFoundError):
+        return f"{Path(exc.filename or '?').name} is missing"
+    if isinstance(exc, IndexError_):
+        return "the vector file is unreadable"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return f"{type(exc).__name__}: a file is damaged"
+
+
+def _manifest_changed(path: Path, seen: bytes | None) -> bool:
+    try:
+        return seen is not None and path.read_bytes() != seen
+    except OSError:
+        return False
 
 
 def staleness(index: PolicyIndex, corpus_dir: Path, model: str) -> str | None:

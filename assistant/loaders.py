@@ -182,6 +182,10 @@ def _title_from_text(text: str, kind: str) -> str | None:
         match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
         if match:
             return _plain(match.group(1))
+    if kind == "pdf":  # a first line standing on its own (see _pdf_paragraphs) is the title
+        first, _, rest = text.partition("\n\n")
+        if rest and "\n" not in first and len(first.split()) <= 12 and not re.search(r"[.,;:!?]$", first):
+            return first.strip()
     return None
 
 
@@ -263,7 +267,32 @@ def _pdf_text(raw: bytes, source: str) -> str:
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
-    return "\n\n".join(p for p in pages if p)
+    return "\n\n".join(_pdf_paragraphs(p) for p in pages if p)
+
+
+def _pdf_paragraphs(page: str) -> str:
+    """Set heading lines apart from the body text: PDF extraction runs a heading into the next line.
+
+    A heading line is short next to the page's body lines, ends without punctuation, starts a new
+    sentence after one that ended, and is followed by a line starting a new sentence.
+    """
+    lines = page.splitlines()
+    widest = max((len(line.strip()) for line in lines), default=0)
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        text = line.strip()
+        before = lines[i - 1].strip() if i else ""
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        heading = (0 < len(text.split()) <= 12 and text[:1].isupper() and not re.search(r"[.,;:!?]$", text)
+                   and (not before or re.search(r"[.:!?]$", before) is not None or not out or out[-1] == "")
+                   and after[:1].isupper() and (len(lines) < 3 or len(text) < 0.7 * widest))
+        if heading:
+            if out and out[-1] != "":
+                out.append("")
+            out += [text, ""]
+        else:
+            out.append(line)
+    return "\n".join(out).strip()
 
 
 def _html_text(raw: bytes, source: str) -> str:

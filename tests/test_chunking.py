@@ -1,0 +1,294 @@
+"""Chunking: clauses are sentence groups, list items and table rows, each with its section and lead-in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import MAX_CLAUSE_WORDS, chunk_document, passage, sentence_spans
+from assistant.loaders import load_document
+from assistant.models import PolicyDocument
+
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+GLENMERE_TXT = SHARED_EVAL / "corpora" / "glenmere" / "glenmere-social-media-policy-2023-24.txt"
+CODE_OF_CONDUCT = "Code of Conduct for all members of staff at Glenmere Primary School – Social Networking"
+
+
+def doc_of(text: str, title: str = "Leave Policy", fmt: str = "markdown") -> PolicyDocument:
+    return PolicyDocument(source="leave.md", title=title, text=text, format=fmt)
+
+
+def clauses_of(text: str, **kw):
+    doc = doc_of(text, **kw)
+    clauses = chunk_document(doc)
+    for clause in clauses:
+        assert doc.text[clause.start:clause.end] == clause.text
+    return clauses
+
+
+def find(clauses, fragment: str):
+    found = [c for c in clauses if fragment in c.text]
+    assert len(found) == 1, (fragment, [c.text for c in clauses])
+    return found[0]
+
+
+MARKDOWN = """# Leave Policy
+
+This policy explains leave.
+
+## Annual leave
+
+Staff are entitled to 25 days.
+
+### Carrying over
+
+Up to five days may be carried over.
+
+## Sickness
+
+Report sickness by 9am.
+"""
+
+
+def test_markdown_section_paths_without_the_title():
+    clauses = clauses_of(MARKDOWN)
+    assert find(clauses, "This policy explains").section == ()
+    assert find(clauses, "25 days").section == ("Annual leave",)
+    assert find(clauses, "five days").section == ("Annual leave", "Carrying over")
+    assert find(clauses, "by 9am").section == ("Sickness",)
+    assert all("Leave Policy" not in c.section for c in clauses)
+    assert not any(c.text.startswith("#") for c in clauses)
+
+
+def test_title_heading_named_later_is_not_a_section():
+    clauses = clauses_of("Intro line.\n\n## Scope\n\nApplies to all.\n\n# Leave Policy\n\nStaff must ask.\n")
+    assert find(clauses, "Applies").section == ("Scope",)
+    assert find(clauses, "Staff must ask").section == ()
+
+
+def test_second_top_level_heading_is_a_section():
+    clauses = clauses_of("# Leave Policy\n\nIntro.\n\n# Appendix\n\nForms are online.\n")
+    assert find(clauses, "Forms").section == ("Appendix",)
+
+
+def test_setext_and_bold_headings():
+    text = "Holidays\n========\n\nBook early.\n\n**Bank holidays**\n\nThe office is closed.\n"
+    clauses = clauses_of(text, title="Other")
+    assert find(clauses, "Book early").section == ()  # first level-1 heading names the document
+    assert find(clauses, "office is closed").section[-1] == "Bank holidays"
+
+
+def test_heading_markup_is_cleaned():
+    clauses = clauses_of("# T\n\n## The [code](http://x) of *conduct* {#anchor}\n\nBe kind.\n", title="T")
+    assert find(clauses, "Be kind").section == ("The code of conduct",)
+
+
+# ---------------------------------------------------------------- plain text (Glenmere)
+
+@pytest.fixture(scope="module")
+def glenmere():
+    doc = load_document(GLENMERE_TXT, GLENMERE_TXT.name)
+    return doc, chunk_document(doc)
+
+
+def test_plain_text_headings_and_list_context(glenmere):
+    doc, clauses = glenmere
+    clause = find(clauses, "Staff must never add pupils")
+    assert clause.section == (CODE_OF_CONDUCT,)
+    assert clause.context == "The following are **not considered acceptable**:"
+    assert clause.kind == "item"
+    assert clause.text == "Staff must never add pupils as friends into their personal accounts."
+    assert find(clauses, "strongly advised not to become").section == ("Communication",)
+    assert find(clauses, "Any breaches of this policy will be fully").section == (
+        "Potential and Actual Breaches of the Code of Conduct",)
+
+
+def test_plain_text_items_under_second_lead_in(glenmere):
+    _, clauses = glenmere
+    clause = find(clauses, "Do not give their personal contact details")
+    assert clause.context == "In addition to the above everyone at our school must ensure that they:"
+    assert clause.section == (CODE_OF_CONDUCT,)
+
+
+def test_plain_text_tab_rows_are_rows(glenmere):
+    _, clauses = glenmere
+    row = find(clauses, "Next Review Due")
+    assert row.kind == "row"
+
+
+def test_passage_carries_place_and_lead_in(glenmere):
+    _, clauses = glenmere
+    text = passage(find(clauses, "Staff must never add pupils"))
+    assert text.startswith("Glenmere Social Media Policy 2023-24 › Code of Conduct")
+    assert "not considered acceptable" in text and "**" not in text
+
+
+# ---------------------------------------------------------------- lists
+
+LISTS = """# Leave Policy
+
+## Requests
+
+Before booking leave you must:
+
+- check the team calendar
+- ask your manager
+  1. by email
+  2. at least two weeks ahead
+     - longer for August
+- record it in the system
+
+A paragraph after the list.
+
+- an item with no lead-in
+"""
+
+
+def test_list_items_take_the_lead_in_as_context():
+    clauses = clauses_of(LISTS)
+    lead = "Before booking leave you must:"
+    assert find(clauses, "check the team calendar").context == lead
+    assert find(clauses, "check the team calendar").kind == "item"
+    assert find(clauses, "record it in the system").context == lead
+
+
+def test_nested_list_items_take_their_parent_item_as_context():
+    clauses = clauses_of(LISTS)
+    assert find(clauses, "by email").context == "ask your manager"
+    assert find(clauses, "two weeks ahead").context == "ask your manager"
+    assert find(clauses, "longer for August").context == "at least two weeks ahead"
+    assert find(clauses, "by email").text == "by email"  # the marker "1." is not part of the clause
+
+
+def test_list_after_a_long_paragraph_still_has_its_last_sentence_as_context():
+    text = "# T\n\n" + "Filler words here. " * 30 + "The following apply:\n\n- rule one\n"
+    clauses = clauses_of(text, title="T")
+    assert find(clauses, "rule one").context == "The following apply:"
+
+
+def test_item_continuation_lines_belong_to_the_item():
+    clauses = clauses_of("# T\n\nRules:\n\n- first rule that\n  wraps onto a second line\n- second rule\n", title="T")
+    assert find(clauses, "first rule").text == "first rule that\n  wraps onto a second line"
+
+
+# ---------------------------------------------------------------- tables
+
+def test_table_rows_have_the_header_as_context():
+    text = "# T\n\n## Allowance\n\n| Grade | Days |\n|---|---|\n| A | 25 |\n| B | 30 |\n\nAfter the table.\n"
+    clauses = clauses_of(text, title="T")
+    rows = [c for c in clauses if c.kind == "row"]
+    assert [r.text for r in rows] == ["| A | 25 |", "| B | 30 |"]
+    assert all(r.context == "| Grade | Days |" and r.section == ("Allowance",) for r in rows)
+    assert not any("---" in c.text for c in clauses)
+    assert find(clauses, "After the table").context is None
+
+
+def test_a_second_table_gets_its_own_header():
+    text = "# T\n\n| A | B |\n|--|--|\n| 1 | 2 |\n\nBetween.\n\n| C | D |\n|--|--|\n| 3 | 4 |\n"
+    clauses = clauses_of(text, title="T")
+    assert find(clauses, "| 3 | 4 |").context == "| C | D |"
+
+
+# ---------------------------------------------------------------- long paragraphs
+
+def test_long_paragraph_split_at_sentence_boundaries():
+    sentences = [f"Rule {i} says that staff must keep record number {i} safe at all times." for i in range(20)]
+    paragraph = " ".join(sentences)
+    clauses = clauses_of(f"# T\n\n## S\n\n{paragraph}\n", title="T")
+    assert len(clauses) > 1
+    assert " ".join(c.text for c in clauses) == paragraph  # nothing lost, nothing repeated
+    for clause in clauses:
+        assert len(clause.text.split()) <= MAX_CLAUSE_WORDS
+        assert clause.text.startswith("Rule ") and clause.text.endswith("times.")  # never a blind window
+        assert clause.section == ("S",)
+
+
+def test_a_single_sentence_longer_than_the_limit_stands_alone():
+    long_sentence = "Staff " + "really " * 80 + "must sign in."
+    clauses = clauses_of(f"# T\n\n{long_sentence} Short one. Another short one.\n", title="T")
+    assert [c.text for c in clauses] == [long_sentence, "Short one. Another short one."]
+
+
+def test_every_clause_of_a_real_corpus_respects_the_word_limit_or_is_one_sentence():
+    doc = load_document(GLENMERE_TXT, GLENMERE_TXT.name)
+    for clause in chunk_document(doc):
+        if len(clause.text.split()) > MAX_CLAUSE_WORDS:
+            assert len(sentence_spans(doc.text, clause.start, clause.end)) == 1, clause.text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Bring ID, e.g. Your passport. Then sign in.", ["Bring ID, e.g. Your passport.", "Then sign in."]),
+    ("Use a work device, i.e. A laptop. Never a phone.", ["Use a work device, i.e. A laptop.", "Never a phone."]),
+    ("Ask Mr. Smith. He decides.", ["Ask Mr. Smith.", "He decides."]),
+    ("See J. Bloggs first. Then wait.", ["See J. Bloggs first.", "Then wait."]),
+    ("It is banned! Really? Yes.", ["It is banned!", "Really?", "Yes."]),
+    ("Claim within 30 days. 20 days is best.", ["Claim within 30 days.", "20 days is best."]),
+    ("He said \"stop.\" Then left.", ["He said \"stop.\"", "Then left."]),
+    ("Ask for help. Use the laptop. Then stop. Done.", ["Ask for help.", "Use the laptop.", "Then stop.", "Done."]),
+    ("(Sign in first.) Then enter.", ["(Sign in first.)", "Then enter."]),
+    ("Costs approx. 10 pounds etc. And more.", ["Costs approx. 10 pounds etc. And more."]),
+])
+def test_sentence_spans(text, expected):
+    assert [text[s:e] for s, e in sentence_spans(text, 0, len(text))] == expected
+
+
+def test_abbreviations_do_not_split_long_paragraphs():
+    sentence = "Staff may claim for travel, e.g. Taxis when no bus runs, i.e. After 11pm on weekdays only."
+    paragraph = " ".join([sentence] * 8)
+    clauses = clauses_of(f"# T\n\n{paragraph}\n", title="T")
+    assert all(c.text.startswith("Staff may claim") and c.text.endswith("only.") for c in clauses)
+
+
+# ---------------------------------------------------------------- noise
+
+def test_code_fences_liquid_tags_comments_and_rules_are_skipped():
+    text = """# T
+
+{% include toc.html %}
+{% if site.show %}
+
+Staff must sign the register.
+
+```
+rm -rf / must not be quoted
+```
+
+~~~yaml
+key: value
+~~~
+
+<!-- a comment -->
+
+---
+
+* * *
+
+![diagram](img.png)
+
+[ref]: https://example.com
+
+{% endif %}
+
+Visitors must wear badges.
+"""
+    clauses = clauses_of(text, title="T")
+    assert [c.text for c in clauses] == ["Staff must sign the register.", "Visitors must wear badges."]
+
+
+def test_every_clause_has_words():
+    doc = load_document(GLENMERE_TXT, GLENMERE_TXT.name)
+    assert all(re.search(r"\w", c.text) for c in chunk_document(doc))
+
+
+def test_clause_ids_are_stable_and_unique():
+    first = chunk_document(doc_of(MARKDOWN))
+    second = chunk_document(doc_of(MARKDOWN))
+    assert [c.id for c in first] == [c.id for c in second]
+    assert len({c.id for c in first}) == len(first)
+
+
+def test_empty_and_heading_only_documents_have_no_clauses():
+    assert chunk_document(doc_of("")) == []
+    assert chunk_document(doc_of("# Only a title\n\n## And a section\n")) == []

@@ -1,0 +1,292 @@
+"""The index: build/load round trip, incremental rebuilds, staleness, corruption and atomic replacement."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import PolicyEngine
+from assistant.errors import CorpusError, IndexError_
+from assistant.index import CACHE_FILE, Manifest, build_index, corpus_fingerprint, load_index, staleness
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = "glenmere-social-media-policy-2023-24.md"
+EXTRA = "# Visitors Policy\n\n## Signing in\n\nVisitors must sign in at reception and wear a badge at all times.\n"
+
+
+def _make_corpus(target: Path) -> Path:
+    shutil.copytree(ROOT / "policy_corpus", target)
+    (target / "visitors.md").write_text(EXTRA, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory, embedder):
+    """One real first build; other tests start from its embedding cache so they embed nothing twice."""
+    base = tmp_path_factory.mktemp("seed")
+    corpus = _make_corpus(base / "corpus")
+    return corpus, base / "index", build_index(corpus, base / "index", embedder)
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    return _make_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def built(seed, corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    shutil.copy(seed[1] / CACHE_FILE, index_dir / CACHE_FILE)
+    return corpus, index_dir, build_index(corpus, index_dir, embedder)
+
+
+def _settings(corpus: Path, index_dir: Path, **extra) -> Settings:
+    return Settings(_env_file=None, corpus_dir=corpus, index_dir=index_dir, db_path=index_dir.parent / "db", **extra)
+
+
+def _build_files(index_dir: Path) -> set[str]:
+    return {p.name for p in index_dir.iterdir() if p.name.split("-", 1)[0] in ("documents", "clauses", "vectors")}
+
+
+def test_build_and_load_round_trip(seed, embedder):
+    corpus, index_dir, index = seed
+    m = index.manifest
+    assert m.model == embedder.name
+    assert m.dimension == 384
+    assert m.corpus_fingerprint == corpus_fingerprint(corpus)
+    assert datetime.fromisoformat(m.built_at).tzinfo is not None
+    assert m.documents == 2 and m.clauses == len(index.clauses) > 40
+    assert m.embedded == m.clauses  # nothing cached on the first build
+    on_disk = Manifest.model_validate_json((index_dir / "manifest.json").read_text("utf-8"))
+    assert on_disk == m
+    loaded = load_index(index_dir)
+    assert loaded.manifest == m
+    assert loaded.clauses == index.clauses
+    assert loaded.documents == index.documents
+    assert loaded.vectors.size == len(loaded.clauses) and loaded.vectors.dimension == 384
+    assert (loaded.vectors.matrix == index.vectors.matrix).all()
+    assert staleness(loaded, corpus, embedder.name) is None
+    assert _build_files(index_dir) == {f"documents-{m.build_id}.json", f"clauses-{m.build_id}.jsonl",
+                                       f"vectors-{m.build_id}.faiss"}
+    assert (index_dir / CACHE_FILE).exists()
+
+
+def test_incremental_rebuild_embeds_only_what_changed(built, embedder):
+    corpus, index_dir, first = built
+    again = build_index(corpus, index_dir, embedder)
+    assert first.manifest.embedded == again.manifest.embedded == 0  # everything came from the cache
+    assert again.manifest.build_id != first.manifest.build_id
+    assert again.clauses == first.clauses
+    (corpus / "visitors.md").write_text(EXTRA + "\nContractors must show photo ID to the office staff.\n",
+                                        encoding="utf-8")
+    changed = build_index(corpus, index_dir, embedder)
+    assert 0 < changed.manifest.embedded <= 3
+    assert changed.manifest.clauses == first.manifest.clauses + 1
+    assert any("photo ID" in c.text for c in changed.clauses)
+
+
+def test_problems_are_kept_in_the_manifest(built, embedder):
+    corpus, index_dir, _ = built
+    (corpus / "blob.txt").write_bytes(b"\x00\x01binary")
+    index = build_index(corpus, index_dir, embedder)
+    assert any(p.startswith("blob.txt:") for p in index.manifest.problems)
+    assert index.manifest.documents == 2
+
+
+def test_corpus_without_readable_policies(tmp_path, embedder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CorpusError, match="No readable policy documents"):
+        build_index(empty, tmp_path / "index", embedder)
+    (empty / "blob.txt").write_bytes(b"\x00\x00")
+    with pytest.raises(CorpusError, match="blob.txt"):
+        build_index(empty, tmp_path / "index", embedder)
+    with pytest.raises(CorpusError, match="not found"):
+        build_index(tmp_path / "missing", tmp_path / "index", embedder)
+
+
+# ---------------------------------------------------------------- staleness
+
+def test_stale_index_is_rebuilt_when_allowed(built, embedder):
+    corpus, index_dir, first = built
+    (corpus / "visitors.md").write_text(EXTRA.replace("reception", "the main office"), encoding="utf-8")
+    assert "changed" in staleness(load_index(index_dir), corpus, embedder.name)
+    engine = PolicyEngine.open(_settings(corpus, index_dir), embedder=embedder)
+    assert engine.index.manifest.build_id != first.manifest.build_id
+    assert engine.index.manifest.corpus_fingerprint == corpus_fingerprint(corpus)
+    assert any("the main office" in c.text for c in engine.index.clauses)
+    assert load_index(index_dir).manifest.build_id == engine.index.manifest.build_id
+
+
+def test_stale_index_is_refused_without_auto_reindex(built, embedder):
+    corpus, index_dir, first = built
+    (corpus / "new.md").write_text("# New\n\nStaff must water the plants.\n", encoding="utf-8")
+    with pytest.raises(IndexError_, match="policy-assistant index") as err:
+        PolicyEngine.open(_settings(corpus, index_dir, auto_reindex=False), embedder=embedder)
+    assert "out of date" in str(err.value) and "changed" in str(err.value)
+    assert load_index(index_dir).manifest.build_id == first.manifest.build_id  # left alone
+
+
+def test_fresh_index_is_used_without_rebuilding(built, embedder):
+    corpus, index_dir, first = built
+    engine = PolicyEngine.open(_settings(corpus, index_dir, auto_reindex=False), embedder=embedder)
+    assert engine.index.manifest.build_id == first.manifest.build_id
+
+
+def test_missing_index_is_built_on_open(seed, corpus, tmp_path, embedder):
+    index_dir = tmp_path / "fresh-index"
+    with pytest.raises(IndexError_, match="No index"):
+        load_index(index_dir)
+    index_dir.mkdir()
+    shutil.copy(seed[1] / CACHE_FILE, index_dir / CACHE_FILE)
+    engine = PolicyEngine.open(_settings(corpus, index_dir, auto_reindex=False), embedder=embedder)
+    assert engine.index.manifest.clauses > 0 and (index_dir / "manifest.json").exists()
+
+
+def test_model_mismatch_is_detected(built, embedder):
+    corpus, index_dir, _ = built
+    path = index_dir / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["model"] = "sentence-transformers/some-other-model"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    reason = staleness(load_index(index_dir), corpus, embedder.name)
+    assert reason and "some-other-model" in reason
+    with pytest.raises(IndexError_, match="some-other-model"):
+        PolicyEngine.open(_settings(corpus, index_dir, auto_reindex=False), embedder=embedder)
+    rebuilt = PolicyEngine.open(_settings(corpus, index_dir), embedder=embedder)
+    assert rebuilt.index.manifest.model == embedder.name
+    assert rebuilt.index.manifest.embedded == 0  # same model underneath: the cache still serves
+
+
+def test_older_format_is_stale(built, embedder):
+    corpus, index_dir, _ = built
+    path = index_dir / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["format"] = 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert "older version" in staleness(load_index(index_dir), corpus, embedder.name)
+
+
+# ---------------------------------------------------------------- corruption
+
+def _current(index_dir: Path) -> str:
+    return json.loads((index_dir / "manifest.json").read_text("utf-8"))["build_id"]
+
+
+def _truncate_vectors(index_dir: Path) -> None:
+    path = index_dir / f"vectors-{_current(index_dir)}.faiss"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garbage_manifest(index_dir: Path) -> None:
+    (index_dir / "manifest.json").write_bytes(b"\x00\xffnot json at all")
+
+
+def _half_a_manifest(index_dir: Path) -> None:
+    path = index_dir / "manifest.json"
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def _drop_a_clause(index_dir: Path) -> None:
+    path = index_dir / f"clauses-{_current(index_dir)}.jsonl"
+    path.write_text("".join(path.read_text("utf-8").splitlines(keepends=True)[1:]), encoding="utf-8")
+
+
+def _garbage_clauses(index_dir: Path) -> None:
+    (index_dir / f"clauses-{_current(index_dir)}.jsonl").write_bytes(b"{\"id\": 3}\n\xff\xfe")
+
+
+def _missing_documents(index_dir: Path) -> None:
+    (index_dir / f"documents-{_current(index_dir)}.json").unlink()
+
+
+@pytest.mark.parametrize("damage", [_truncate_vectors, _garbage_manifest, _half_a_manifest, _drop_a_clause,
+                                    _garbage_clauses, _missing_documents])
+def test_corrupt_index_is_reported_clearly(built, embedder, damage):
+    corpus, index_dir, _ = built
+    damage(index_dir)
+    with pytest.raises(IndexError_) as err:
+        load_index(index_dir)
+    message = str(err.value)
+    assert "corrupt" in message and "`policy-assistant index`" in message and str(index_dir) in message
+    assert "\n" not in message and "Traceback" not in message and "faiss::" not in message
+    with pytest.raises(IndexError_, match="corrupt"):  # never silently replaced behind someone's back
+        PolicyEngine.open(_settings(corpus, index_dir), embedder=embedder)
+    rebuilt = build_index(corpus, index_dir, embedder)  # the cure the message names
+    assert load_index(index_dir).manifest.build_id == rebuilt.manifest.build_id
+
+
+def test_unreadable_embedding_cache_only_costs_time(built, embedder):
+    corpus, index_dir, first = built
+    (index_dir / CACHE_FILE).write_bytes(b"not an npz")
+    again = build_index(corpus, index_dir, embedder)
+    assert again.manifest.embedded == first.manifest.clauses
+
+
+# ---------------------------------------------------------------- atomicity
+
+def test_rebuild_replaces_files_and_removes_the_old_build(built, embedder):
+    corpus, index_dir, first = built
+    old = _build_files(index_dir)
+    (corpus / "visitors.md").write_text(EXTRA + "\nVisitors must leave by 6pm.\n", encoding="utf-8")
+    second = build_index(corpus, index_dir, embedder)
+    new = _build_files(index_dir)
+    assert not old & new
+    assert all(second.manifest.build_id in name for name in new) and len(new) == 3
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".")]  # no temporary files left behind
+
+
+def test_reader_opened_before_a_rebuild_keeps_its_data(built, embedder):
+    corpus, index_dir, first = built
+    engine = PolicyEngine.open(_settings(corpus, index_dir, auto_reindex=False), embedder=embedder)
+    (corpus / "visitors.md").unlink()
+    build_index(corpus, index_dir, embedder)
+    assert not any(first.manifest.build_id in p.name for p in index_dir.iterdir())
+    answer = engine.ask("Do visitors have to wear a badge?")
+    assert any("wear a badge" in c.quote for c in answer.citations + answer.related)
+    assert engine.document("visitors.md") is not None
+
+
+def test_readers_never_see_a_half_replaced_build(built, embedder):
+    """A reader racing a stream of rebuilds always gets a complete build, never 'corrupt'."""
+    corpus, index_dir, _ = built
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def rebuild_forever() -> None:
+        n = 0
+        try:
+            while not stop.is_set():
+                (corpus / "visitors.md").write_text(EXTRA + f"\nVisitors must leave by {n % 3 + 5}pm.\n",
+                                                    encoding="utf-8")
+                build_index(corpus, index_dir, embedder)
+                n += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    writer = threading.Thread(target=rebuild_forever)
+    writer.start()
+    loads, errors = 0, []
+    deadline = time.monotonic() + 2.0
+    try:
+        while time.monotonic() < deadline:
+            try:
+                index = load_index(index_dir)
+                assert len(index.clauses) == index.vectors.size == index.manifest.clauses
+                loads += 1
+            except IndexError_ as exc:
+                errors.append(str(exc))
+    finally:
+        stop.set()
+        writer.join()
+    assert not failures
+    assert loads > 20
+    assert errors == []

@@ -1,0 +1,256 @@
+"""Loaders: every format becomes Markdown-flavoured text with review metadata; bad files are skipped by name."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_document
+from assistant.errors import CorpusError, DocumentError
+from assistant.loaders import load_corpus, load_document, parse_month
+
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+GLENMERE_TXT = SHARED_EVAL / "corpora" / "glenmere" / "glenmere-social-media-policy-2023-24.txt"
+
+FRONT_MATTER_MD = """---
+title: Expenses Policy
+contact: the Finance Manager
+last_reviewed: 2023-09
+next_review_due: 2025-03
+---
+# Expenses Policy
+
+## Travel
+
+Staff must book rail travel through the portal.
+"""
+
+
+def make_docx(path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Expenses Policy", 0)
+    doc.add_heading("Travel", 1)
+    doc.add_paragraph("Staff must book travel through the portal. Receipts are required for every claim.")
+    doc.add_paragraph("The following are not reimbursed:")
+    doc.add_paragraph("First class rail tickets", style="List Bullet")
+    doc.add_paragraph("Minibar charges", style="List Number")
+    doc.add_heading("Limits", 2)
+    table = doc.add_table(rows=3, cols=2)
+    for r, (item, limit) in enumerate([("Item", "Limit"), ("Hotel", "£120 per night"), ("Meals", "£30 per day")]):
+        table.cell(r, 0).text = item
+        table.cell(r, 1).text = limit
+    doc.save(str(path))
+
+
+def make_pdf(path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    lines = [("Helvetica-Bold", 16, "Annual Leave Policy"),
+             ("Helvetica", 11, "Staff are entitled to 25 days of annual leave in each leave year."),
+             ("Helvetica", 11, "Leave must be approved by your line manager before you book travel."),
+             ("Helvetica-Bold", 13, "Carrying leave over"),
+             ("Helvetica", 11, "Up to five days may be carried over into the next leave year.")]
+    y = 800
+    for font, size, text in lines:
+        pdf.setFont(font, size)
+        pdf.drawString(72, y, text)
+        y -= 22
+    pdf.showPage()
+    pdf.save()
+
+
+HTML = """<html><head><title>Remote Work</title>
+<script>var secret = "script text must not leak";</script><style>p { color: red }</style></head>
+<body><h1>Remote Work Policy</h1><p>This policy covers working from home.</p>
+<h2>Eligibility</h2><p>You may work from home:</p><ul><li>two days a week</li><li>with manager approval</li></ul>
+<h3>Equipment</h3><table><tr><th>Item</th><th>Provided</th></tr><tr><td>Laptop</td><td>Yes</td></tr></table>
+</body></html>"""
+
+
+# ---------------------------------------------------------------- Markdown and plain text
+
+def test_markdown_front_matter_is_parsed_and_removed(tmp_path):
+    path = tmp_path / "expenses.md"
+    path.write_text(FRONT_MATTER_MD, encoding="utf-8")
+    doc = load_document(path, "expenses.md")
+    assert doc.title == "Expenses Policy"
+    assert doc.contact == "the Finance Manager"
+    assert doc.last_reviewed == "September 2023"
+    assert doc.review_due == date(2025, 3, 1)
+    assert doc.review_due_label == "March 2025"
+    assert doc.format == "markdown"
+    # the document text is the body: front matter gone, offsets count from the first body character
+    assert doc.text.startswith("# Expenses Policy")
+    assert "next_review_due" not in doc.text
+    assert FRONT_MATTER_MD.endswith(doc.text)
+    clause = next(c for c in chunk_document(doc) if "rail travel" in c.text)
+    assert doc.text[clause.start:clause.end] == clause.text == "Staff must book rail travel through the portal."
+
+
+def test_owner_is_the_contact_when_no_contact_given(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text("---\ntitle: Leave\nowner: HR Director\n---\nStaff must book leave.\n", encoding="utf-8")
+    assert load_document(path).contact == "HR Director"
+
+
+def test_invalid_front_matter_is_ignored_not_fatal(tmp_path, caplog):
+    path = tmp_path / "broken-front.md"
+    path.write_text("---\ntitle: [unclosed\n  : : :\n---\n# Real Title\n\nStaff must lock screens.\n", encoding="utf-8")
+    doc = load_document(path, "broken-front.md")
+    assert doc.title == "Real Title"
+    assert doc.text.startswith("# Real Title")
+    assert doc.contact is None
+    assert "not valid YAML" in caplog.text
+
+
+def test_plain_text_review_dates_detected_from_text():
+    doc = load_document(GLENMERE_TXT, GLENMERE_TXT.name)
+    assert doc.format == "text"
+    assert "Next Review Due\tJune 2024" in doc.text
+    assert doc.review_due == date(2024, 6, 1)
+    assert doc.review_due_label == "June 2024"
+    assert doc.last_reviewed == "June 2023"
+    assert doc.text == GLENMERE_TXT.read_text("utf-8-sig")  # a text file is quoted exactly as written
+
+
+@pytest.mark.parametrize("line, due", [
+    ("Review date: 31/03/2025", date(2025, 3, 31)),
+    ("Next review: 2026-01", date(2026, 1, 1)),
+    ("This policy is due for review in September 2025.", date(2025, 9, 1)),
+])
+def test_review_date_phrasings(tmp_path, line, due):
+    path = tmp_path / "policy.txt"
+    path.write_text(f"Data Policy\n\n{line}\n\nStaff must lock their screens.\n", encoding="utf-8")
+    assert load_document(path).review_due == due
+
+
+def test_cp1252_text_is_decoded(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_bytes("Staff mustn\x92t share passwords \x96 ever.\n".encode("latin-1"))
+    assert load_document(path).text == "Staff mustn’t share passwords – ever.\n"
+
+
+# ---------------------------------------------------------------- binary formats
+
+def test_docx_headings_lists_and_table(tmp_path):
+    make_docx(tmp_path / "expenses.docx")
+    doc = load_document(tmp_path / "expenses.docx", "expenses.docx")
+    assert doc.format == "docx"
+    assert doc.title == "Expenses Policy"
+    assert "# Travel" in doc.text.splitlines()
+    assert "## Limits" in doc.text.splitlines()
+    assert "- First class rail tickets" in doc.text.splitlines()
+    assert "- Minibar charges" in doc.text.splitlines()
+    assert "| Hotel | £120 per night |" in doc.text.splitlines()
+    clauses = chunk_document(doc)
+    by_text = {c.text: c for c in clauses}
+    assert by_text["First class rail tickets"].kind == "item"
+    assert by_text["First class rail tickets"].context == "The following are not reimbursed:"
+    assert by_text["First class rail tickets"].section == ("Travel",)
+    row = by_text["| Hotel | £120 per night |"]
+    assert row.kind == "row" and row.section == ("Travel", "Limits") and row.context == "| Item | Limit |"
+    assert all(doc.text[c.start:c.end] == c.text for c in clauses)
+
+
+def test_pdf_text_and_heading_lines(tmp_path):
+    make_pdf(tmp_path / "leave.pdf")
+    doc = load_document(tmp_path / "leave.pdf", "leave.pdf")
+    assert doc.format == "pdf"
+    assert "Staff are entitled to 25 days of annual leave in each leave year." in doc.text
+    assert doc.title == "Annual Leave Policy"
+    clauses = chunk_document(doc)
+    entitled = next(c for c in clauses if "25 days" in c.text)
+    assert "Annual Leave Policy" not in entitled.text  # the heading line is not run into the body
+    carry = next(c for c in clauses if "carried over" in c.text)
+    assert carry.section == ("Carrying leave over",)
+    assert carry.text == "Up to five days may be carried over into the next leave year."
+
+
+def test_html_headings_items_rows_and_no_script(tmp_path):
+    (tmp_path / "remote.html").write_text(HTML, encoding="utf-8")
+    doc = load_document(tmp_path / "remote.html", "remote.html")
+    assert doc.format == "html"
+    lines = doc.text.splitlines()
+    assert "# Remote Work Policy" in lines and "## Eligibility" in lines and "### Equipment" in lines
+    assert "- two days a week" in lines
+    assert "| Laptop | Yes |" in lines
+    assert "script text" not in doc.text and "color: red" not in doc.text
+    assert doc.title == "Remote Work Policy"
+    item = next(c for c in chunk_document(doc) if c.text == "with manager approval")
+    assert item.context == "You may work from home:" and item.section == ("Eligibility",)
+
+
+def test_html_title_used_when_no_h1(tmp_path):
+    (tmp_path / "p.htm").write_text("<html><head><title>Dress Code</title></head><body><p>Staff must wear "
+                                    "badges.</p></body></html>", encoding="utf-8")
+    doc = load_document(tmp_path / "p.htm")
+    assert doc.title == "Dress Code"
+
+
+# ---------------------------------------------------------------- bad files and folders
+
+def test_bad_files_are_reported_by_name_and_skipped(tmp_path):
+    (tmp_path / "good.md").write_text(FRONT_MATTER_MD, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "scan.pdf").write_bytes(b"%PDF-1.4\n\x00\x01garbage that is not a pdf\x02" * 20)
+    (tmp_path / "blob.txt").write_bytes(b"\x00\x01\x02\x03binary\x00data")
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "notes.csv").write_text("ignored,file\n", encoding="utf-8")
+    (tmp_path / ".hidden.md").write_text("Staff must not see this.\n", encoding="utf-8")
+    make_docx(tmp_path / "expenses.docx")
+    corpus = load_corpus(tmp_path)
+    assert sorted(d.source for d in corpus.documents) == ["expenses.docx", "good.md"]
+    problems = "\n".join(corpus.problems)
+    assert len(corpus.problems) == 4
+    for name in ("sub/scan.pdf", "blob.txt", "empty.md", "broken.docx"):
+        assert any(p.startswith(f"{name}:") for p in corpus.problems), problems
+    assert "binary" in problems and "no readable text" in problems
+
+
+def test_single_bad_document_raises_document_error(tmp_path):
+    path = tmp_path / "blob.txt"
+    path.write_bytes(b"\x00\x00\x00")
+    with pytest.raises(DocumentError, match="blob.txt"):
+        load_document(path)
+
+
+def test_missing_corpus_folder(tmp_path):
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "no-such-folder")
+
+
+def test_corpus_path_that_is_a_file(tmp_path):
+    (tmp_path / "file.md").write_text("x", encoding="utf-8")
+    with pytest.raises(CorpusError):
+        load_corpus(tmp_path / "file.md")
+
+
+# ---------------------------------------------------------------- dates
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-06", date(2024, 6, 1)),
+    ("2024-06-30", date(2024, 6, 30)),
+    ("June 2024", date(2024, 6, 1)),
+    ("june 2024", date(2024, 6, 1)),
+    ("Jun 2024", date(2024, 6, 1)),
+    ("Sept. 2024", date(2024, 9, 1)),
+    ("30 June 2024", date(2024, 6, 30)),
+    ("1st March 2025", date(2025, 3, 1)),
+    ("30/06/2024", date(2024, 6, 30)),
+    ("30.06.24", date(2024, 6, 30)),
+    ("  June, 2024 ", date(2024, 6, 1)),
+])
+def test_parse_month(text, expected):
+    assert parse_month(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "2024-13", "31/02/2024", "Juneteenth 2024", "Mar 24"])
+def test_parse_month_rejects(text):
+    assert parse_month(text) is None

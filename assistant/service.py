@@ -100,6 +100,10 @@ class AnswerService:
     def documents(self) -> list[DocumentStatus]:
         return self.engine.documents()
 
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time a platform event id is seen; False for a retry of the same event."""
+        return self.store.claim_event(event_id)
+
     def remember_message(self, question_id: int, platform: str, conversation: str, message_id: str) -> None:
         """Note that a sent chat message carries the answer to a question, for feedback naming the message."""
         self.store.link_message(platform, conversation, message_id, question_id)

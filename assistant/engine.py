@@ -54,6 +54,9 @@ class PolicyEngine:
     @classmethod
     def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None) -> PolicyEngine:
         """Load the model and a fresh index, building or rebuilding the index when needed."""
+        from .loaders import supported_files
+
+        supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
         embedder = embedder or Embedder(settings.model)
         return cls(settings, open_index(settings, embedder, progress), embedder)
 
@@ -175,9 +178,6 @@ class PolicyEngine:
 
 def open_index(settings: Settings, embedder: Embedder, progress: bool = False) -> PolicyIndex:
     """The index for the configured corpus and model: loaded, or (re)built when missing or stale."""
-    from .loaders import supported_files
-
-    supported_files(settings.corpus_dir)  # a missing corpus folder is reported before anything else
     try:
         index = load_index(settings.index_dir)
     except IndexError_:

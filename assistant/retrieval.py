@@ -1,8 +1,10 @@
-"""Hybrid clause retrieval: dense (FAISS) and lexical (BM25) candidates, fused by reciprocal rank.
+"""Hybrid clause retrieval: dense (FAISS) and lexical (BM25) candidates, scored together.
 
-Both retrievers propose candidates; every candidate is then scored by both, so a clause that only
-one of them found still gets a fair fused score. Reciprocal-rank fusion needs no score
-calibration between the two, which keeps it robust across corpora of very different sizes.
+Both retrievers propose candidates; every candidate is then scored on four general signals:
+its cosine similarity to the question (the passage includes the clause's document, section and
+lead-in), BM25 normalised to the best lexical match, the similarity of its whole section (the mean
+of the section's clause vectors, so a clause in the right part of the handbook is preferred), and a
+mild penalty for fragments of only a few words, which rarely state a rule on their own.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from .models import Clause
 from .text import MODAL_WORDS, stem, tokens
 
 Mode = Literal["hybrid", "dense", "lexical"]
-CANDIDATES = 60
-RRF_K = 20
+CANDIDATES = 100
+LEXICAL_WEIGHT = 0.15
+SECTION_WEIGHT = 0.3
+SHORT_PENALTY = 0.1
+SHORT_WORDS = 12
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 
@@ -48,6 +53,9 @@ class Retriever:
         for i, clause in enumerate(index.clauses):
             by_source.setdefault(clause.source, []).append(i)
         self._by_source = {s: np.array(ids, dtype=np.int64) for s, ids in by_source.items()}
+        self._section_of, self._sections = _section_centroids(index)
+        words = np.array([len(c.text.split()) for c in index.clauses], dtype=np.float64)
+        self._brevity = SHORT_PENALTY * np.maximum(0.0, (SHORT_WORDS - words) / SHORT_WORDS)
 
     def allowed_ids(self, sources: set[str] | None) -> np.ndarray | None:
         if sources is None:
@@ -78,8 +86,10 @@ class Retriever:
         elif mode == "lexical":
             fused = lex.astype(np.float64)
         else:
-            fused = _rrf(dense) + _rrf(lex, zero_is_missing=True)
-            fused = fused + 1e-6 * dense  # stable tie-break by meaning
+            best_lex = float(lex.max()) if len(lex) else 0.0
+            section = self._sections[self._section_of[candidates]] @ query_vec
+            fused = (dense + LEXICAL_WEIGHT * (lex / best_lex if best_lex > 0 else lex)
+                     + SECTION_WEIGHT * section - self._brevity[candidates]).astype(np.float64)
         order = np.argsort(-fused, kind="stable")[:k]
         weights = self._topical_weights(query_terms)
         return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
@@ -100,10 +110,13 @@ class Retriever:
         return sum(w for t, w in weights.items() if t in present) / total
 
 
-def _rrf(scores: np.ndarray, zero_is_missing: bool = False) -> np.ndarray:
-    ranks = np.empty(len(scores), dtype=np.float64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    out = 1.0 / (RRF_K + ranks)
-    if zero_is_missing:
-        out[scores <= 0] = 0.0
-    return out
+def _section_centroids(index: PolicyIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Each clause's section number, and each section's mean clause vector (unit length)."""
+    keys: dict[tuple[str, tuple[str, ...]], int] = {}
+    section_of = np.array([keys.setdefault((c.source, c.section), len(keys)) for c in index.clauses], dtype=np.int64)
+    matrix = index.vectors.matrix
+    centroids = np.zeros((len(keys), matrix.shape[1]), dtype=np.float32)
+    if len(section_of):
+        np.add.at(centroids, section_of, matrix)
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    return section_of, centroids / np.maximum(norms, 1e-9)

@@ -148,7 +148,9 @@ def eval_(file: Path, corpus: Path | None, index_dir: Path | None, as_json: bool
         false_abstain = f"{row['false_abstain']:.2f}" if run.name == "policy-assistant" else "—"
         click.echo(f"{run.name:18}{row['hit@1']:7.2f}{row['hit@3']:7.2f}{row['MRR']:7.2f}{abstain:>9}{false_abstain:>15}")
     if runs[0].misses:
-        click.echo(f"not first: {', '.join(runs[0].misses)}")
+        shown = runs[0].misses[:20]
+        more = f" and {len(runs[0].misses) - len(shown)} more" if len(runs[0].misses) > len(shown) else ""
+        click.echo(f"not first: {', '.join(shown)}{more}")
 
 
 @main.command()

@@ -87,7 +87,8 @@ def load_document(path: Path, source: str | None = None) -> PolicyDocument:
     else:
         meta, text = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
-        raise DocumentError(f"{source}: no readable text (a scanned or empty document?)")
+        hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx") else ""
+        raise DocumentError(f"{source}: has no text to index{hint}")
     return _document(source, kind, text, meta, path)
 
 

@@ -211,7 +211,7 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path):
     assert len(corpus.problems) == 4
     for name in ("sub/scan.pdf", "blob.txt", "empty.md", "broken.docx"):
         assert any(p.startswith(f"{name}:") for p in corpus.problems), problems
-    assert "binary" in problems and "no readable text" in problems
+    assert "binary" in problems and "empty.md: has no text to index" in problems
 
 
 def test_single_bad_document_raises_document_error(tmp_path):

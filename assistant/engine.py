@@ -150,13 +150,13 @@ class PolicyEngine:
         clause = hit.clause
         doc = self._documents[clause.source]
         return Citation(
-            quote=quote_of(doc.text, clause, question),
+            quote=without_emphasis(quote_of(doc.text, clause, question)),
             source=clause.source,
             document=clause.document,
             section=clause.section_label,
             score=round(hit.score, 4),
             verdict=clause_verdict(clause.text, clause.context),
-            context=" ".join(clause.context.split()) if clause.context else None,
+            context=without_emphasis(" ".join(clause.context.split())) if clause.context else None,
             clause_id=clause.id,
             review_due=doc.review_due_label,
         )
@@ -211,6 +211,12 @@ def _diverse(hits: list[Hit], k: int) -> list[Hit]:
         if len(chosen) == k:
             break
     return chosen
+
+
+def without_emphasis(text: str) -> str:
+    """Markdown emphasis marks dropped (`***must not***` -> `must not`); the words stay verbatim."""
+    text = re.sub(r"\*{1,3}", "", text)
+    return re.sub(r"(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)", "", text)
 
 
 def quote_of(text: str, clause: Clause, question: str) -> str:

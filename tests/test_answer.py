@@ -86,7 +86,7 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
 def test_list_item_carries_its_lead_in(engine):
     answer = engine.ask("Can I add a pupil as a friend?")
     citation = next(c for c in answer.citations if "add pupils" in c.quote)
-    assert citation.context == "The following are **not considered acceptable**:"
+    assert citation.context == "The following are not considered acceptable:"  # emphasis marks dropped
     assert citation.section == "Code of Conduct for all members of staff at Glenmere Primary School – Social Networking"
     assert citation.where.startswith(f"{TITLE} › Code of Conduct")
 

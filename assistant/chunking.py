@@ -175,7 +175,7 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
     title_key = _key(doc.title)
     item_parents: list[tuple[int, str]] = []
     seen_heading = False
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if block.kind == "heading":
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
@@ -210,11 +210,20 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
         # paragraph
         item_parents = []
         groups = _sentence_groups(text, block.start, block.end)
-        for start, end in groups:
-            yield _make(doc, section, "sentence", start, end, None)
+        introduces_list = i + 1 < len(blocks) and blocks[i + 1].kind == "item"
+        for n, (start, end) in enumerate(groups):
+            kind = "sentence"
+            if introduces_list and n == len(groups) - 1 and _is_lead_in(text, start, end):
+                kind = "lead-in"  # quoted as the context of its items, never as an answer on its own
+            yield _make(doc, section, kind, start, end, None)
         if groups:
             last = _last_sentence(text, block.start, block.end)
             lead_in = last if last.rstrip().endswith(":") or len(last.split()) <= 40 else None
+
+
+def _is_lead_in(text: str, start: int, end: int) -> bool:
+    """A single sentence ending in a colon, such as "The following are not considered acceptable:"."""
+    return text[start:end].rstrip("*_ ").endswith(":") and len(sentence_spans(text, start, end)) == 1
 
 
 def _make(doc: PolicyDocument, section: tuple[str, ...], kind: str, start: int, end: int, context: str | None) -> Clause:

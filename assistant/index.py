@@ -36,7 +36,7 @@ from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # bump whenever chunking or the file layout changes: older indexes are then stale
+FORMAT = 4  # bump whenever chunking or the file layout changes: older indexes are then stale
 CACHE_FILE = "embedding-cache.npz"
 
 

@@ -52,28 +52,32 @@ class Retriever:
         by_source: dict[str, list[int]] = {}
         for i, clause in enumerate(index.clauses):
             by_source.setdefault(clause.source, []).append(i)
-        self._by_source = {s: np.array(ids, dtype=np.int64) for s, ids in by_source.items()}
+        # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer
+        answerable = [i for i, c in enumerate(index.clauses) if c.kind != "lead-in"]
+        self._answerable = np.array(answerable, dtype=np.int64)
+        self._by_source = {s: np.intersect1d(np.array(ids, dtype=np.int64), self._answerable)
+                           for s, ids in by_source.items()}
         self._section_of, self._sections = _section_centroids(index)
         words = np.array([len(c.text.split()) for c in index.clauses], dtype=np.float64)
         self._brevity = SHORT_PENALTY * np.maximum(0.0, (SHORT_WORDS - words) / SHORT_WORDS)
 
-    def allowed_ids(self, sources: set[str] | None) -> np.ndarray | None:
+    def allowed_ids(self, sources: set[str] | None) -> np.ndarray:
+        """Rows that may answer: every answerable clause, or those of the given documents."""
         if sources is None:
-            return None
+            return self._answerable
         ids = [self._by_source[s] for s in sorted(sources) if s in self._by_source]
         return np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
 
     def search(self, question: str, sources: set[str] | None = None, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
         """The k best clauses for the question, best first."""
         allowed = self.allowed_ids(sources)
-        if allowed is not None and not len(allowed):
+        if not len(allowed):
             return []
         query_vec = self.embedder.encode([question])[0]
         query_terms = tokens(question)
         lexical = self._bm25.scores(query_terms)
-        dense_scores, dense_ids = self.vectors_search(query_vec, allowed)
-        lex_pool = np.arange(len(lexical)) if allowed is None else allowed
-        lex_ids = lex_pool[np.argsort(-lexical[lex_pool], kind="stable")[:CANDIDATES]]
+        _, dense_ids = self.index.vectors.search(query_vec, CANDIDATES, allowed)
+        lex_ids = allowed[np.argsort(-lexical[allowed], kind="stable")[:CANDIDATES]]
         lex_ids = lex_ids[lexical[lex_ids] > 0]
         candidates = np.unique(np.concatenate([dense_ids, lex_ids])) if mode == "hybrid" else (
             dense_ids if mode == "dense" else lex_ids)
@@ -94,9 +98,6 @@ class Retriever:
         weights = self._topical_weights(query_terms)
         return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
                     float(lex[i]), self._coverage(weights, int(candidates[i]))) for i in order]
-
-    def vectors_search(self, query_vec: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.vectors.search(query_vec, CANDIDATES, allowed)
 
     def _topical_weights(self, query_terms: list[str]) -> dict[str, float]:
         return {t: self._bm25.idf.get(t, max(self._bm25.idf.values(), default=1.0))

@@ -292,3 +292,23 @@ def test_clause_ids_are_stable_and_unique():
 def test_empty_and_heading_only_documents_have_no_clauses():
     assert chunk_document(doc_of("")) == []
     assert chunk_document(doc_of("# Only a title\n\n## And a section\n")) == []
+
+
+def test_list_lead_in_is_context_not_an_answer(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text("# Policy\n\n## Conduct\n\nStaff must be polite. The following are not acceptable:\n\n"
+                    "- Shouting at pupils.\n- Smoking on site.\n\nThe following apply:\n\n- Breaches are investigated.\n",
+                    encoding="utf-8")
+    clauses = chunk_document(load_document(path))
+    kinds = {" ".join(c.text.split()): c.kind for c in clauses}
+    assert kinds["The following apply:"] == "lead-in"
+    # a lead-in sharing its clause with another sentence stays an ordinary, answerable clause
+    assert kinds["Staff must be polite. The following are not acceptable:"] == "sentence"
+    assert all(c.context == "The following apply:" for c in clauses if c.text.startswith("Breaches"))
+
+
+def test_lead_ins_are_never_cited(engine):
+    answer = engine.ask("What is not considered acceptable for staff on social networking?")
+    lookups = engine.lookup("the following will apply", k=10)
+    for citation in [*answer.citations, *answer.related, *lookups]:
+        assert not citation.quote.rstrip().endswith(":"), citation.quote

@@ -57,7 +57,7 @@ def _assert_one_line_error(result) -> None:
 def test_index_command(indexed):
     corpus, index_dir, result = indexed
     assert result.exit_code == 0, result.output
-    assert "Indexed" in result.output and "clauses from 1 documents" in result.output
+    assert "Indexed" in result.output and "clauses from 1 document into" in result.output
     assert (index_dir / "manifest.json").exists()
 
 

@@ -303,3 +303,24 @@ def passage(clause: Clause) -> str:
     where = " › ".join((clause.document, *clause.section))
     lead = f"{plain(clause.context)} " if clause.context else ""
     return f"{where}: {lead}{plain(clause.text)}"
+
+
+def short_lists(clauses: list[Clause], max_words: int) -> dict[int, tuple[int, int]]:
+    """For each item of a short list (its items together at most `max_words`), the span of the list.
+
+    A short list is quoted whole: "Fewer than 3 years: 4 hours" means little without its siblings.
+    Items belong to one list when they follow each other under the same lead-in and section.
+    """
+    spans: dict[int, tuple[int, int]] = {}
+    i = 0
+    while i < len(clauses):
+        j = i
+        if clauses[i].kind == "item":
+            while j + 1 < len(clauses) and clauses[j + 1].kind == "item" and all(
+                    getattr(clauses[j + 1], f) == getattr(clauses[i], f) for f in ("source", "section", "context")):
+                j += 1
+        if j > i and sum(len(c.text.split()) for c in clauses[i:j + 1]) <= max_words:
+            for k in range(i, j + 1):
+                spans[k] = (clauses[i].start, clauses[j].end)
+        i = j + 1
+    return spans

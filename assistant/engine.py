@@ -18,7 +18,7 @@ from .errors import IndexError_, QuestionError
 from .index import PolicyIndex, build_index, load_index, staleness
 from .models import Answer, Citation, Clause, DocumentStatus, PolicyDocument, Verdict
 from .retrieval import Hit, Mode, Retriever
-from .chunking import sentence_spans
+from .chunking import sentence_spans, short_lists
 from .settings import Settings
 from .text import tokens
 from .verdict import clause_verdict, verdict_line
@@ -52,6 +52,7 @@ class PolicyEngine:
         self.index = index
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
+        self._list_spans = short_lists(index.clauses, QUOTE_WORDS)
 
     @classmethod
     def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None) -> PolicyEngine:
@@ -72,7 +73,7 @@ class PolicyEngine:
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
         confidence = _confidence(hits[0]) if hits else 0.0
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
-        picked = _diverse(hits, self.settings.max_citations)
+        picked = self._distinct(hits)[:self.settings.max_citations]
         citations = [self.citation(h, question) for h in picked]
         top_doc = self._documents.get(picked[0].clause.source) if picked else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
@@ -95,8 +96,8 @@ class PolicyEngine:
     def lookup(self, words: str, scope: str | list[str] | None = None, k: int = 3, offset: int = 0) -> list[Citation]:
         """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""
         words = self.check_question(words)
-        hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=offset + k)
-        return [self.citation(h, words) for h in hits[offset:offset + k]]
+        hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=3 * (offset + k))
+        return [self.citation(h, words) for h in self._distinct(hits)[offset:offset + k]]
 
     def check_question(self, question: str) -> str:
         """The question, tidied; raises QuestionError for empty, huge or binary input."""
@@ -148,11 +149,30 @@ class PolicyEngine:
 
     # ------------------------------------------------------------------ pieces
 
+    def quote_span(self, hit: Hit) -> tuple[int, int]:
+        """What a hit quotes: its clause, or the whole of a short list it belongs to."""
+        return self._list_spans.get(hit.position, (hit.clause.start, hit.clause.end))
+
+    def _distinct(self, hits: list[Hit]) -> list[Hit]:
+        """Hits in order, skipping any whose quote overlaps one already taken."""
+        taken: list[tuple[str, int, int]] = []
+        out = []
+        for hit in hits:
+            start, end = self.quote_span(hit)
+            if any(s == hit.clause.source and a < end and start < b for s, a, b in taken):
+                continue
+            taken.append((hit.clause.source, start, end))
+            out.append(hit)
+        return out
+
     def citation(self, hit: Hit, question: str) -> Citation:
         clause = hit.clause
         doc = self._documents[clause.source]
+        span = self.quote_span(hit)
+        quote = quote_of(doc.text, clause, question) if span == (clause.start, clause.end) \
+            else list_quote(doc.text, *span)
         return Citation(
-            quote=without_emphasis(quote_of(doc.text, clause, question)),
+            quote="\n".join(line.strip() for line in without_emphasis(quote).split("\n")),
             source=clause.source,
             document=clause.document,
             section=clause.section_label,
@@ -202,23 +222,15 @@ def _confidence(hit: Hit) -> float:
     return hit.dense + 0.5 * hit.coverage
 
 
-def _diverse(hits: list[Hit], k: int) -> list[Hit]:
-    """The best k hits, skipping clauses that overlap one already chosen."""
-    chosen: list[Hit] = []
-    for hit in hits:
-        c = hit.clause
-        if any(o.clause.source == c.source and o.clause.start < c.end and c.start < o.clause.end for o in chosen):
-            continue
-        chosen.append(hit)
-        if len(chosen) == k:
-            break
-    return chosen
-
-
 def without_emphasis(text: str) -> str:
     """Markdown emphasis marks dropped (`***must not***` -> `must not`); the words stay verbatim."""
     text = re.sub(r"\*{1,3}", "", text)
     return re.sub(r"(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)", "", text)
+
+
+def list_quote(text: str, start: int, end: int) -> str:
+    """A short list quoted verbatim, one item a line (white space within a line folded)."""
+    return "\n".join(" ".join(line.split()) for line in text[start:end].splitlines() if line.strip())
 
 
 def quote_of(text: str, clause: Clause, question: str) -> str:

@@ -11,7 +11,9 @@ def citation_text(citation: Citation, width: int = 88) -> str:
     lines = []
     if citation.context:
         lines.append(f"  (under \"{citation.context}\")")
-    lines += textwrap.wrap(f"\u201c{citation.quote}\u201d", width=width, initial_indent="  ", subsequent_indent="   ")
+    quoted = f"\u201c{citation.quote}\u201d".split("\n")  # a short list keeps one item a line
+    for n, line in enumerate(quoted):
+        lines += textwrap.wrap(line, width=width, initial_indent="  " if n == 0 else "   ", subsequent_indent="   ")
     due = f"  (review due {citation.review_due})" if citation.review_due else ""
     lines.append(f"  — {citation.where}{due}")
     return "\n".join(lines)

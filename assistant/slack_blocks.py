@@ -138,7 +138,8 @@ def answer_buttons(question_id: int) -> Block:
 
 def quote_blocks(quote: str) -> list[Block]:
     """A clause's words as a Slack quote, split into as many sections as Slack's limit needs."""
-    return [section(f"> {piece}", verbatim=True) for piece in split_text(escape(quote), SECTION_LIMIT - 2)]
+    pieces = split_text(escape(quote), SECTION_LIMIT - 2 - 2 * quote.count("\n"))
+    return [section("> " + piece.replace("\n", "\n> "), verbatim=True) for piece in pieces]
 
 
 def citation_blocks(citation: Citation, overdue: Iterable[str] = (), show_verdict: bool = False) -> list[Block]:

@@ -205,3 +205,22 @@ def test_documents_listing(engine):
     assert status.clauses == sum(1 for c in engine.index.clauses if c.source == POLICY)
     assert engine.contact_for(POLICY) == "the Headteacher"
     assert engine.contact_for("missing.md") == engine.settings.contact
+
+
+def test_a_short_list_is_quoted_whole_one_item_a_line(engine):
+    answer = engine.ask("What happens if I breach the social networking code of conduct?")
+    listed = next(c for c in answer.citations if "fully investigated" in c.quote)
+    lines = listed.quote.split("\n")
+    assert lines[0] == "Any breaches of this policy will be fully investigated."
+    assert len(lines) == 3 and "serious disciplinary offence" in lines[2]
+    assert listed.context.startswith("In instances where there has been a breach")
+    document = engine.document(listed.source).text
+    assert fold(listed.quote) in fold(document)
+    # the list is cited once, not once per item
+    assert sum("fully investigated" in c.quote for c in engine.lookup("breach of the code", k=6)) == 1
+
+
+def test_long_lists_are_quoted_item_by_item(engine):
+    answer = engine.ask("Can I add a pupil as a friend on my personal account?")
+    item = next(c for c in answer.citations if "add pupils" in c.quote)
+    assert "\n" not in item.quote and item.quote.startswith("Staff must never add pupils")

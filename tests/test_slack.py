@@ -576,3 +576,10 @@ def test_manifests_declare_what_the_bot_uses(name):
     else:
         assert settings["socket_mode_enabled"] is True
         assert "request_url" not in settings["event_subscriptions"]
+
+
+def test_a_multi_line_quote_stays_one_slack_quote():
+    from assistant.slack_blocks import quote_blocks
+
+    blocks = quote_blocks("First item.\n- Second <item> & more.")
+    assert [b["text"]["text"] for b in blocks] == ["> First item.\n> - Second &lt;item&gt; &amp; more."]

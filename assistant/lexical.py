@@ -35,7 +35,3 @@ class BM25:
             ids, tf = self._postings[term]
             out[ids] += self.idf[term] * tf * (self._k1 + 1) / (tf + self._norm[ids])
         return out
-
-    def document_frequency(self, term: str) -> int:
-        posting = self._postings.get(term)
-        return 0 if posting is None else len(posting[0])

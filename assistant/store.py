@@ -6,7 +6,6 @@ store is safe to use from the chat edges' worker threads and from several proces
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -189,9 +188,6 @@ class Store:
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-
-def dumps(value: object) -> str:  # pragma: no cover - convenience for the CLI
-    return json.dumps(value, indent=2, default=str)
 
 
 # Chat messages that carry an answer, created on first use by `link_message`/`message_question`.

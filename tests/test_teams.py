@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 import uuid
 import zipfile
-from pathlib import Path
 
 import pytest
 from aiohttp import web

@@ -187,16 +187,22 @@ def list_(corpus: Path | None, index_dir: Path | None) -> None:
 
 
 @main.command()
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, help="How many topics to show.")
 def gaps(limit: int) -> None:
-    """Questions the policies could not answer, most asked first (for policy owners)."""
+    """Questions the policies could not answer, grouped by topic, most asked first (for policy owners)."""
+    from .embeddings import Embedder
+    from .insights import unanswered_topics
     from .store import Store
 
-    found = Store(_settings().db_path).gaps(limit)
+    settings = _settings()
+    found = Store(settings.db_path).gaps(limit=1000)
     if not found:
         click.echo("No unanswered questions recorded.")
-    for gap in found:
-        click.echo(f"{gap.times:4}×  {gap.question}  (last {gap.last_asked})")
+        return
+    for topic in unanswered_topics(found, Embedder(settings.model))[:limit]:
+        click.echo(f"{topic.times:4}×  {topic.questions[0].question}  (last asked {topic.last_asked})")
+        for other in topic.questions[1:]:
+            click.echo(f"{'':7}also: {other.question} ({other.times}×)")
 
 
 @main.command()

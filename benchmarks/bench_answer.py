@@ -70,7 +70,7 @@ def main() -> None:
                     latencies[name].append((time.perf_counter() - t) * 1000)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     clauses = len(engine.index.clauses)
-    print(f"corpus: {args.corpus} ({len(engine.index.documents)} documents, {clauses} clauses); "
+    print(f"corpus: {args.corpus} ({len(engine.index.documents)} document(s), {clauses} clauses); "
           f"{len(questions)} questions x {args.repeat}")
     print(f"model load {model_s:.2f}s, cold index build {build_s:.2f}s, warm start {warm_s:.2f}s, "
           f"peak memory {peak_mb:.0f} MB")

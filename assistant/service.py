@@ -100,6 +100,10 @@ class AnswerService:
     def documents(self) -> list[DocumentStatus]:
         return self.engine.documents()
 
+    def examples(self) -> list[str]:
+        """Example questions to offer people (settings.example_questions)."""
+        return list(self.settings.example_questions)
+
     def claim_event(self, event_id: str) -> bool:
         """True the first time a platform event id is seen; False for a retry of the same event."""
         return self.store.claim_event(event_id)

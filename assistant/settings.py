@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         default_factory=dict, description="Slack/Teams channel id -> glob patterns of policy sources it searches"
     )
     rate_limit_per_minute: int = 10
+    example_questions: list[str] = Field(
+        default_factory=lambda: ["Can I accept a friend request from a parent?",
+                                 "Can I post photos of pupils on social media?",
+                                 "Can I use the school logo on my own website?"],
+        description="offered in Slack's Messages tab and the Teams welcome; set them for your own policies")
 
     def review_date(self) -> date:
         """The day review-date warnings are judged against."""

@@ -192,7 +192,7 @@ class SlackListeners:
             return
         try:
             client.assistant_threads_setSuggestedPrompts(channel_id=event["channel"], title="Ask about a policy",
-                                                         prompts=render.SUGGESTED_PROMPTS)
+                                                         prompts=render.suggested_prompts(self.service.examples()))
         except SlackApiError as exc:
             log.warning("Could not set suggested prompts: %s", exc.response.get("error"))
 

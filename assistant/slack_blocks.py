@@ -34,11 +34,7 @@ ICONS = {
 }
 ABSTAIN_ICON = ":grey_question:"
 
-SUGGESTED_PROMPTS = [
-    {"title": "Friend requests", "message": "Can I accept a friend request from a parent?"},
-    {"title": "Photos of pupils", "message": "Can I post photos of pupils on social media?"},
-    {"title": "Personal accounts", "message": "Can I use my personal social media account to contact parents?"},
-]
+PROMPT_TITLE_CHARS = 40
 
 Block = dict[str, Any]
 
@@ -105,6 +101,12 @@ def _echo(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- blocks
+
+
+def suggested_prompts(questions: list[str]) -> list[dict[str, str]]:
+    """Example questions as Slack suggested prompts (at most four; titles kept short)."""
+    return [{"title": q if len(q) <= PROMPT_TITLE_CHARS else q[:PROMPT_TITLE_CHARS - 1].rstrip() + "…", "message": q}
+            for q in questions[:4]]
 
 
 def section(text: str, verbatim: bool = False) -> Block:

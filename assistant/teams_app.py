@@ -105,7 +105,7 @@ class TeamsBot:
         question = " ".join((activity.text or "").replace("\u00a0", " ").split())
         if not question or question.lower().strip("!?. ") in GREETINGS:
             documents = await asyncio.to_thread(self.service.documents)
-            await context.send_activity(welcome_text(documents))
+            await context.send_activity(welcome_text(documents, self.service.examples()))
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))
         try:
@@ -164,7 +164,7 @@ class TeamsBot:
         if not any(member.id == bot_id for member in activity.members_added or []):
             return
         documents = await asyncio.to_thread(self.service.documents)
-        await context.send_activity(welcome_text(documents))
+        await context.send_activity(welcome_text(documents, self.service.examples()))
 
     async def on_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed for %s", context.activity.type, exc_info=error)

@@ -16,11 +16,6 @@ HELP_VERB = "help"
 # Limits Teams puts on a citation's appearance (longer values make Teams drop the message).
 NAME_CHARS = 80
 ABSTRACT_CHARS = 160
-EXAMPLE_QUESTIONS = (
-    "Can I accept a friend request from a parent?",
-    "Am I allowed to post photos of pupils online?",
-    "Who do I tell if I see something worrying online?",
-)
 
 
 @dataclass(frozen=True)
@@ -109,12 +104,12 @@ def help_text(contact: str) -> str:
     return f"For help with this, please ask {contact}. I've noted that this answer wasn't enough."
 
 
-def welcome_text(documents: list[DocumentStatus]) -> str:
+def welcome_text(documents: list[DocumentStatus], examples: list[str]) -> str:
     """What the bot says when it is added to a chat, team or group chat."""
     titles = ", ".join(d.title for d in documents[:8]) or "your organisation's policies"
-    examples = "\n".join(f"- {q}" for q in EXAMPLE_QUESTIONS)
+    tries = "\n".join(f"- {q}" for q in examples)
     return ("Hi! I answer questions about staff policies by quoting the clause that governs them, word for word.\n\n"
-            f"I know: {titles}.\n\nTry asking:\n\n{examples}\n\n"
+            f"I know: {titles}.\n\nTry asking:\n\n{tries}\n\n"
             "In a channel or group chat, @mention me with your question.")
 
 

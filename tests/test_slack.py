@@ -345,12 +345,13 @@ def test_still_need_help_posts_the_contact_and_records_it(fake, slack, service, 
 # ------------------------------------------------------------------------------------ agent view
 
 
-def test_messages_tab_gets_suggested_prompts(fake, slack):
+def test_messages_tab_gets_suggested_prompts(fake, slack, settings):
     slack.event({"type": "app_home_opened", "user": "U1", "channel": "D-home", "tab": "home"})
     slack.event({"type": "app_home_opened", "user": "U1", "channel": "D-agent", "tab": "messages"})
     [call] = fake.wait_for("assistant.threads.setSuggestedPrompts")
     assert call.body["channel_id"] == "D-agent"
-    assert call.body["prompts"] and all(p["title"] and p["message"].endswith("?") for p in call.body["prompts"])
+    assert [p["message"] for p in call.body["prompts"]] == settings.example_questions
+    assert all(0 < len(p["title"]) <= 40 for p in call.body["prompts"])
     time.sleep(0.2)
     assert len(fake.received("assistant.threads.setSuggestedPrompts")) == 1
 

@@ -48,6 +48,7 @@ class Retriever:
         self.embedder = embedder
         self._passages = [tokens(passage(c)) for c in index.clauses]
         self._bm25 = BM25(self._passages)
+        self._unseen_idf = max(self._bm25.idf.values(), default=1.0)  # a word the policies never use
         self._term_sets = [frozenset(p) for p in self._passages]
         by_source: dict[str, list[int]] = {}
         for i, clause in enumerate(index.clauses):
@@ -100,8 +101,7 @@ class Retriever:
                     float(lex[i]), self._coverage(weights, int(candidates[i]))) for i in order]
 
     def _topical_weights(self, query_terms: list[str]) -> dict[str, float]:
-        return {t: self._bm25.idf.get(t, max(self._bm25.idf.values(), default=1.0))
-                for t in set(query_terms) if t not in _MODAL_STEMS}
+        return {t: self._bm25.idf.get(t, self._unseen_idf) for t in set(query_terms) if t not in _MODAL_STEMS}
 
     def _coverage(self, weights: dict[str, float], position: int) -> float:
         total = sum(weights.values())

@@ -196,3 +196,24 @@ def test_random_documents_chunk_into_exact_non_overlapping_slices(text, fmt):
         quote = quote_of(doc.text, clause, "may staff leave")
         assert fold(quote) in fold(doc.text)
         assert len(quote.split()) <= 60
+
+
+def test_everything_shown_in_quotation_marks_on_the_terminal_is_verbatim(engine):
+    """The rendered answer, not just the data: each “…” or "…" span stands in the policy it cites."""
+    import re
+
+    from assistant.render import answer_text
+
+    path = SHARED_EVAL / "glenmere_dev.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    questions = [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
+    documents = [fold(d.text) for d in engine.index.documents]
+    shown = 0
+    for question in questions:
+        text = answer_text(engine.ask(question))
+        for span in re.findall(r"\u201c(.*?)\u201d|\"(.*?)\"", text, flags=re.S):
+            quoted = fold(next(s for s in span if s))
+            assert any(quoted in document for document in documents), (question, quoted)
+            shown += 1
+    assert shown > len(questions)  # answers really did quote

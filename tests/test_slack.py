@@ -478,20 +478,14 @@ def test_credentials_are_normalised(slack_settings):
     assert check_credentials(slack_settings, False).signing_secret is None
 
 
-def test_token_refused_by_slack_is_a_config_error(slack_settings, service):
-    bot = SlackBot(slack_settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-rejected")}), http=True,
-                   port=0, host="127.0.0.1")
+@pytest.mark.parametrize("field, token, mode", [
+    ("slack_bot_token", "xoxb-rejected", {"http": True, "port": 0, "host": "127.0.0.1"}),
+    ("slack_app_token", "xapp-rejected", {"http": False}),
+])
+def test_token_refused_by_slack_is_a_config_error(slack_settings, service, field, token, mode):
+    bot = SlackBot(slack_settings.model_copy(update={field: SecretStr(token)}), **mode)
     try:
-        with pytest.raises(ConfigError, match=r"Slack did not accept SLACK_BOT_TOKEN \(invalid_auth\)"):
-            bot.start(service)
-    finally:
-        bot.stop()
-
-
-def test_app_token_refused_by_slack_is_a_config_error(slack_settings, service):
-    bot = SlackBot(slack_settings.model_copy(update={"slack_app_token": SecretStr("xapp-rejected")}), http=False)
-    try:
-        with pytest.raises(ConfigError, match=r"Slack did not accept SLACK_APP_TOKEN \(invalid_auth\)"):
+        with pytest.raises(ConfigError, match=rf"Slack did not accept {field.upper()} \(invalid_auth\)"):
             bot.start(service)
     finally:
         bot.stop()

@@ -26,6 +26,7 @@ from .verdict import clause_verdict, verdict_line
 log = logging.getLogger(__name__)
 
 QUOTE_WORDS = 60
+NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
 # Abstention: a clause "answers" when the question's meaning is close to it and the question's
 # topical words are found in it; see `_confidence`. One global threshold, chosen once on all the
 # development sets together (the fewest wrong abstentions at the same abstention on unanswerable
@@ -53,6 +54,7 @@ class PolicyEngine:
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
         self._list_spans = short_lists(index.clauses, QUOTE_WORDS)
+        self._row_of = {(c.source, c.start): i for i, c in enumerate(index.clauses)}
 
     @classmethod
     def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None) -> PolicyEngine:
@@ -74,8 +76,8 @@ class PolicyEngine:
         confidence = _confidence(hits[0]) if hits else 0.0
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
         picked = self._distinct(hits)[:self.settings.max_citations]
-        citations = [self.citation(h, question) for h in picked]
-        top_doc = self._documents.get(picked[0].clause.source) if picked else self._only_document(chosen)
+        citations = [self.citation(h, question, span) for h, span in picked]
+        top_doc = self._documents.get(picked[0][0].clause.source) if picked else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
         verdict = citations[0].verdict if answered and citations else Verdict.information
         document = top_doc.title if top_doc else "the policy"
@@ -97,7 +99,7 @@ class PolicyEngine:
         """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""
         words = self.check_question(words)
         hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=3 * (offset + k))
-        return [self.citation(h, words) for h in self._distinct(hits)[offset:offset + k]]
+        return [self.citation(h, words, span) for h, span in self._distinct(hits)[offset:offset + k]]
 
     def check_question(self, question: str) -> str:
         """The question, tidied; raises QuestionError for empty, huge or binary input."""
@@ -153,22 +155,57 @@ class PolicyEngine:
         """What a hit quotes: its clause, or the whole of a short list it belongs to."""
         return self._list_spans.get(hit.position, (hit.clause.start, hit.clause.end))
 
-    def _distinct(self, hits: list[Hit]) -> list[Hit]:
-        """Hits in order, skipping any whose quote overlaps one already taken."""
+    def _distinct(self, hits: list[Hit]) -> list[tuple[Hit, tuple[int, int]]]:
+        """Hits in order with the span each quotes, skipping any that overlaps a span already taken.
+
+        When other strong hits stand right next to a hit in the same section, and together they
+        still make a short quote, they are quoted as one passage: two neighbouring sentences that
+        both match usually answer the question together ("called to jury duty" + "does not count
+        against your leave").
+        """
         taken: list[tuple[str, int, int]] = []
         out = []
-        for hit in hits:
+        for rank, hit in enumerate(hits):
             start, end = self.quote_span(hit)
             if any(s == hit.clause.source and a < end and start < b for s, a, b in taken):
                 continue
+            start, end = self._widen(hit, start, end, hits[:rank + 1 + NEIGHBOUR_DEPTH], taken)
             taken.append((hit.clause.source, start, end))
-            out.append(hit)
+            out.append((hit, (start, end)))
         return out
 
-    def citation(self, hit: Hit, question: str) -> Citation:
+    def _widen(self, hit: Hit, start: int, end: int, near: list[Hit],
+               taken: list[tuple[str, int, int]]) -> tuple[int, int]:
+        """The span grown over adjacent strong hits of the same section while it stays a short quote."""
+        text = self._documents[hit.clause.source].text
+        grown = True
+        while grown:
+            grown = False
+            for other in near:
+                clause = other.clause
+                if clause.source != hit.clause.source or clause.section != hit.clause.section:
+                    continue
+                a, b = self.quote_span(other)
+                if not self._adjacent((start, end), (a, b), clause.source) or any(
+                        s == clause.source and x < b and a < y for s, x, y in taken):
+                    continue
+                lo, hi = min(start, a), max(end, b)
+                if len(text[lo:hi].split()) <= QUOTE_WORDS:
+                    start, end, grown = lo, hi, True
+        return start, end
+
+    def _adjacent(self, span: tuple[int, int], other: tuple[int, int], source: str) -> bool:
+        """True when no clause stands between the two spans (they touch, gaps aside)."""
+        lo, hi = (span, other) if span[0] < other[0] else (other, span)
+        if lo[1] > hi[0]:
+            return False
+        between = self._row_of.get((source, hi[0]))
+        return between is not None and between > 0 and self.index.clauses[between - 1].end <= lo[1]
+
+    def citation(self, hit: Hit, question: str, span: tuple[int, int] | None = None) -> Citation:
         clause = hit.clause
         doc = self._documents[clause.source]
-        span = self.quote_span(hit)
+        span = span or self.quote_span(hit)
         quote = quote_of(doc.text, clause, question) if span == (clause.start, clause.end) \
             else list_quote(doc.text, *span)
         return Citation(

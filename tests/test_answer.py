@@ -224,3 +224,41 @@ def test_long_lists_are_quoted_item_by_item(engine):
     answer = engine.ask("Can I add a pupil as a friend on my personal account?")
     item = next(c for c in answer.citations if "add pupils" in c.quote)
     assert "\n" not in item.quote and item.quote.startswith("Staff must never add pupils")
+
+
+NEIGHBOURS = """# Staff Leave Policy
+
+## Jury service
+
+When you are called for jury service, your absence is recorded as court leave.
+
+Court leave does not count against your annual leave balance.
+
+## Working from home
+
+Staff who work from home must keep school laptops locked when unattended, must not let family members use them, and must report any loss or theft of equipment to the school business manager on the same day.
+
+Staff who work from home should agree their hours with their line manager in advance, keep their calendar up to date, and stay reachable by phone and email during the hours that they have agreed.
+
+## Parking
+
+Staff may park in the north car park.
+"""
+
+
+def test_neighbouring_clauses_that_both_match_are_quoted_together(tmp_path, embedder):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "leave.md").write_text(NEIGHBOURS, encoding="utf-8")
+    engine = PolicyEngine.open(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"),
+                               embedder=embedder)
+    top = engine.ask("Does jury service come out of my annual leave?").citations[0]
+    assert top.section == "Jury service"
+    assert top.quote.split("\n") == ["When you are called for jury service, your absence is recorded as court leave.",
+                                     "Court leave does not count against your annual leave balance."]
+    # two neighbours that would make a quote of more than 60 words stay separate citations
+    answer = engine.ask("What are the rules for staff who work from home?")
+    home = [c for c in answer.citations if c.section == "Working from home"]
+    assert len(home) == 2 and all("\n" not in c.quote and len(c.quote.split()) <= 60 for c in home)

@@ -21,7 +21,7 @@ from .retrieval import Hit, Mode, Retriever
 from .chunking import sentence_spans, short_lists
 from .settings import Settings
 from .text import tokens
-from .verdict import clause_verdict, verdict_line
+from .verdict import asks_for_ruling, clause_verdict, verdict_line
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ class PolicyEngine:
         citations = [self.citation(h, question, span) for h, span in picked]
         top_doc = self._documents.get(picked[0][0].clause.source) if picked else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
-        verdict = citations[0].verdict if answered and citations else Verdict.information
+        ruling = answered and citations and asks_for_ruling(question)
+        verdict = citations[0].verdict if ruling else Verdict.information
         document = top_doc.title if top_doc else "the policy"
         return Answer(
             question=question,
@@ -265,8 +266,17 @@ def without_emphasis(text: str) -> str:
     return re.sub(r"(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)", "", text)
 
 
+_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])[ \t]+")
+
+
 def list_quote(text: str, start: int, end: int) -> str:
-    """A short list quoted verbatim, one item a line (white space within a line folded)."""
+    """A short list quoted verbatim, one item a line (white space within a line folded).
+
+    A quote that starts at a list item starts at its marker, so every item reads alike ("- ...").
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    if _LIST_MARKER.fullmatch(text[line_start:start]):
+        start = line_start
     return "\n".join(" ".join(line.split()) for line in text[start:end].splitlines() if line.strip())
 
 

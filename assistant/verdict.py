@@ -61,6 +61,28 @@ LABELS = {
 }
 
 
+_SUBJECT = r"(?:i|we|you|staff|teachers|employees|parents|pupils|volunteers|governors|someone|anyone|everyone|people|a|an|the|my|our|they|he|she)"
+_RULING_QUESTION = re.compile(
+    rf"\b(?:can|could|may|might|must|shall|should)\s+{_SUBJECT}\b"
+    rf"|\b(?:will|would)\s+(?:i|we|you)\b"
+    rf"|\b(?:am|are|is)\s+{_SUBJECT}\s+(?:\w+\s+)?(?:allowed|permitted|able|required|supposed|expected|obliged|meant|entitled)\b"
+    r"|\b(?:is|are)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:ok|okay|alright|all right|acceptable|appropriate|fine|allowed|permitted|legal)\b"
+    rf"|\b(?:do|does|did)\s+{_SUBJECT}\s+(?:\w+\s+)?(?:need|have|get|must)\b"
+    r"|\b(?:allowed|permitted|permission|forbidden|banned|prohibited|acceptable|required|mandatory|compulsory"
+    r"|obliged|supposed to|have to|has to|need to|needs to|ok to|okay to)\b",
+    re.I)
+
+
+def asks_for_ruling(question: str) -> bool:
+    """True when a question asks whether something is allowed or required ("Can I ...?", "Do I have to ...?").
+
+    Only such questions get a ruling ("Not allowed", "Required") in the verdict line; a question about
+    facts ("What is the school's Twitter handle?") is answered with the quotes alone, so a rule that
+    happens to stand in the best clause is never presented as the answer to something else.
+    """
+    return bool(_RULING_QUESTION.search(question))
+
+
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own."""
     flat = " ".join(text.replace("*", "").replace("_", " ").split())

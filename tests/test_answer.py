@@ -15,7 +15,7 @@ from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
 from assistant.text import fold
-from assistant.verdict import clause_verdict, verdict_line
+from assistant.verdict import asks_for_ruling, clause_verdict, verdict_line
 
 POLICY = "glenmere-social-media-policy-2023-24.md"
 TITLE = "Social Media Policy 2023-24"
@@ -81,6 +81,29 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     gold_citation = next(c for c in answer.citations if fold(gold) in fold(c.quote))
     assert gold_citation.verdict is verdict
     assert answer.verdict_line == verdict_line(verdict, TITLE, True, "the Headteacher")
+
+
+@pytest.mark.parametrize("question, ruling", [
+    ("Can I accept a friend request from a parent?", True),
+    ("Am I allowed to post photos of pupils?", True),
+    ("Is it OK to complain about my headteacher on Facebook?", True),
+    ("Do I need permission to use the school logo?", True),
+    ("do staff have to review their privacy settings", True),
+    ("Should teachers give pupils their mobile number?", True),
+    ("What is the school's Twitter handle?", False),
+    ("Does the social networking code apply to volunteers?", False),
+    ("When is this policy due for review?", False),
+    ("Who wrote the guidance in this policy?", False),
+])
+def test_only_questions_about_what_is_allowed_get_a_ruling(question, ruling):
+    assert asks_for_ruling(question) is ruling
+
+
+def test_a_factual_question_gets_no_ruling_from_a_rule_that_happens_to_match(engine):
+    answer = engine.ask("Does the social networking code apply to volunteers?")
+    assert answer.answered and answer.verdict is Verdict.information
+    assert answer.verdict_line == verdict_line(Verdict.information, TITLE, True, "the Headteacher")
+    assert any(c.verdict is not Verdict.information for c in answer.citations)  # the clauses keep their own
 
 
 def test_list_item_carries_its_lead_in(engine):
@@ -211,8 +234,9 @@ def test_a_short_list_is_quoted_whole_one_item_a_line(engine):
     answer = engine.ask("What happens if I breach the social networking code of conduct?")
     listed = next(c for c in answer.citations if "fully investigated" in c.quote)
     lines = listed.quote.split("\n")
-    assert lines[0] == "Any breaches of this policy will be fully investigated."
-    assert len(lines) == 3 and "serious disciplinary offence" in lines[2]
+    assert lines[0] == "- Any breaches of this policy will be fully investigated."  # every item keeps its marker
+    assert len(lines) == 3 and all(line.startswith("- ") for line in lines)
+    assert "serious disciplinary offence" in lines[2]
     assert listed.context.startswith("In instances where there has been a breach")
     document = engine.document(listed.source).text
     assert fold(listed.quote) in fold(document)

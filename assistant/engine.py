@@ -54,7 +54,6 @@ class PolicyEngine:
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
         self._list_spans = short_lists(index.clauses, QUOTE_WORDS)
-        self._row_of = {(c.source, c.start): i for i, c in enumerate(index.clauses)}
 
     @classmethod
     def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None) -> PolicyEngine:
@@ -196,12 +195,12 @@ class PolicyEngine:
         return start, end
 
     def _adjacent(self, span: tuple[int, int], other: tuple[int, int], source: str) -> bool:
-        """True when no clause stands between the two spans (they touch, gaps aside)."""
+        """True when only white space or a list marker stands between the two spans."""
         lo, hi = (span, other) if span[0] < other[0] else (other, span)
         if lo[1] > hi[0]:
             return False
-        between = self._row_of.get((source, hi[0]))
-        return between is not None and between > 0 and self.index.clauses[between - 1].end <= lo[1]
+        gap = self._documents[source].text[lo[1]:hi[0]]
+        return not gap.strip() or _LIST_MARKER.fullmatch(gap.strip() + " ") is not None
 
     def citation(self, hit: Hit, question: str, span: tuple[int, int] | None = None) -> Citation:
         clause = hit.clause

@@ -267,6 +267,14 @@ Staff who work from home should agree their hours with their line manager in adv
 ## Parking
 
 Staff may park in the north car park.
+
+## Expenses
+
+Staff can claim travel expenses for school trips.
+
+---
+
+Travel expense claims must be submitted within 30 days of the school trip.
 """
 
 
@@ -286,3 +294,7 @@ def test_neighbouring_clauses_that_both_match_are_quoted_together(tmp_path, embe
     answer = engine.ask("What are the rules for staff who work from home?")
     home = [c for c in answer.citations if c.section == "Working from home"]
     assert len(home) == 2 and all("\n" not in c.quote and len(c.quote.split()) <= 60 for c in home)
+    # only white space or a list marker may stand between joined clauses, never a rule line
+    answer = engine.ask("Can I claim travel expenses for a school trip, and by when?")
+    assert any("30 days" in c.quote for c in answer.citations)
+    assert not any("---" in c.quote for c in answer.citations + answer.related)

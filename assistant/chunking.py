@@ -271,7 +271,8 @@ def _sentence_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if len(text[start:end].split()) <= MAX_CLAUSE_WORDS:
         return [(start, end)]
     groups: list[tuple[int, int]] = []
-    g_start = g_end = None
+    g_start: int | None = None
+    g_end = start
     words = 0
     for s, e in sentence_spans(text, start, end):
         n = len(text[s:e].split())

@@ -32,9 +32,11 @@ class Embedder:
         except Exception as exc:  # hub errors, missing files, bad configs: all mean "cannot load"
             raise ConfigError(f"Cannot load embedding model {model!r}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
         self.name = model
-        self.dimension = int(self._model.get_embedding_dimension()
-                             if hasattr(self._model, "get_embedding_dimension")
-                             else self._model.get_sentence_embedding_dimension())
+        dimension = (self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
+                     else self._model.get_sentence_embedding_dimension())
+        if not dimension:
+            raise ConfigError(f"Embedding model {model!r} does not say how long its vectors are.")
+        self.dimension = int(dimension)
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts as rows of a (len(texts), dimension) matrix of unit vectors."""

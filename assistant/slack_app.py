@@ -108,8 +108,8 @@ def build_app(credentials: Credentials, service: AnswerService) -> App:
     bolt_log = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _TokenFromClient) for f in bolt_log.filters):
         bolt_log.addFilter(_TokenFromClient())
-    client = WebClient(token=credentials.bot_token,
-                       **({"base_url": credentials.api_url} if credentials.api_url else {}))
+    client = (WebClient(token=credentials.bot_token, base_url=credentials.api_url) if credentials.api_url
+              else WebClient(token=credentials.bot_token))
     try:
         app = App(client=client, signing_secret=credentials.signing_secret or "",
                   request_verification_enabled=credentials.signing_secret is not None)

@@ -104,7 +104,8 @@ class Store:
                 " confidence, latency_ms, top_source, answer_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (_now(), platform, user_id, channel, answer.question, int(answer.answered), answer.verdict.value,
                  answer.confidence, answer.latency_ms, top, answer.model_dump_json()))
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT always has one
+            return cur.lastrowid
 
     def question(self, question_id: int) -> StoredQuestion | None:
         with self._connect() as db:

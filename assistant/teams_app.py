@@ -139,8 +139,8 @@ class TeamsBot:
 
     async def on_submit_action(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
-        value = activity.value if isinstance(activity.value, dict) else {}
-        action = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
+        value: dict = activity.value if isinstance(activity.value, dict) else {}
+        action: dict = value["actionValue"] if isinstance(value.get("actionValue"), dict) else {}
         if value.get("actionName") != "feedback" or action.get("reaction") not in ("like", "dislike"):
             await _invoke_response(context, 400, {"error": "expected actionName 'feedback' with reaction like/dislike"})
             return
@@ -220,8 +220,8 @@ def _user(activity: Activity) -> str | None:
 
 def _channel(activity: Activity) -> str | None:
     """The Teams channel id (what `channel_scopes` is keyed by), else the conversation without its thread."""
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    data: dict = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel: dict = data["channel"] if isinstance(data.get("channel"), dict) else {}
     if channel.get("id"):
         return str(channel["id"])
     return activity.conversation.id.split(";")[0] if activity.conversation else None
@@ -229,7 +229,7 @@ def _channel(activity: Activity) -> str | None:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
 

@@ -78,7 +78,7 @@ class PolicyEngine:
         citations = [self.citation(h, question, span) for h, span in picked]
         top_doc = self._documents.get(picked[0][0].clause.source) if picked else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
-        ruling = answered and citations and asks_for_ruling(question)
+        ruling = answered and bool(citations) and asks_for_ruling(question)
         verdict = citations[0].verdict if ruling else Verdict.information
         document = top_doc.title if top_doc else "the policy"
         return Answer(
@@ -167,7 +167,7 @@ class PolicyEngine:
         out = []
         for rank, hit in enumerate(hits):
             start, end = self.quote_span(hit)
-            if any(s == hit.clause.source and a < end and start < b for s, a, b in taken):
+            if _overlaps(taken, hit.clause.source, start, end):
                 continue
             start, end = self._widen(hit, start, end, hits[:rank + 1 + NEIGHBOUR_DEPTH], taken)
             taken.append((hit.clause.source, start, end))
@@ -186,8 +186,7 @@ class PolicyEngine:
                 if clause.source != hit.clause.source or clause.section != hit.clause.section:
                     continue
                 a, b = self.quote_span(other)
-                if not self._adjacent((start, end), (a, b), clause.source) or any(
-                        s == clause.source and x < b and a < y for s, x, y in taken):
+                if not self._adjacent((start, end), (a, b), clause.source) or _overlaps(taken, clause.source, a, b):
                     continue
                 lo, hi = min(start, a), max(end, b)
                 if len(text[lo:hi].split()) <= QUOTE_WORDS:
@@ -200,12 +199,12 @@ class PolicyEngine:
         if lo[1] > hi[0]:
             return False
         gap = self._documents[source].text[lo[1]:hi[0]]
-        return not gap.strip() or _LIST_MARKER.fullmatch(gap.strip() + " ") is not None
+        return not gap.strip() or _LIST_MARKER.fullmatch(gap.lstrip()) is not None
 
-    def citation(self, hit: Hit, question: str, span: tuple[int, int] | None = None) -> Citation:
+    def citation(self, hit: Hit, question: str, span: tuple[int, int]) -> Citation:
+        """The hit as a citation quoting `span` (its clause, its short list, or a joined passage)."""
         clause = hit.clause
         doc = self._documents[clause.source]
-        span = span or self.quote_span(hit)
         quote = quote_of(doc.text, clause, question) if span == (clause.start, clause.end) \
             else list_quote(doc.text, *span)
         return Citation(
@@ -263,6 +262,11 @@ def without_emphasis(text: str) -> str:
     """Markdown emphasis marks dropped (`***must not***` -> `must not`); the words stay verbatim."""
     text = re.sub(r"\*{1,3}", "", text)
     return re.sub(r"(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)", "", text)
+
+
+def _overlaps(taken: list[tuple[str, int, int]], source: str, start: int, end: int) -> bool:
+    """True when the span overlaps one already quoted from the same document."""
+    return any(s == source and a < end and start < b for s, a, b in taken)
 
 
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])[ \t]+")

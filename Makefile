@@ -6,13 +6,14 @@ PIP := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install index eval teams-package bench clean
+.PHONY: demo test install index eval teams-package bench lock image clean
 
-$(VENV)/.installed: pyproject.toml
+# The runtime dependencies are held to requirements.lock, the versions the Docker image ships.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -35,7 +36,16 @@ bench: install
 	$(PY) benchmarks/bench_answer.py
 
 teams-package: install
-	$(PY) -m assistant.teams_package --out dist/policy-assistant-teams.zip
+	$(VENV)/bin/policy-assistant teams-package --out dist/policy-assistant-teams.zip
+
+# Re-pin requirements.lock to what is installed now (after changing dependencies in pyproject.toml:
+# `$(PIP) install -e '.[test]'` first, then `make lock`, run the tests, commit both).
+lock:
+	$(PY) deploy/lock.py > requirements.lock.part && mv requirements.lock.part requirements.lock
+
+# Needs a Docker engine (none on the development machines): see the README's "Deployment".
+image:
+	docker build -f deploy/Dockerfile -t policy-assistant:latest .
 
 clean:
 	rm -rf $(VENV) index .cache dist

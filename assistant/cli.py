@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from .errors import ConfigError, PolicyAssistantError
 from .settings import Settings
+from .teams_package import main as teams_package
 
 
 class _Group(click.Group):
@@ -226,3 +227,6 @@ def teams(port: int, corpus: Path | None, index_dir: Path | None) -> None:
     from .teams_app import run_teams
 
     run_teams(_settings(corpus_dir=corpus, index_dir=index_dir), port=port)
+
+
+main.add_command(teams_package, name="teams-package")

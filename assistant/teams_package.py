@@ -1,9 +1,11 @@
 """Build the Teams app package to sideload or upload: manifest.json with the bot id filled in, and two icons.
 
-    python -m assistant.teams_package --out dist/policy-assistant-teams.zip [--bot-id GUID]
+    policy-assistant teams-package --out dist/policy-assistant-teams.zip [--bot-id GUID] [--template DIR]
 
 The bot id is the Entra app registration's client id: `--bot-id`, else the SDK's own
-`CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID`. Sources live in deploy/teams/.
+`CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID`. The template (manifest.json with ${{BOT_ID}}
+placeholders, color.png, outline.png) ships inside the package in assistant/data/teams/, so this works
+from an installed wheel; `--template` takes a folder of your own edited copies instead.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import click
 
 from .errors import ConfigError
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "deploy" / "teams"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "data" / "teams"
 CLIENT_ID_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
 ICONS = ("color.png", "outline.png")
 
@@ -37,11 +39,15 @@ def bot_id_from(value: str | None, env: Mapping[str, str]) -> str:
 
 
 def manifest_for(bot_id: str, template_dir: Path = TEMPLATE_DIR) -> dict:
-    """deploy/teams/manifest.json with every ${{BOT_ID}} replaced."""
-    text = (template_dir / "manifest.json").read_text(encoding="utf-8").replace("${{BOT_ID}}", bot_id)
-    manifest = json.loads(text)
+    """The template's manifest.json with every ${{BOT_ID}} replaced."""
+    path = template_dir / "manifest.json"
+    try:
+        text = path.read_text(encoding="utf-8").replace("${{BOT_ID}}", bot_id)
+        manifest = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"Cannot read the Teams manifest template {path}: {exc}") from None
     if "${{" in text:
-        raise ConfigError("deploy/teams/manifest.json has a placeholder other than ${{BOT_ID}}.")
+        raise ConfigError(f"{path} has a placeholder other than ${{{{BOT_ID}}}}.")
     return manifest
 
 
@@ -67,10 +73,12 @@ def build_package(out: Path, bot_id: str | None = None, env: Mapping[str, str] |
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("dist/policy-assistant-teams.zip"),
               show_default=True, help="Where to write the package.")
 @click.option("--bot-id", help=f"The bot's Entra app (client) id; default ${CLIENT_ID_ENV}.")
-def main(out: Path, bot_id: str | None) -> None:
-    """Build the Microsoft Teams app package."""
+@click.option("--template", "template_dir", type=click.Path(path_type=Path, file_okay=False), default=TEMPLATE_DIR,
+              help="Folder with your own manifest.json, color.png and outline.png; default: the bundled ones.")
+def main(out: Path, bot_id: str | None, template_dir: Path) -> None:
+    """Build the Microsoft Teams app package (manifest.json and two icons) to upload in Teams."""
     try:
-        written = build_package(out, bot_id)
+        written = build_package(out, bot_id, template_dir=template_dir)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Wrote {written} (upload it in Teams: Apps > Manage your apps > Upload an app)")

@@ -1,10 +1,13 @@
-"""Draw the two Teams app icons with Pillow: `python deploy/teams/make_icons.py` (the PNGs are committed)."""
+"""Draw the two Teams app icons with Pillow: `python deploy/teams/make_icons.py`.
+
+The PNGs are committed in assistant/data/teams/, the template that ships inside the package.
+"""
 
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent.parent / "assistant" / "data" / "teams"
 ACCENT = (31, 95, 168, 255)
 WHITE = (255, 255, 255, 255)
 

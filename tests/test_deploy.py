@@ -247,3 +247,351 @@ def test_every_file_the_dockerfile_copies_is_in_the_build_context():
                    "assistant/__pycache__/cli.cpython-311.pyc", "tests/test_deploy.py"):
         assert dockerignored(secret, patterns), f"{secret} would be sent to the Docker daemon"
     assert not dockerignored("assistant/data/teams/manifest.json", patterns)
+
+
+# ------------------------------------------------------------------------------- environment variable names
+
+
+def settings_env_names() -> set[str]:
+    """Every environment variable name assistant/settings.py reads."""
+    from pydantic import AliasChoices
+
+    from assistant.settings import Settings
+
+    prefix = Settings.model_config.get("env_prefix", "")
+    names: set[str] = set()
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(str(choice).upper() for choice in alias.choices)
+        elif isinstance(alias, str):
+            names.add(alias.upper())
+        else:
+            names.add(f"{prefix}{field}".upper())
+    return names
+
+
+OTHER_READERS = ("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__",  # the Agents SDK's own configuration
+                 "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HOME", "PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
+
+
+# Settings of issue 10 that are being added to assistant/settings.py in parallel (the store, the logs); each
+# leaves this list when it lands there.
+PENDING = {"DATABASE_URL", "POLICY_ASSISTANT_HOME", "POLICY_ASSISTANT_LOG_FORMAT"} - settings_env_names()
+
+
+def assert_known_env(names: set[str], where: str) -> None:
+    known = settings_env_names() | PENDING
+    unknown = sorted(n for n in names if n not in known and not n.startswith(OTHER_READERS))
+    assert not unknown, f"{where} sets {unknown}, which nothing reads (a typo is silently ignored by the settings)"
+
+
+def env_file_names(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip().removeprefix("#")
+        if "=" in line and line.split("=", 1)[0].isupper() and " " not in line.split("=", 1)[0]:
+            names.add(line.split("=", 1)[0])
+    return names
+
+
+# ------------------------------------------------------------------------------------------------ compose
+
+COMPOSE = DEPLOY / "compose" / "docker-compose.yml"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    import yaml
+
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def test_compose_file_is_valid_against_the_compose_spec_schema(compose):
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads((files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(compose)]
+    assert not errors
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["serve"]["helthcheck"] = broken["services"]["serve"].pop("healthcheck")
+    assert not validator.is_valid(broken), "the schema rejects a misspelt key"
+
+
+def _mounts(service: dict) -> dict[str, tuple[str, bool]]:
+    """Container path -> (source, read-only) for a service's short-syntax volumes."""
+    import re
+
+    mounts = {}
+    for spec in service.get("volumes", []):
+        found = re.fullmatch(r"(?P<source>.+?):(?P<target>/[^:]*)(?::(?P<mode>ro|rw))?", spec)
+        assert found, f"not a volume mount: {spec}"
+        mounts[found["target"]] = (found["source"], found["mode"] == "ro")
+    return mounts
+
+
+def test_compose_wires_serve_index_and_postgres(compose):
+    services, volumes = compose["services"], compose["volumes"]
+    assert set(services) == {"serve", "index", "postgres"}
+    serve, index, postgres = services["serve"], services["index"], services["postgres"]
+    _, final = dockerfile_stages((DEPLOY / "Dockerfile").read_text(encoding="utf-8"))
+    image_env = dict(item.split("=", 1) for i, a in final if i == "ENV" for item in a.split())
+    corpus_dir, index_dir = image_env["POLICY_ASSISTANT_CORPUS_DIR"], image_env["POLICY_ASSISTANT_INDEX_DIR"]
+
+    # index: a one-shot build from the policy folder into the shared index volume
+    assert index["command"] == ["index"] and index["restart"] == "no"
+    corpus_source, corpus_ro = _mounts(index)[corpus_dir]
+    assert corpus_ro and corpus_source.startswith("${POLICY_CORPUS:-")
+    assert (COMPOSE.parent / corpus_source.split(":-")[1].rstrip("}")).resolve() == ROOT / "policy_corpus"
+    index_volume, index_ro = _mounts(index)[index_dir]
+    assert index_volume in volumes and not index_ro
+
+    # serve: the same image, after the index is built and PostgreSQL is healthy; reads the index only
+    assert serve["image"] == index["image"] and serve["build"] == index["build"]
+    assert (COMPOSE.parent / serve["build"]["context"] / serve["build"]["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
+    assert serve["command"][0] == "serve" and serve["command"][serve["command"].index("--port") + 1] == "8080"
+    assert serve["depends_on"] == {"postgres": {"condition": "service_healthy"},
+                                   "index": {"condition": "service_completed_successfully"}}
+    assert _mounts(serve)[index_dir] == (index_volume, True)
+    assert any(port.endswith(":8080") for port in serve["ports"])
+    assert "/readyz" in " ".join(serve["healthcheck"]["test"]) and serve["restart"] == "unless-stopped"
+
+    # PostgreSQL: healthy when it accepts connections; DATABASE_URL names its service, user and database
+    url = serve["environment"]["DATABASE_URL"]
+    pg_env = postgres["environment"]
+    assert url == (f"postgresql://{pg_env['POSTGRES_USER']}:${{POSTGRES_PASSWORD}}@postgres:5432/"
+                   f"{pg_env['POSTGRES_DB']}")
+    assert pg_env["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?"), "no default password"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert _mounts(postgres)["/var/lib/postgresql/data"][0] in volumes
+
+    # tokens come from an env file that is not committed; its example names real settings
+    [env_file] = serve["env_file"]
+    assert env_file["required"] is True
+    example = COMPOSE.parent / (env_file["path"] + ".example")
+    assert example.is_file()
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(COMPOSE.parent / env_file["path"])], cwd=ROOT)
+    assert ignored.returncode == 0, f"{env_file['path']} (the real tokens) is not git-ignored"
+    assert {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"} <= env_file_names(example)
+    assert_known_env(env_file_names(example) | set(serve["environment"]), "docker-compose.yml")
+    assert_known_env(set(image_env), "the Dockerfile")
+
+
+# --------------------------------------------------------------------------------------------- Kubernetes
+
+KUBE = DEPLOY / "kubernetes"
+KUBE_VERSION = "1.34"
+
+
+def kube_objects() -> dict[tuple[str, str], dict]:
+    """(kind, name) -> object, for every manifest kustomization.yaml lists and the Secret example."""
+    import yaml
+
+    kustomization = yaml.safe_load((KUBE / "kustomization.yaml").read_text(encoding="utf-8"))
+    objects = {}
+    for name in kustomization["resources"] + ["secret.example.yaml"]:
+        for obj in yaml.safe_load_all((KUBE / name).read_text(encoding="utf-8")):
+            objects[(obj["kind"], obj["metadata"]["name"])] = obj
+    return objects
+
+
+def test_every_manifest_is_listed_and_valid_against_the_kubernetes_schemas():
+    import kubernetes_validate
+    import yaml
+
+    kustomization = yaml.safe_load((KUBE / "kustomization.yaml").read_text(encoding="utf-8"))
+    listed = set(kustomization["resources"])
+    on_disk = {p.name for p in KUBE.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}
+    assert listed == on_disk, "kustomization.yaml lists exactly the manifests in the folder"
+    objects = kube_objects()
+    for (kind, name), obj in objects.items():
+        assert kubernetes_validate.validate(obj, KUBE_VERSION, strict=True) == KUBE_VERSION, f"{kind}/{name}"
+    deployment = json.loads(json.dumps(objects[("Deployment", "policy-assistant")]))
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBE_VERSION, strict=True)
+
+
+def _pod(obj: dict) -> dict:
+    spec = obj["spec"]
+    if obj["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    return spec["template"]["spec"]
+
+
+def _restricted(pod: dict) -> None:
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] >= 1000
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    for container in pod.get("initContainers", []) + pod["containers"]:
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False and context["readOnlyRootFilesystem"] is True
+        assert context["capabilities"]["drop"] == ["ALL"]
+        assert "memory" in container["resources"]["limits"]
+
+
+def test_deployment_serves_with_probes_tokens_from_a_secret_and_the_shared_index():
+    objects = kube_objects()
+    deployment = objects[("Deployment", "policy-assistant")]
+    assert deployment["spec"]["replicas"] >= 2
+    pod = _pod(deployment)
+    _restricted(pod)
+    [serve] = pod["containers"]
+    assert serve["args"][0] == "serve" and serve["args"][serve["args"].index("--host") + 1] == "0.0.0.0"
+    port = int(serve["args"][serve["args"].index("--port") + 1])
+    assert serve["ports"] == [{"name": "http", "containerPort": port}]
+    assert serve["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert serve["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert serve["startupProbe"]["httpGet"]["path"] == "/healthz"
+    startup = serve["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 120, "time to load the model"
+
+    sources = {ref.get("secretRef", ref.get("configMapRef"))["name"]: ref for ref in serve["envFrom"]}
+    secret = objects[("Secret", "policy-assistant-tokens")]
+    settings = objects[("ConfigMap", "policy-assistant-settings")]
+    assert "secretRef" in sources[secret["metadata"]["name"]] and "configMapRef" in sources["policy-assistant-settings"]
+    assert secret["stringData"]["DATABASE_URL"].startswith("postgresql://")
+    assert not [k for k in settings["data"] if "TOKEN" in k or "SECRET" in k or k == "DATABASE_URL"]
+    assert_known_env(set(settings["data"]) | set(secret["stringData"]) | {e["name"] for e in serve["env"]},
+                     "the Kubernetes settings and Secret")
+
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in serve["volumeMounts"]}
+    index_mount = mounts[settings["data"]["POLICY_ASSISTANT_INDEX_DIR"]]
+    assert index_mount["readOnly"] is True, "serving replicas never write the index"
+    claim = volumes[index_mount["name"]]["persistentVolumeClaim"]["claimName"]
+    assert objects[("PersistentVolumeClaim", claim)]["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert volumes[mounts["/tmp"]["name"]] == {"name": mounts["/tmp"]["name"], "emptyDir": {}}
+    [wait] = pod["initContainers"]
+    assert settings["data"]["POLICY_ASSISTANT_INDEX_DIR"] + "/manifest.json" in " ".join(wait["command"])
+
+    service = objects[("Service", "policy-assistant")]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    ingress_paths = {p["path"] for rule in objects[("Ingress", "policy-assistant")]["spec"]["rules"]
+                     for p in rule["http"]["paths"]}
+    assert ingress_paths == {"/slack/events", "/api/messages"}, "metrics and probes stay inside the cluster"
+    labels = pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert all(pod_labels.get(k) == v for k, v in deployment["spec"]["selector"]["matchLabels"].items())
+    assert labels["app.kubernetes.io/component"] == "serve"
+
+
+def test_index_job_and_cronjob_build_into_the_volume_the_replicas_read():
+    objects = kube_objects()
+    settings = objects[("ConfigMap", "policy-assistant-settings")]["data"]
+    claim = next(v["persistentVolumeClaim"]["claimName"] for v in _pod(objects[("Deployment", "policy-assistant")])
+                 ["volumes"] if "persistentVolumeClaim" in v)
+    job, cronjob = objects[("Job", "policy-assistant-index")], objects[("CronJob", "policy-assistant-index")]
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    assert _pod(job) == _pod(cronjob), "the Job and the CronJob run the same pod"
+    pod = _pod(job)
+    _restricted(pod)
+    [builder] = pod["containers"]
+    assert builder["args"] == ["index"]
+    assert {"configMapRef": {"name": "policy-assistant-settings"}} in builder["envFrom"]
+    assert not [ref for ref in builder["envFrom"] if "secretRef" in ref], "building the index needs no token"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in builder["volumeMounts"]}
+    index_mount = mounts[settings["POLICY_ASSISTANT_INDEX_DIR"]]
+    assert not index_mount.get("readOnly") and volumes[index_mount["name"]]["persistentVolumeClaim"]["claimName"] == claim
+    corpus_mount = mounts[settings["POLICY_ASSISTANT_CORPUS_DIR"]]
+    assert corpus_mount["readOnly"] is True and volumes[corpus_mount["name"]]["configMap"]["name"] == "policy-corpus"
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"], "the volume is writable"
+
+
+def test_autoscaler_and_disruption_budget_keep_two_replicas_answering():
+    objects = kube_objects()
+    deployment = objects[("Deployment", "policy-assistant")]
+    hpa = objects[("HorizontalPodAutoscaler", "policy-assistant")]["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "policy-assistant"}
+    assert 2 <= hpa["minReplicas"] <= deployment["spec"]["replicas"] < hpa["maxReplicas"]
+    assert [r["resource"]["name"] for r in hpa["metrics"]] == ["cpu"]
+    assert "cpu" in deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]
+    pdb = objects[("PodDisruptionBudget", "policy-assistant")]["spec"]
+    assert pdb["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    assert 1 <= pdb["minAvailable"] < hpa["minReplicas"], "a drain can proceed one replica at a time"
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+# ----------------------------------------------------------------------------------------------- systemd
+
+SYSTEMD = DEPLOY / "systemd"
+UNITS = ("policy-assistant.service", "policy-assistant-index.service", "policy-assistant-index.path")
+
+
+def unit_settings(path: Path) -> dict[str, dict[str, list[str]]]:
+    """[Section] -> key -> every value assigned (systemd allows repeating keys)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+            continue
+        key, _, value = line.partition("=")
+        assert current is not None, f"{path.name}: {line!r} outside a section"
+        current.setdefault(key, []).append(value)
+    return sections
+
+
+def test_school_server_unit_runs_socket_mode_as_a_hardened_non_root_user():
+    unit = unit_settings(SYSTEMD / "policy-assistant.service")
+    service = unit["Service"]
+    assert service["User"] == ["policy-assistant"] and service["Group"] == ["policy-assistant"]
+    assert service["ExecStart"] == ["/opt/policy-assistant/bin/policy-assistant slack"], "Socket Mode: no --http"
+    assert service["ExecStartPre"] == ["/opt/policy-assistant/bin/policy-assistant index"]
+    assert service["Restart"] == ["on-failure"] and unit["Install"]["WantedBy"] == ["multi-user.target"]
+    assert service["EnvironmentFile"] == ["/etc/policy-assistant/policy-assistant.env"]
+    environment = dict(item.split("=", 1) for value in service["Environment"] for item in value.split())
+    assert environment["HF_HUB_OFFLINE"] == "1" and "DATABASE_URL" not in environment, "SQLite"
+    assert environment["POLICY_ASSISTANT_DB_PATH"].startswith("/var/lib/" + service["StateDirectory"][0] + "/")
+    for required in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                     "PrivateDevices=yes", "CapabilityBoundingSet=", "RestrictSUIDSGID=yes",
+                     "SystemCallFilter=@system-service"):
+        key, _, value = required.partition("=")
+        assert service.get(key) == [value], f"hardening: {required}"
+    assert "--http" not in " ".join(service["ExecStart"]) and "ListenStream" not in service
+    example = SYSTEMD / "policy-assistant.env.example"
+    assert {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"} <= env_file_names(example)
+    assert_known_env(env_file_names(example) | set(environment), "the systemd unit")
+
+    index = unit_settings(SYSTEMD / "policy-assistant-index.service")["Service"]
+    assert index["Type"] == ["oneshot"] and index["User"] == service["User"]
+    assert index["ExecStart"] == ["/opt/policy-assistant/bin/policy-assistant index"]
+    assert index["PrivateNetwork"] == ["yes"], "building the index needs no network"
+    watched = unit_settings(SYSTEMD / "policy-assistant-index.path")["Path"]["PathChanged"]
+    assert watched == [environment["POLICY_ASSISTANT_CORPUS_DIR"]]
+
+
+def _units_with_stub_binary(tmp_path: Path) -> list[Path]:
+    """Copies of the units whose commands point at a stub, so `verify` can check they are executable."""
+    stub = tmp_path / "opt" / "policy-assistant" / "bin" / "policy-assistant"
+    stub.parent.mkdir(parents=True)
+    stub.write_text("#!/bin/sh\n")
+    stub.chmod(0o755)
+    copies = []
+    for name in UNITS:
+        copy = tmp_path / name
+        copy.write_text((SYSTEMD / name).read_text(encoding="utf-8").replace("/opt/policy-assistant/bin/", f"{stub.parent}/"))
+        copies.append(copy)
+    return copies
+
+
+@pytest.mark.skipif(not Path("/usr/bin/systemd-analyze").exists(), reason="systemd-analyze is not installed here")
+def test_units_pass_systemd_analyze_verify_and_security(tmp_path):
+    copies = _units_with_stub_binary(tmp_path)
+    verified = subprocess.run(["systemd-analyze", "verify", *map(str, copies)], capture_output=True, text=True,
+                              timeout=60)
+    assert verified.returncode == 0 and verified.stderr == "", verified.stderr
+    for unit in copies[:2]:
+        security = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=25", "--no-pager",
+                                   str(unit)], capture_output=True, text=True, timeout=60)
+        assert security.returncode == 0, f"{unit.name}: exposure above 2.5\n{security.stdout[-300:]}"
+    misspelt = copies[0].read_text().replace("ProtectHome=yes", "ProtectHom=yes")
+    copies[0].write_text(misspelt)
+    verified = subprocess.run(["systemd-analyze", "verify", str(copies[0])], capture_output=True, text=True, timeout=60)
+    assert "Unknown key" in verified.stderr, "verify reports a misspelt key"

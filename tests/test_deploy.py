@@ -595,3 +595,23 @@ def test_units_pass_systemd_analyze_verify_and_security(tmp_path):
     copies[0].write_text(misspelt)
     verified = subprocess.run(["systemd-analyze", "verify", str(copies[0])], capture_output=True, text=True, timeout=60)
     assert "Unknown key" in verified.stderr, "verify reports a misspelt key"
+
+
+def test_a_corpus_mounted_from_a_configmap_indexes_each_policy_once(tmp_path, embedder):
+    """Kubernetes mounts a ConfigMap as symlinks through a hidden, timestamped folder; each file counts once."""
+    import os
+
+    from assistant.index import build_index
+
+    corpus = tmp_path / "policy_corpus"
+    version = corpus / "..2026_11_26_05_00_00.000000001"
+    version.mkdir(parents=True)
+    policies = sorted((ROOT / "policy_corpus").glob("*.md"))
+    for policy in policies:
+        (version / policy.name).write_bytes(policy.read_bytes())
+    os.symlink(version.name, corpus / "..data")
+    for policy in policies:
+        os.symlink(f"..data/{policy.name}", corpus / policy.name)
+    built = build_index(corpus, tmp_path / "index", embedder)
+    assert built.manifest.documents == len(policies) and not built.manifest.problems
+    assert {doc.source for doc in built.documents} == {p.name for p in policies}

@@ -132,7 +132,7 @@ def eval_(file: Path, corpus: Path | None, index_dir: Path | None, as_json: bool
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     if index_dir is None and corpus is not None:  # keep evaluation indexes apart from the product's
         key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
-        settings = settings.model_copy(update={"index_dir": Path(".cache") / "eval-index" / key})
+        settings = settings.model_copy(update={"index_dir": settings.home / ".cache" / "eval-index" / key})
     questions = read_questions(file)
     engine = _engine(settings, quiet=as_json)
     runs = [evaluate(engine, questions, "hybrid", "policy-assistant"),
@@ -196,7 +196,7 @@ def gaps(limit: int) -> None:
     from .store import Store
 
     settings = _settings()
-    found = Store(settings.db_path).gaps(limit=1000)
+    found = Store(settings.store_target()).gaps(limit=1000)
     if not found:
         click.echo("No unanswered questions recorded.")
         return

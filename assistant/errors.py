@@ -2,10 +2,12 @@
 
     PolicyAssistantError            anything we explain in one line, never with a traceback
     ├── QuestionError               the question itself is unusable (empty, too long, binary junk)
+    │   └── RateLimited             the person asked too often in the last minute (.retry_after seconds)
     ├── CorpusError                 the policy folder is missing or holds no readable policy
     ├── DocumentError               one document cannot be read (reported by name, then skipped)
     ├── IndexError_                 the index is missing, corrupt, or built for another corpus/model
-    └── ConfigError                 settings or credentials are missing or malformed
+    ├── ConfigError                 settings or credentials are missing or malformed
+    └── StoreError                  the database cannot be opened, upgraded or reached
 """
 
 from __future__ import annotations
@@ -33,3 +35,15 @@ class IndexError_(PolicyAssistantError):
 
 class ConfigError(PolicyAssistantError):
     """Settings or credentials are missing or malformed."""
+
+
+class RateLimited(QuestionError):
+    """Too many requests from one person in the last minute; `retry_after` says when to try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StoreError(PolicyAssistantError):
+    """The database of questions and feedback cannot be opened, upgraded or reached."""

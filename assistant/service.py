@@ -2,6 +2,11 @@
 
 Slack and Teams turn their messages into these calls and render what comes back; they never see the
 engine's index or the store's database. One `AnswerService` is built at start and shared by threads.
+
+A question's life: `receive` records it (before the platform is acknowledged) and returns None for a
+duplicate; `reply` answers it; the edge sends the answer, then calls `delivered`. A process that dies
+in between leaves the question pending, and `recover` (at start, and now and then) hands it to a live
+process once its lease has run out, or abandons it with a log line when it is too old to be useful.
 """
 
 from __future__ import annotations
@@ -9,20 +14,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 from .engine import PolicyEngine
-from .errors import QuestionError
+from .errors import QuestionError, RateLimited
 from .models import Answer, Citation, DocumentStatus
 from .settings import Settings
-from .store import Store
+from .store import Asked, Received, Store
 
 log = logging.getLogger(__name__)
 
+__all__ = ["AnswerService", "Asked", "RateLimited", "Received", "Reply"]
 
-class RateLimited(QuestionError):
-    """The user asked too many questions in the last minute."""
+PRUNE_EVERY = 60.0  # seconds between prunings of old event ids, per process
 
 
 @dataclass
@@ -31,6 +36,7 @@ class Reply:
 
     question_id: int
     answer: Answer
+    asked: Asked | None = None
 
 
 class AnswerService:
@@ -40,13 +46,14 @@ class AnswerService:
         self.settings = settings
         self.engine = engine
         self.store = store
-        self._recent: dict[str, deque[float]] = {}
+        self._pruned = 0.0
         self._lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings) -> AnswerService:
-        """Load the model, the index and the store (slow: do it once, at start)."""
-        return cls(settings, PolicyEngine.open(settings), Store(settings.db_path))
+        """Open the store, then load the model and the index (slow: do it once, at start)."""
+        store = Store(settings.store_target(), pool_size=settings.db_pool_size)
+        return cls(settings, PolicyEngine.open(settings), store)
 
     def scope_for(self, channel: str | None) -> list[str] | None:
         """The documents a channel searches (settings.channel_scopes); None means everything."""
@@ -54,44 +61,121 @@ class AnswerService:
             return self.settings.channel_scopes[channel]
         return None
 
+    # --------------------------------------------------------------------------- questions
+
+    def receive(self, asked: Asked) -> Received | None:
+        """Record a question before acknowledging it; None if its event is already answered or in hand.
+
+        Raises RateLimited (the question is then recorded as abandoned) when the person asked too often.
+        """
+        self._prune_now_and_then()
+        received = self.store.receive(asked, self.settings.question_lease_seconds)
+        if received is None:
+            log.info("Ignoring a repeat of %s event %s", asked.platform, asked.event_id)
+            return None
+        try:
+            self._count(asked.platform, asked.user_id, "question")
+        except RateLimited:
+            self.store.finish(received.question_id, "abandoned")
+            raise
+        return received
+
+    def reply(self, received: Received) -> Reply:
+        """Answer a received question and keep the answer (QuestionError if it cannot be answered as asked)."""
+        answer = received.answer
+        if answer is None:
+            asked = received.asked
+            try:
+                answer = self.engine.ask(asked.question, scope=None if asked.private else self.scope_for(asked.channel))
+            except QuestionError:
+                self.store.finish(received.question_id, "answered")  # the edge tells the person why
+                raise
+            self.store.save_answer(received.question_id, answer)
+        log.info("answered question %s on %s (answered=%s, %.0f ms)", received.question_id, received.asked.platform,
+                 answer.answered, answer.latency_ms)
+        return Reply(received.question_id, answer, received.asked)
+
+    def delivered(self, reply: Reply) -> None:
+        """The answer reached the person: the question (and its event) is done."""
+        self.store.finish(reply.question_id, "answered")
+
+    def abandon(self, received: Received, reason: str) -> None:
+        """Give up on a recorded question, saying so in the log."""
+        log.warning("Abandoned question %s on %s (asked %s): %s", received.question_id, received.asked.platform,
+                    received.asked_at, reason)
+        self.store.finish(received.question_id, "abandoned")
+
     def answer(self, question: str, platform: str, user: str | None = None, channel: str | None = None,
                private: bool = False) -> Reply:
-        """Answer and record a question. Raises QuestionError (incl. RateLimited) with a message for the user.
+        """Record, answer and mark answered in one step, for edges that send the reply as they return.
 
-        `private` (a DM) searches every policy; otherwise the channel's scope applies.
+        Raises QuestionError (incl. RateLimited) with a message for the user. `private` (a DM) searches
+        every policy; otherwise the channel's scope applies.
         """
-        self._check_rate(f"{platform}:{user}")
-        answer = self.engine.ask(question, scope=None if private else self.scope_for(channel))
-        question_id = self.store.record_answer(answer, platform, user_id=user, channel=channel)
-        log.info("answered question %s on %s (answered=%s, %.0f ms)", question_id, platform, answer.answered,
-                 answer.latency_ms)
-        return Reply(question_id, answer)
+        received = self.receive(Asked(question=question, platform=platform, user_id=user, channel=channel,
+                                      private=private))
+        assert received is not None  # without an event id a question is never a repeat
+        reply = self.reply(received)
+        self.delivered(reply)
+        return reply
 
-    def lookup(self, words: str, channel: str | None = None, k: int = 3, offset: int = 0) -> list[Citation]:
-        """Quick clause lookup (no verdict, not recorded)."""
+    def recover(self, platform: str, deliver: Callable[[Reply], None]) -> int:
+        """Answer this platform's questions whose process died before answering; returns how many were sent.
+
+        Questions older than settings.abandon_after_minutes are abandoned (logged) instead: an answer
+        that late helps nobody. A delivery that fails leaves the question pending for a later try.
+        """
+        sent = 0
+        too_old = time.time() - self.settings.abandon_after_minutes * 60
+        for received in self.store.overdue(platform, self.settings.question_lease_seconds):
+            if received.asked_at < too_old:
+                self.abandon(received, "too old to answer after a restart")
+                continue
+            try:
+                reply = self.reply(received)
+            except QuestionError as exc:
+                log.warning("Recovered question %s cannot be answered: %s", received.question_id, exc)
+                continue
+            try:
+                deliver(reply)
+            except Exception:
+                log.exception("Could not deliver the recovered answer to question %s", received.question_id)
+                continue
+            self.delivered(reply)
+            log.warning("Answered question %s on %s after its first process stopped", received.question_id, platform)
+            sent += 1
+        return sent
+
+    # --------------------------------------------------------------------------- other requests
+
+    def lookup(self, words: str, channel: str | None = None, k: int = 3, offset: int = 0, platform: str = "",
+               user: str | None = None) -> list[Citation]:
+        """Quick clause lookup (no verdict, not recorded, but counted against the person's rate limit)."""
+        self._count(platform, user, "lookup")
         return self.engine.lookup(words, scope=self.scope_for(channel), k=k, offset=offset)
 
-    def more(self, question_id: int, k: int = 3) -> list[Citation]:
-        """The next clauses for an earlier question, after those already shown."""
+    def more(self, question_id: int, k: int = 3, platform: str = "", user: str | None = None) -> list[Citation]:
+        """The next clauses for an earlier question, after those already shown (counted like a question)."""
+        self._count(platform, user, "more")
         stored = self.store.question(question_id)
-        if stored is None:
+        if stored is None or stored.answer is None:
             return []
         shown = len(stored.answer.citations) or len(stored.answer.related)
-        scope = stored.answer.scope
-        return self.engine.lookup(stored.answer.question, scope=scope, k=k, offset=shown)
+        return self.engine.lookup(stored.answer.question, scope=stored.answer.scope, k=k, offset=shown)
 
     def feedback(self, question_id: int, rating: str, platform: str, user: str | None = None,
                  comment: str | None = None) -> bool:
-        """Record 'up', 'down' or 'help' for an answered question."""
+        """Record 'up', 'down' (one vote per person per answer: the last counts) or 'help'."""
         return self.store.record_feedback(question_id, rating, platform, user_id=user, comment=comment)
 
     def contact(self, question_id: int | None = None) -> str:
         """Who to ask about the policy behind an answer."""
         stored = self.store.question(question_id) if question_id is not None else None
-        if stored and (stored.answer.citations or stored.answer.related):
-            top = (stored.answer.citations or stored.answer.related)[0]
+        answer = stored.answer if stored else None
+        if answer and (answer.citations or answer.related):
+            top = (answer.citations or answer.related)[0]
             return self.engine.contact_for(top.source)
-        return stored.answer.contact if stored else self.settings.contact
+        return answer.contact if answer else self.settings.contact
 
     def question(self, question_id: int) -> Answer | None:
         stored = self.store.question(question_id)
@@ -106,6 +190,7 @@ class AnswerService:
 
     def claim_event(self, event_id: str) -> bool:
         """True the first time a platform event id is seen; False for a retry of the same event."""
+        self._prune_now_and_then()
         return self.store.claim_event(event_id)
 
     def remember_message(self, question_id: int, platform: str, conversation: str, message_id: str) -> None:
@@ -116,16 +201,25 @@ class AnswerService:
         """The question id behind a sent answer message (None if unknown)."""
         return self.store.message_question(platform, conversation, message_id)
 
-    def _check_rate(self, key: str) -> None:
+    # --------------------------------------------------------------------------- helpers
+
+    def _count(self, platform: str, user: str | None, kind: str) -> None:
+        """Count a request in the store (shared by replicas); RateLimited past the per-minute limit."""
         limit = self.settings.rate_limit_per_minute
-        if limit <= 0:
+        if limit <= 0 or not user:
             return
+        wait = self.store.count_request(f"{platform}:{user}", kind, limit)
+        if wait is not None:
+            seconds = int(wait) + 1
+            raise RateLimited(f"You've made {limit} requests in the last minute; please try again in {seconds}s.",
+                              retry_after=seconds)
+
+    def _prune_now_and_then(self) -> None:
         now = time.monotonic()
         with self._lock:
-            recent = self._recent.setdefault(key, deque())
-            while recent and now - recent[0] > 60:
-                recent.popleft()
-            if len(recent) >= limit:
-                wait = int(60 - (now - recent[0])) + 1
-                raise RateLimited(f"You've asked {limit} questions in the last minute; please try again in {wait}s.")
-            recent.append(now)
+            if now - self._pruned < PRUNE_EVERY:
+                return
+            self._pruned = now
+        pruned = self.store.prune(self.settings.event_retention_hours * 3600)
+        if pruned:
+            log.info("Forgot %d handled event ids older than %g hours", pruned, self.settings.event_retention_hours)

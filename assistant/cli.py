@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import sys
 import time
 from pathlib import Path
@@ -53,7 +52,13 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
 @click.version_option(package_name="policy-assistant")
 def main(verbose: bool) -> None:
     """Answer staff questions by quoting the governing policy clause, word for word."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    from .metrics import configure_logging
+
+    try:
+        json_lines = Settings().log_format == "json"
+    except ValidationError:  # the command's own settings report it in one line
+        json_lines = False
+    configure_logging(verbose, json_lines=json_lines)
 
 
 @main.command()

@@ -19,6 +19,7 @@ from typing import Callable
 
 from .engine import PolicyEngine
 from .errors import QuestionError, RateLimited
+from .metrics import IndexStatus, Metrics, log_answer
 from .models import Answer, Citation, DocumentStatus
 from .settings import Settings
 from .store import Asked, Received, Store
@@ -46,6 +47,7 @@ class AnswerService:
         self.settings = settings
         self.engine = engine
         self.store = store
+        self.metrics = Metrics(index_status=self.index_status)
         self._pruned = 0.0
         self._lock = threading.Lock()
 
@@ -82,18 +84,20 @@ class AnswerService:
 
     def reply(self, received: Received) -> Reply:
         """Answer a received question and keep the answer (QuestionError if it cannot be answered as asked)."""
-        answer = received.answer
+        asked, answer = received.asked, received.answer
+        engine = self.engine  # one index build for the whole question, even if a new one is published meanwhile
+        build_id = engine.index.manifest.build_id
         if answer is None:
-            asked = received.asked
+            started = time.perf_counter()
             try:
-                answer = self.engine.ask(asked.question, scope=None if asked.private else self.scope_for(asked.channel))
+                answer = engine.ask(asked.question, scope=None if asked.private else self.scope_for(asked.channel))
             except QuestionError:
                 self.store.finish(received.question_id, "answered")  # the edge tells the person why
+                self._observe(received, "refused", (time.perf_counter() - started) * 1000, build_id)
                 raise
             self.store.save_answer(received.question_id, answer)
-        log.info("answered question %s on %s (answered=%s, %.0f ms)", received.question_id, received.asked.platform,
-                 answer.answered, answer.latency_ms)
-        return Reply(received.question_id, answer, received.asked)
+        self._observe(received, "answered" if answer.answered else "abstained", answer.latency_ms, build_id)
+        return Reply(received.question_id, answer, asked)
 
     def delivered(self, reply: Reply) -> None:
         """The answer reached the person: the question (and its event) is done."""
@@ -166,7 +170,10 @@ class AnswerService:
     def feedback(self, question_id: int, rating: str, platform: str, user: str | None = None,
                  comment: str | None = None) -> bool:
         """Record 'up', 'down' (one vote per person per answer: the last counts) or 'help'."""
-        return self.store.record_feedback(question_id, rating, platform, user_id=user, comment=comment)
+        recorded = self.store.record_feedback(question_id, rating, platform, user_id=user, comment=comment)
+        if recorded:
+            self.metrics.feedback.labels(rating).inc()
+        return recorded
 
     def contact(self, question_id: int | None = None) -> str:
         """Who to ask about the policy behind an answer."""
@@ -210,9 +217,22 @@ class AnswerService:
             return
         wait = self.store.count_request(f"{platform}:{user}", kind, limit)
         if wait is not None:
+            self.metrics.rate_limited.labels(kind).inc()
             seconds = int(wait) + 1
             raise RateLimited(f"You've made {limit} requests in the last minute; please try again in {seconds}s.",
                               retry_after=seconds)
+
+    def index_status(self) -> IndexStatus:
+        """The served index build, its size and how many policies are past their review date."""
+        engine = self.engine
+        return IndexStatus(build_id=engine.index.manifest.build_id, clauses=engine.index.manifest.clauses,
+                           documents_overdue=sum(d.overdue for d in engine.documents()))
+
+    def _observe(self, received: Received, outcome: str, latency_ms: float, build_id: str) -> None:
+        """Count an answer in the metrics and write its one log line."""
+        self.metrics.answered(received.asked.platform, outcome, latency_ms / 1000)
+        log_answer(received.asked.platform, outcome, latency_ms, build_id, received.question_id,
+                   question=received.asked.question if self.settings.log_questions else None)
 
     def _prune_now_and_then(self) -> None:
         now = time.monotonic()

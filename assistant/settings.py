@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     abandon_after_minutes: float = Field(
         60.0, gt=0, description="a question left unanswered by a stopped process is answered after a restart "
         "unless it is older than this; then it is abandoned with a log line")
+    log_questions: bool = Field(False, description="include the question's text in each answer's log line")
+    log_format: Literal["text", "json"] = Field("text", description="'json': one JSON object per log line")
     event_retention_hours: float = Field(24.0, gt=0, description="how long handled event ids are kept for de-duplication")
     contact: str = Field("your line manager", description="who to ask when no policy names a contact")
     today: date | None = Field(None, description="the date review warnings are judged against (default: today)")

@@ -303,12 +303,8 @@ OTHER_READERS = ("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__",  # the Agents SD
                  "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HOME", "PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
 
 
-# The log format of issue 10 is being added to assistant/settings.py in parallel; it leaves this list when it lands.
-PENDING = {"POLICY_ASSISTANT_LOG_FORMAT"} - settings_env_names()
-
-
 def assert_known_env(names: set[str], where: str) -> None:
-    known = settings_env_names() | PENDING
+    known = settings_env_names()
     unknown = sorted(n for n in names if n not in known and not n.startswith(OTHER_READERS))
     assert not unknown, f"{where} sets {unknown}, which nothing reads (a typo is silently ignored by the settings)"
 

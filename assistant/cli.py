@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from .errors import ConfigError, PolicyAssistantError
+from .errors import ConfigError, PolicyAssistantError, QuestionError
 from .settings import Settings
 from .teams_package import main as teams_package
 
@@ -72,7 +72,7 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     started = time.perf_counter()
     built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model),
-                        progress=sys.stderr.isatty())
+                        progress=sys.stderr.isatty(), max_file_bytes=settings.max_file_bytes)
     m = built.manifest
     for problem in m.problems:
         click.echo(f"Skipped {problem}", err=True)
@@ -99,30 +99,35 @@ def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Pat
         click.echo(answer.model_dump_json(indent=2) if as_json else answer_text(answer))
         return
     failed = 0
-    for line in sys.stdin:
+    for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
-        item_question, item_scope = _batch_item(line, scope)
+        item_question = line.strip()
         try:
+            item_question, item_scope = _batch_item(line, scope)
             click.echo(engine.ask(item_question, scope=item_scope).model_dump_json())
         except PolicyAssistantError as exc:
             failed += 1
-            click.echo(json.dumps({"question": item_question[:200], "error": str(exc)}))
+            click.echo(json.dumps({"line": number, "question": item_question[:200], "error": str(exc)}))
     if failed:
         raise click.ClickException(f"{failed} question(s) could not be answered; see their \"error\" lines")
 
 
 def _batch_item(line: str, scope: str | None) -> tuple[str, str | None]:
+    """A batch line: plain question text, or a JSON object with a string "question" (and "scope")."""
     text = line.strip()
-    if text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            return text, scope
-        if isinstance(data, dict) and isinstance(data.get("question"), str):
-            item_scope = data.get("scope")
-            return data["question"], item_scope if isinstance(item_scope, str) else scope
-    return text, scope
+    if not text.startswith("{"):
+        return text, scope
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise QuestionError(f"Not valid JSON ({exc.msg} at column {exc.colno}).") from None
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str):
+        raise QuestionError('A JSON line needs a "question" that is text.')
+    item_scope = data.get("scope")
+    if item_scope is not None and not isinstance(item_scope, str):
+        raise QuestionError('"scope" must be text (a policy source or a glob pattern).')
+    return data["question"], item_scope if item_scope is not None else scope
 
 
 @main.command(name="eval")
@@ -211,27 +216,50 @@ def gaps(limit: int) -> None:
             click.echo(f"{'':7}also: {other.question} ({other.times}×)")
 
 
+host_option = click.option("--host", help="Address to listen on (default 0.0.0.0; 127.0.0.1 while Teams is anonymous).")
+rebuild_option = click.option("--rebuild", is_flag=True,
+                              help="Build the index at start if it is missing or stale (otherwise only "
+                                   "`policy-assistant index` builds it; running bots switch to each new build).")
+
+
 @main.command()
 @click.option("--http", is_flag=True, help="Serve the Events API over HTTP instead of Socket Mode.")
+@host_option
 @click.option("--port", default=3000, show_default=True, help="HTTP port (with --http).")
+@rebuild_option
 @corpus_option
 @index_option
-def slack(http: bool, port: int, corpus: Path | None, index_dir: Path | None) -> None:
+def slack(http: bool, host: str | None, port: int, rebuild: bool, corpus: Path | None, index_dir: Path | None) -> None:
     """Run the Slack bot (Socket Mode by default)."""
-    from .slack_app import run_slack
+    from .server import run, slack_serving
 
-    run_slack(_settings(corpus_dir=corpus, index_dir=index_dir), http=http, port=port)
+    run(slack_serving(_settings(corpus_dir=corpus, index_dir=index_dir), http, host, port, rebuild))
 
 
 @main.command()
+@host_option
 @click.option("--port", default=3978, show_default=True)
+@rebuild_option
 @corpus_option
 @index_option
-def teams(port: int, corpus: Path | None, index_dir: Path | None) -> None:
+def teams(host: str | None, port: int, rebuild: bool, corpus: Path | None, index_dir: Path | None) -> None:
     """Run the Microsoft Teams bot on /api/messages."""
-    from .teams_app import run_teams
+    from .server import run, teams_serving
 
-    run_teams(_settings(corpus_dir=corpus, index_dir=index_dir), port=port)
+    run(teams_serving(_settings(corpus_dir=corpus, index_dir=index_dir), host, port, rebuild))
+
+
+@main.command()
+@host_option
+@click.option("--port", default=8080, show_default=True)
+@rebuild_option
+@corpus_option
+@index_option
+def serve(host: str | None, port: int, rebuild: bool, corpus: Path | None, index_dir: Path | None) -> None:
+    """Serve every configured platform on one port: /slack/events, /api/messages, /healthz, /readyz."""
+    from .server import all_serving, run
+
+    run(all_serving(_settings(corpus_dir=corpus, index_dir=index_dir), host, port, rebuild))
 
 
 main.add_command(teams_package, name="teams-package")

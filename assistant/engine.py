@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from .embeddings import Embedder
-from .errors import IndexError_, QuestionError
-from .index import PolicyIndex, build_index, load_index, staleness
+from .errors import CorpusError, IndexError_, QuestionError
+from .index import PolicyIndex, build_index, load_index, published_build, staleness
 from .models import Answer, Citation, Clause, DocumentStatus, PolicyDocument, Verdict
 from .retrieval import Hit, Mode, Retriever
 from .chunking import sentence_spans, short_lists
@@ -51,18 +51,35 @@ class PolicyEngine:
     def __init__(self, settings: Settings, index: PolicyIndex, embedder: Embedder) -> None:
         self.settings = settings
         self.index = index
+        self.embedder = embedder
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
         self._list_spans = short_lists(index.clauses, QUOTE_WORDS)
 
     @classmethod
-    def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None) -> PolicyEngine:
-        """Load the model and a fresh index, building or rebuilding the index when needed."""
+    def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None,
+             build: bool | None = None) -> PolicyEngine:
+        """Load the model and the index, building it when missing or stale if `build` (default: the
+        `auto_reindex` setting) allows; serving processes pass build=False unless told otherwise."""
         from .loaders import supported_files
 
-        supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
+        if build is not False:
+            supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
         embedder = embedder or Embedder(settings.model)
-        return cls(settings, open_index(settings, embedder, progress), embedder)
+        return cls(settings, open_index(settings, embedder, progress, build), embedder)
+
+    def reloaded(self) -> PolicyEngine | None:
+        """A new engine over the index build published since this one was loaded (None if there is none).
+
+        The current engine is left untouched, so questions already being answered finish on it."""
+        published = published_build(self.settings.index_dir)
+        if published is None or published == self.index.manifest.build_id:
+            return None
+        index = load_index(self.settings.index_dir)
+        if index.manifest.model != self.embedder.name:
+            raise IndexError_(f"the new index was built with the model {index.manifest.model!r}, not "
+                              f"{self.embedder.name!r}")
+        return type(self)(self.settings, index, self.embedder)
 
     # ------------------------------------------------------------------ questions
 
@@ -234,23 +251,44 @@ class PolicyEngine:
         return self._documents[next(iter(sources))] if len(sources) == 1 else None
 
 
-def open_index(settings: Settings, embedder: Embedder, progress: bool = False) -> PolicyIndex:
-    """The index for the configured corpus and model: loaded, or (re)built when missing or stale."""
+def open_index(settings: Settings, embedder: Embedder, progress: bool = False,
+               build: bool | None = None) -> PolicyIndex:
+    """The index for the configured corpus and model: loaded, or (re)built when missing or stale.
+
+    A missing index is built, and `build=None` rebuilds a stale one as `settings.auto_reindex` says;
+    `build=False` (a serving process not told to rebuild) never builds: a missing index is an error,
+    a stale one is served with a warning until `policy-assistant index` publishes a new one."""
+    allowed = settings.auto_reindex if build is None else build
     try:
         index = load_index(settings.index_dir)
     except IndexError_:
-        if (settings.index_dir / "manifest.json").exists():
-            raise  # corrupt: refuse rather than silently replace what someone may be inspecting
+        if (settings.index_dir / "manifest.json").exists() or build is False:
+            raise  # corrupt (refuse rather than replace what someone may be inspecting), or not ours to build
         log.info("No index yet in %s; building it", settings.index_dir)
-        return build_index(settings.corpus_dir, settings.index_dir, embedder, progress)
-    reason = staleness(index, settings.corpus_dir, embedder.name)
+        return _build(settings, embedder, progress)
+    if index.manifest.model != embedder.name and build is False:
+        raise IndexError_(f"The index in {settings.index_dir} was built with the model {index.manifest.model!r}, "
+                          f"not {embedder.name!r}. Run `policy-assistant index` to rebuild it.")
+    try:
+        reason = staleness(index, settings.corpus_dir, embedder.name, settings.max_file_bytes)
+    except CorpusError:
+        if build is not False:
+            raise
+        reason = None  # a serving replica may have the index without the policy folder
     if reason is None:
         return index
-    if not settings.auto_reindex:
+    if build is False:
+        log.warning("Serving the published index although %s; run `policy-assistant index` to refresh it", reason)
+        return index
+    if not allowed:
         raise IndexError_(f"The index in {settings.index_dir} is out of date: {reason}. "
                           "Run `policy-assistant index` to rebuild it.")
     log.info("Rebuilding the index: %s", reason)
-    return build_index(settings.corpus_dir, settings.index_dir, embedder, progress)
+    return _build(settings, embedder, progress)
+
+
+def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyIndex:
+    return build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
 
 
 def _confidence(hit: Hit) -> float:

@@ -7,22 +7,28 @@ Layout of the index folder::
     documents-<build>.json     the loaded PolicyDocuments (their text is what quotes come from)
     vectors-<build>.faiss      one unit vector per clause, same order
     embedding-cache.npz        vectors by content hash, so unchanged clauses are never re-embedded
+    build.lock                 held (flock) by the one process building; a second builder waits
 
 A reader always reads `manifest.json` first and then only the files it names, so it never sees a
-half-written build; files of older builds are removed after the new manifest is in place.
+half-written build; files of older builds are removed after the new manifest is in place, by the
+builder holding the lock, so no build can remove another's files before they are published. Serving
+processes poll `published_build` and switch to a new build when it appears.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -30,7 +36,7 @@ from pydantic import BaseModel, ValidationError
 from .chunking import chunk_document, passage
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_
-from .loaders import SUPPORTED, load_corpus, supported_files
+from .loaders import DEFAULT_MAX_FILE_BYTES, SUPPORTED, load_corpus, refusal, supported_files
 from .models import Clause, PolicyDocument
 from .vectors import VectorIndex
 
@@ -38,6 +44,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 4  # bump whenever chunking or the file layout changes: older indexes are then stale
 CACHE_FILE = "embedding-cache.npz"
+LOCK_FILE = "build.lock"
 
 
 class Manifest(BaseModel):
@@ -62,19 +69,54 @@ class PolicyIndex:
     vectors: VectorIndex
 
 
-def corpus_fingerprint(corpus_dir: Path) -> str:
-    """A hash of every policy file's path and bytes, plus the index format."""
+def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
+    """A hash of every policy file's path and bytes (or, for a refused file, why), plus the index format."""
     digest = hashlib.sha256(f"format={FORMAT}".encode())
     for path in supported_files(corpus_dir):
         digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        problem = refusal(path, corpus_dir, max_file_bytes)
+        digest.update(problem.encode() if problem else hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool = False) -> PolicyIndex:
-    """Load, chunk and embed the corpus, then write the index atomically."""
-    fingerprint = corpus_fingerprint(corpus_dir)
-    corpus = load_corpus(corpus_dir)
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's build lock; a second builder waits here (and says so) until the first is done."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / LOCK_FILE, "a+b")
+    except OSError as exc:
+        raise IndexError_(f"Cannot write the index in {index_dir}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("Another index build is running in %s; waiting for it to finish", index_dir)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def published_build(index_dir: Path) -> str | None:
+    """The build id the index folder's manifest names now (None if there is none or it is unreadable)."""
+    try:
+        return Manifest.model_validate_json((index_dir / "manifest.json").read_bytes()).build_id
+    except (OSError, ValueError):
+        return None
+
+
+def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool = False,
+                max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> PolicyIndex:
+    """Load, chunk and embed the corpus, then publish the index atomically (one builder at a time)."""
+    with build_lock(index_dir):
+        return _build(corpus_dir, index_dir, embedder, progress, max_file_bytes)
+
+
+def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool, max_file_bytes: int) -> PolicyIndex:
+    fingerprint = corpus_fingerprint(corpus_dir, max_file_bytes)
+    corpus = load_corpus(corpus_dir, max_file_bytes)
     if not corpus.documents:
         found = ", ".join(sorted(SUPPORTED))
         detail = f" ({'; '.join(corpus.problems)})" if corpus.problems else f" (looked for {found})"
@@ -111,8 +153,10 @@ def load_index(index_dir: Path) -> PolicyIndex:
             raw_manifest = manifest_path.read_bytes()
             manifest = Manifest.model_validate_json(raw_manifest)
             build = manifest.build_id
-            documents = [PolicyDocument.model_validate(d)
-                         for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))]
+            stored = json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))
+            if not isinstance(stored, list):
+                raise _Damaged(f"documents-{build}.json is not a list of documents")
+            documents = [PolicyDocument.model_validate(d) for d in stored]
             with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
                 clauses = [Clause.model_validate_json(line) for line in fh if line.strip()]
             vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
@@ -126,11 +170,20 @@ def load_index(index_dir: Path) -> PolicyIndex:
     if vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses:
         raise IndexError_(f"The index in {index_dir} is corrupt (vectors and clauses disagree); "
                           "rebuild it with `policy-assistant index`")
+    if {c.source for c in clauses} - {d.source for d in documents}:
+        raise IndexError_(f"The index in {index_dir} is corrupt (clauses name documents it does not hold); "
+                          "rebuild it with `policy-assistant index`")
     return PolicyIndex(manifest, documents, clauses, vectors)
+
+
+class _Damaged(ValueError):
+    """A file of the index parses but does not hold what it should."""
 
 
 def _corruption(exc: Exception) -> str:
     """A short reason for a damaged index, without library internals."""
+    if isinstance(exc, _Damaged):
+        return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"{Path(exc.filename or '?').name} is missing"
     if isinstance(exc, IndexError_):
@@ -147,13 +200,14 @@ def _manifest_changed(path: Path, seen: bytes | None) -> bool:
         return False
 
 
-def staleness(index: PolicyIndex, corpus_dir: Path, model: str) -> str | None:
+def staleness(index: PolicyIndex, corpus_dir: Path, model: str,
+              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str | None:
     """Why the index no longer fits this corpus and model, or None when it does."""
     if index.manifest.model != model:
         return f"it was built with the model {index.manifest.model!r}, not {model!r}"
     if index.manifest.format != FORMAT:
         return "it was built by an older version of Policy Assistant"
-    if index.manifest.corpus_fingerprint != corpus_fingerprint(corpus_dir):
+    if index.manifest.corpus_fingerprint != corpus_fingerprint(corpus_dir, max_file_bytes):
         return f"the policies in {corpus_dir} have changed since it was built"
     return None
 

@@ -21,6 +21,7 @@ from .models import PolicyDocument
 
 log = logging.getLogger(__name__)
 
+DEFAULT_MAX_FILE_BYTES = 10_000_000
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
              ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
@@ -59,11 +60,36 @@ def supported_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
-    """Load every supported file; a file that cannot be read is reported by name and skipped."""
+def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str | None:
+    """Why a file in the policy folder must not be read, by name (None when it may be).
+
+    A link resolving outside the folder is refused (a `passwd.txt -> /etc/passwd` must never be
+    quoted); a file over `max_bytes` (setting `max_file_bytes`) is skipped before it is read.
+    """
+    source = path.relative_to(corpus_dir).as_posix()
+    try:
+        inside = path.resolve().is_relative_to(corpus_dir.resolve())
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"{source}: cannot be read ({exc.strerror or exc})"
+    if not inside:
+        return f"{source}: refused: it links to a file outside the policy folder"
+    if max_bytes > 0 and size > max_bytes:
+        return (f"{source}: skipped: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit "
+                "(POLICY_ASSISTANT_MAX_FILE_BYTES)")
+    return None
+
+
+def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Corpus:
+    """Load every supported file; a file that cannot or must not be read is reported by name and skipped."""
     corpus = Corpus()
     for path in supported_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
+        problem = refusal(path, corpus_dir, max_file_bytes)
+        if problem:
+            log.warning("%s", problem)
+            corpus.problems.append(problem)
+            continue
         try:
             corpus.documents.append(load_document(path, source))
         except DocumentError as exc:
@@ -252,18 +278,23 @@ def _pdf_text(raw: bytes, source: str) -> str:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+    locked = DocumentError(f"{source}: the PDF is password-protected")
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             try:
-                reader.decrypt("")
+                opened = reader.decrypt("")  # an empty user password: readable without asking anyone
             except Exception:
-                raise DocumentError(f"{source}: the PDF is password-protected") from None
+                opened = 0
+            if not opened:
+                raise locked
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
     except DocumentError:
         raise
+    except FileNotDecryptedError:
+        raise locked from None
     except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
     except Exception as exc:  # pypdf raises assorted errors on damaged files

@@ -52,10 +52,36 @@ class AnswerService:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings) -> AnswerService:
-        """Open the store, then load the model and the index (slow: do it once, at start)."""
+    def open(cls, settings: Settings, rebuild: bool = False) -> AnswerService:
+        """Open the store, then load the model and the index (slow: do it once, at start).
+
+        A serving process never builds the index unless told to (`rebuild`); it follows the builds
+        `policy-assistant index` publishes instead (`follow_index`)."""
         store = Store(settings.store_target(), pool_size=settings.db_pool_size)
-        return cls(settings, PolicyEngine.open(settings), store)
+        return cls(settings, PolicyEngine.open(settings, build=rebuild), store)
+
+    def follow_index(self) -> bool:
+        """Switch to a newly published index build, if there is one (atomically: questions already
+        being answered finish on the engine they started with). True when it switched."""
+        fresh = self.engine.reloaded()
+        if fresh is None:
+            return False
+        old, self.engine = self.engine.index.manifest.build_id, fresh
+        log.warning("Switched from index build %s to %s (%d clauses)", old, fresh.index.manifest.build_id,
+                    fresh.index.manifest.clauses)
+        return True
+
+    def readiness(self) -> dict[str, object]:
+        """What `/readyz` reports: the index build served and whether the database answers."""
+        manifest = self.engine.index.manifest
+        try:
+            self.store.ping()
+            database = "ok"
+        except Exception as exc:
+            log.warning("Database check failed: %s", exc)
+            database = "unreachable"
+        return {"status": "ready" if database == "ok" else "not ready", "index_build": manifest.build_id,
+                "clauses": manifest.clauses, "database": database}
 
     def scope_for(self, channel: str | None) -> list[str] | None:
         """The documents a channel searches (settings.channel_scopes); None means everything."""

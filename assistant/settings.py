@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         default_factory=dict, description="Slack/Teams channel id -> glob patterns of policy sources it searches"
     )
     rate_limit_per_minute: int = 10
+    max_file_bytes: int = Field(10_000_000, description="policy files larger than this are skipped, by name")
+    http_max_body_bytes: int = Field(1_000_000, description="larger HTTP request bodies are refused (413) unread")
+    http_read_timeout: float = Field(10.0, description="seconds a connection has to send a whole request")
+    http_max_connections: int = Field(200, description="open HTTP connections beyond this are refused (503)")
     example_questions: list[str] = Field(
         default_factory=lambda: ["Can I accept a friend request from a parent?",
                                  "Can I post photos of pupils on social media?",

@@ -1,30 +1,35 @@
 """The Slack edge: Slack events, `/policy` and button clicks in, AnswerService calls out.
 
-One bolt `App` serves both transports: Socket Mode (`policy-assistant slack`) and HTTP
-(`policy-assistant slack --http`), where a small threaded HTTP server hands `/slack/events` to
-`app.dispatch` and answers `/healthz` (503 until the model and index are loaded). Events are acked at
-once (bolt runs event listeners on its thread pool) and claimed by `event_id`, so a Slack retry never
-produces a second answer. This is the only module that imports slack_bolt; rendering is in
-`slack_blocks`, answering and recording in `service`.
+One bolt `AsyncApp` serves both transports: HTTP (`SlackEdge`, mounted at `/slack/events` on the
+shared aiohttp server of `server.py`, through bolt's aiohttp adapter) and Socket Mode
+(`SlackSocketEdge`, bolt's aiohttp Socket Mode handler). Over HTTP the signature is checked on the raw
+bytes before the body is parsed, and a correctly signed body that does not parse gets 400. Events are
+acked at once (bolt runs event listeners as tasks) and claimed by `event_id`, so a Slack retry never
+produces a second answer; the service's blocking calls run in worker threads. This is the only
+module that imports slack_bolt; rendering is in `slack_blocks`, answering and recording in `service`.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import hashlib
+import hmac
 import logging
 import re
-import sys
-import threading
-from contextlib import contextmanager
+import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
-from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.error import BoltError
-from slack_sdk import WebClient
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from . import slack_blocks as render
 from .errors import ConfigError, QuestionError
@@ -35,8 +40,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 1_000_000
+SIGNATURE_MAX_AGE = 5 * 60  # seconds; older signed requests could be replays
 QUESTION_WORDS = frozenset(
     "can could may might must should shall is are am was were do does did will would who what when where which "
     "why how whom whose".split())
@@ -103,22 +107,21 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_app(credentials: Credentials, service: AnswerService) -> App:
-    """The bolt App with every listener; calls auth.test once (ConfigError if Slack refuses the token)."""
-    bolt_log = logging.getLogger("slack_bolt.App")
+async def build_app(credentials: Credentials, service: AnswerService) -> AsyncApp:
+    """The bolt AsyncApp with every listener; calls auth.test once (ConfigError if Slack refuses the token)."""
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
     if not any(isinstance(f, _TokenFromClient) for f in bolt_log.filters):
         bolt_log.addFilter(_TokenFromClient())
-    client = (WebClient(token=credentials.bot_token, base_url=credentials.api_url) if credentials.api_url
-              else WebClient(token=credentials.bot_token))
+    client = (AsyncWebClient(token=credentials.bot_token, base_url=credentials.api_url) if credentials.api_url
+              else AsyncWebClient(token=credentials.bot_token))
     try:
-        app = App(client=client, signing_secret=credentials.signing_secret or "",
-                  request_verification_enabled=credentials.signing_secret is not None)
-    except BoltError as exc:
-        response = getattr(exc.__context__, "response", None)
-        reason = response.get("error", "refused") if response is not None else str(exc)
-        raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN ({reason}).") from None
-    except OSError as exc:
+        await client.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN ({exc.response.get('error', 'refused')}).") from None
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         raise ConfigError(f"Could not reach the Slack Web API at {client.base_url}: {exc}") from None
+    app = AsyncApp(client=client, signing_secret=credentials.signing_secret or "",
+                   request_verification_enabled=credentials.signing_secret is not None)
     SlackListeners(service).register(app)
     return app
 
@@ -129,13 +132,25 @@ def looks_like_question(text: str) -> bool:
     return "?" in text or bool(words) and words[0].strip(",.:;!") in QUESTION_WORDS
 
 
+def from_a_bot(event: dict) -> bool:
+    """Written by a bot (ours or another): never answered, so two bots cannot ping-pong."""
+    return bool(event.get("bot_id")) or event.get("subtype") == "bot_message" or bool(event.get("bot_profile"))
+
+
+Tell = Callable[[str], Awaitable[Any]]
+
+
 class SlackListeners:
     """What the bot does for each kind of Slack request; every failure ends in a message to the user."""
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
 
-    def register(self, app: App) -> None:
+    async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A blocking service call, off the event loop."""
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    def register(self, app: AsyncApp) -> None:
         app.middleware(self.once_per_event)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
@@ -147,163 +162,171 @@ class SlackListeners:
 
     # --------------------------------------------------------------------------- events
 
-    def once_per_event(self, body: dict, next: Callable[[], Any]) -> Any:
+    async def once_per_event(self, body: dict, next: Callable[[], Awaitable[Any]]) -> Any:
         """Slack retries an event it thinks was missed with the same event_id: answer it only once."""
         event_id = body.get("event_id")
         if isinstance(event_id, str) and event_id:
             try:
-                first = self.service.claim_event(event_id)
+                first = await self.call(self.service.claim_event, event_id)
             except Exception:  # the store is unreachable: better a possible duplicate than silence
                 log.exception("Could not record Slack event %s", event_id)
                 first = True
             if not first:
                 log.info("Ignoring Slack's retry of event %s", event_id)
                 return BoltResponse(status=200, body="")  # acked; nothing more to do
-        return next()
+        return await next()
 
-    def on_mention(self, event: dict, client: WebClient, context: Any) -> None:
+    async def on_mention(self, event: dict, client: AsyncWebClient, context: Any) -> None:
         """@mention in a channel: answer in the mention's thread (the thread's question if the mention has none)."""
         channel = event["channel"]
-        if channel.startswith("D"):
+        if channel.startswith("D") or from_a_bot(event):
             return  # a direct message also arrives as message.im, which answers it
         user, thread = event.get("user"), event.get("thread_ts") or event["ts"]
         text = render.from_slack(event.get("text", ""), context.bot_user_id)
         if event.get("thread_ts") and not looks_like_question(text):
-            parent = self._thread_parent(client, channel, event["thread_ts"])
+            parent = await self._thread_parent(client, channel, event["thread_ts"])
             if parent and (not text or looks_like_question(parent)):
                 text = parent
         if not text:
-            self._notify(client, channel, user, render.usage_hint(), thread, dm=False)
+            await self._notify(client, channel, user, render.usage_hint(), thread, dm=False)
             return
-        self._answer(client, text, user, channel, thread, dm=False)
+        await self._answer(client, text, user, channel, thread, dm=False)
 
-    def on_message(self, event: dict, client: WebClient, context: Any) -> None:
+    async def on_message(self, event: dict, client: AsyncWebClient, context: Any) -> None:
         """A direct message: answer it there. Bot messages, edits and other subtypes are ignored."""
-        if (event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id")
+        if (event.get("channel_type") != "im" or event.get("subtype") or from_a_bot(event)
                 or not event.get("user") or event.get("user") == context.bot_user_id):
             return
         text = render.from_slack(event.get("text", ""), context.bot_user_id)
         if text:
-            self._answer(client, text, event["user"], event["channel"], event.get("thread_ts"), dm=True)
+            await self._answer(client, text, event["user"], event["channel"], event.get("thread_ts"), dm=True)
 
-    def on_home_opened(self, event: dict, client: WebClient) -> None:
+    async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
         """The Messages tab (agent view) opened: offer example questions."""
         if event.get("tab") != "messages" or not event.get("channel"):
             return
         try:
-            client.assistant_threads_setSuggestedPrompts(channel_id=event["channel"], title="Ask about a policy",
-                                                         prompts=render.suggested_prompts(self.service.examples()))
+            await client.assistant_threads_setSuggestedPrompts(
+                channel_id=event["channel"], title="Ask about a policy",
+                prompts=render.suggested_prompts(self.service.examples()))
         except SlackApiError as exc:
             log.warning("Could not set suggested prompts: %s", exc.response.get("error"))
 
     # --------------------------------------------------------------------------- /policy
 
-    def on_command(self, ack: Callable[..., None], command: dict, respond: Callable[..., Any]) -> None:
+    async def on_command(self, ack: Callable[..., Awaitable[None]], command: dict,
+                         respond: Callable[..., Awaitable[Any]]) -> None:
         """`/policy <words>` looks clauses up; `/policy list` lists policies; otherwise usage."""
-        ack()
+        await ack()
         words = render.from_slack(command.get("text", ""))
 
-        def reply(message: render.SlackMessage) -> None:
-            respond(text=message.text, blocks=message.blocks or None, response_type="ephemeral")
+        async def reply(message: render.SlackMessage) -> None:
+            await respond(text=message.text, blocks=message.blocks or None, response_type="ephemeral")
 
-        with self._apologising(lambda text: reply(render.SlackMessage(text))):
+        async with self._apologising(lambda text: reply(render.SlackMessage(text))):
             if words.lower() in ("", "help", "?"):
-                reply(render.help_message())
+                await reply(render.help_message())
             elif words.lower() == "list":
-                reply(render.documents_message(self.service.documents()))
+                await reply(render.documents_message(await self.call(self.service.documents)))
             else:
-                found = self.service.lookup(words, channel=command.get("channel_id"))
-                reply(render.lookup_message(words, found, self._overdue()))
+                found = await self.call(self.service.lookup, words, channel=command.get("channel_id"))
+                await reply(render.lookup_message(words, found, await self._overdue()))
 
     # --------------------------------------------------------------------------- buttons
 
-    def on_feedback(self, ack: Callable[..., None], body: dict, action: dict, client: WebClient) -> None:
-        ack()
+    async def on_feedback(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
+                          client: AsyncWebClient) -> None:
+        await ack()
         channel, user, thread = _where(body)
-        rating = "up" if action["action_id"] == render.ACTION_UP else "down"
-        with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
+        async with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
             question_id = _question_id(action)
-            recorded = question_id is not None and self.service.feedback(question_id, rating, PLATFORM, user=user)
-            self._notify(client, channel, user, "Thanks, your feedback is recorded." if recorded else
-                         "I can't find that answer any more, so your feedback was not recorded.", thread, dm=False)
+            rating = "up" if action["action_id"] == render.ACTION_UP else "down"
+            recorded = question_id is not None and await self.call(self.service.feedback, question_id, rating,
+                                                                   PLATFORM, user=user)
+            await self._notify(client, channel, user, "Thanks, your feedback is recorded." if recorded else
+                               "I can't find that answer any more, so your feedback was not recorded.", thread,
+                               dm=False)
 
-    def on_more(self, ack: Callable[..., None], body: dict, action: dict, client: WebClient) -> None:
-        ack()
+    async def on_more(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
+                      client: AsyncWebClient) -> None:
+        await ack()
         channel, user, thread = _where(body)
-        with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
+        async with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
             question_id = _question_id(action)
-            answer = self.service.question(question_id) if question_id is not None else None
-            found = self.service.more(question_id) if answer and question_id is not None else []
-            message = render.more_message(answer.question if answer else "", found, self._overdue())
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text, blocks=message.blocks,
-                                    unfurl_links=False, unfurl_media=False)
+            answer = await self.call(self.service.question, question_id) if question_id is not None else None
+            found = await self.call(self.service.more, question_id) if answer and question_id is not None else []
+            message = render.more_message(answer.question if answer else "", found, await self._overdue())
+            await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
+                                          blocks=message.blocks, unfurl_links=False, unfurl_media=False)
 
-    def on_help(self, ack: Callable[..., None], body: dict, action: dict, client: WebClient) -> None:
-        ack()
+    async def on_help(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
+                      client: AsyncWebClient) -> None:
+        await ack()
         channel, user, thread = _where(body)
-        with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
+        async with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
             question_id = _question_id(action)
             if question_id is not None:
-                self.service.feedback(question_id, "help", PLATFORM, user=user)
-            client.chat_postMessage(channel=channel, thread_ts=thread,
-                                    text=render.contact_text(user, self.service.contact(question_id)))
+                await self.call(self.service.feedback, question_id, "help", PLATFORM, user=user)
+            contact = await self.call(self.service.contact, question_id)
+            await client.chat_postMessage(channel=channel, thread_ts=thread, text=render.contact_text(user, contact))
 
     # --------------------------------------------------------------------------- helpers
 
-    def _answer(self, client: WebClient, text: str, user: str | None, channel: str, thread: str | None,
-                dm: bool) -> None:
-        with self._apologising(lambda message: self._notify(client, channel, user, message, thread, dm)):
-            reply = self.service.answer(text, PLATFORM, user=user, channel=channel, private=dm)
-            message = render.answer_message(reply.question_id, reply.answer, self._overdue())
+    async def _answer(self, client: AsyncWebClient, text: str, user: str | None, channel: str, thread: str | None,
+                      dm: bool) -> None:
+        async with self._apologising(lambda message: self._notify(client, channel, user, message, thread, dm)):
+            reply = await self.call(self.service.answer, text, PLATFORM, user=user, channel=channel, private=dm)
+            message = render.answer_message(reply.question_id, reply.answer, await self._overdue())
             try:
-                client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text, blocks=message.blocks,
-                                        unfurl_links=False, unfurl_media=False)
+                await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
+                                              blocks=message.blocks, unfurl_links=False, unfurl_media=False)
             except SlackApiError as exc:  # e.g. invalid_blocks: the plain text still answers
                 log.error("Slack refused the answer's blocks (%s); sending text only", exc.response.get("error"))
-                client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text)
+                await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text)
 
-    @contextmanager
-    def _apologising(self, tell: Callable[[str], Any]) -> Iterator[None]:
+    @asynccontextmanager
+    async def _apologising(self, tell: Tell) -> AsyncIterator[None]:
         """Run a handler body; a question problem is explained, anything else logged and apologised for."""
         try:
             yield
         except RateLimited as exc:
-            self._safely(tell, f":hourglass_flowing_sand: {render.escape(str(exc))}")
+            await self._safely(tell, f":hourglass_flowing_sand: {render.escape(str(exc))}")
         except QuestionError as exc:
-            self._safely(tell, f":warning: {render.escape(str(exc))}")
+            await self._safely(tell, f":warning: {render.escape(str(exc))}")
         except Exception:
             log.exception("Slack request failed")
-            self._safely(tell, render.apology(self.service.settings.contact))
+            await self._safely(tell, render.apology(self.service.settings.contact))
 
     @staticmethod
-    def _safely(tell: Callable[[str], Any], text: str) -> None:
+    async def _safely(tell: Tell, text: str) -> None:
         try:
-            tell(text)
+            await tell(text)
         except Exception:
             log.exception("Could not tell the user what went wrong")
 
-    def _notify(self, client: WebClient, channel: str, user: str | None, text: str, thread: str | None,
-                dm: bool) -> None:
+    async def _notify(self, client: AsyncWebClient, channel: str, user: str | None, text: str, thread: str | None,
+                      dm: bool) -> None:
         """A message only the user sees (a plain message in a DM)."""
         if dm or not user:
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+            await client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
         else:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread)
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread)
 
-    def _thread_parent(self, client: WebClient, channel: str, thread_ts: str) -> str:
+    async def _thread_parent(self, client: AsyncWebClient, channel: str, thread_ts: str) -> str:
         """The text of a thread's first message, unless a bot wrote it ('' if it can't be read)."""
         try:
-            messages = client.conversations_replies(channel=channel, ts=thread_ts, limit=1, inclusive=True)["messages"]
+            response = await client.conversations_replies(channel=channel, ts=thread_ts, limit=1, inclusive=True)
+            messages = response["messages"]
         except SlackApiError as exc:
             log.warning("Could not read the thread %s in %s: %s", thread_ts, channel, exc.response.get("error"))
             return ""
         parent = messages[0] if messages else {}
-        if parent.get("ts") != thread_ts or parent.get("bot_id") or parent.get("subtype"):
+        if parent.get("ts") != thread_ts or from_a_bot(parent) or parent.get("subtype"):
             return ""
         return render.from_slack(parent.get("text", ""))
 
-    def _overdue(self) -> set[str]:
-        return {d.source for d in self.service.documents() if d.overdue}
+    async def _overdue(self) -> set[str]:
+        return {d.source for d in await self.call(self.service.documents) if d.overdue}
 
 
 def _where(body: dict) -> tuple[str, str | None, str | None]:
@@ -318,131 +341,88 @@ def _question_id(action: dict) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-# ------------------------------------------------------------------------------------ HTTP transport
+# ------------------------------------------------------------------------------------ transports
 
 
-class SlackHTTPServer(ThreadingHTTPServer):
-    """`POST /slack/events` to the bolt app, `GET /healthz`; both 503 until `app` is set (model loaded)."""
+def signed_by_slack(secret: str, body: bytes, timestamp: str | None, signature: str | None,
+                    now: float | None = None) -> bool:
+    """Slack's v0 request signature over the raw bytes, from the last five minutes (nothing parsed yet)."""
+    if not timestamp or not signature or not timestamp.isdigit():
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace"))
 
-    daemon_threads = True
 
-    def __init__(self, address: tuple[str, int]) -> None:
-        self.app: App | None = None
-        super().__init__(address, _SlackRequestHandler)
+class SlackEdge:
+    """`POST /slack/events` on the shared server: verify, then parse, then hand to bolt (503 until loaded)."""
 
+    name = "Slack"
+    path = EVENTS_PATH
 
-class _SlackRequestHandler(BaseHTTPRequestHandler):
-    server: SlackHTTPServer
+    def __init__(self, credentials: Credentials) -> None:
+        assert credentials.signing_secret, "HTTP mode needs the signing secret"
+        self.credentials = credentials
+        self.app: AsyncApp | None = None
 
-    def do_GET(self) -> None:
-        if self.path.partition("?")[0] != HEALTH_PATH:
-            return self._send(404, {"error": "not found"})
-        ready = self.server.app is not None
-        self._send(200 if ready else 503, {"status": "ready" if ready else "loading"})
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post(self.path, self.handle)
 
-    def do_POST(self) -> None:
-        path, _, query = self.path.partition("?")
-        if path != EVENTS_PATH:
-            return self._send(404, {"error": "not found"})
-        app = self.server.app
-        if app is None:
-            return self._send(503, {"status": "loading"})  # Slack retries later
+    async def load(self, service: AnswerService) -> None:
+        self.app = await build_app(self.credentials, service)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.app is None:
+            return web.json_response({"status": "loading"}, status=503)  # Slack retries later
+        body = await request.read()  # already bounded and read by the server's guard
+        assert self.credentials.signing_secret is not None
+        if not signed_by_slack(self.credentials.signing_secret, body, request.headers.get("X-Slack-Request-Timestamp"),
+                               request.headers.get("X-Slack-Signature")):
+            return web.json_response({"error": "invalid request"}, status=401)
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return self._send(400, {"error": "bad content length"})
-        if length > MAX_BODY_BYTES:
-            return self._send(413, {"error": "too large"})
-        body = self.rfile.read(length).decode("utf-8", "replace")
-        response = app.dispatch(BoltRequest(body=body, query=query, headers=self.headers))  # type: ignore[arg-type]
-        self._send(response.status, response.body, response.headers)
+            bolt_request = AsyncBoltRequest(body=body.decode("utf-8"), query=request.query_string,
+                                            headers={k: v for k, v in request.headers.items()})
+        except (ValueError, TypeError, AttributeError):  # incl. UnicodeDecodeError and JSON errors
+            return web.json_response({"error": "malformed request body"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
-    def _send(self, status: int, body: str | dict, headers: dict | None = None) -> None:
-        data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
-        self.send_response(status)
-        for name, values in (headers or {"content-type": ["application/json"]}).items():
-            for value in values:
-                if name.lower() != "content-length":
-                    self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
+    async def close(self) -> None:
+        self.app = None
 
 
-# ------------------------------------------------------------------------------------ running
+class SlackSocketEdge:
+    """Socket Mode: no public URL; Slack's events arrive over a WebSocket this process opens."""
 
+    name = "Slack via Socket Mode"
+    path = ""
 
-class SlackBot:
-    """The bot as a process: checks credentials, loads the service once, then serves one transport."""
+    def __init__(self, credentials: Credentials) -> None:
+        assert credentials.app_token, "Socket Mode needs the app-level token"
+        self.credentials = credentials
+        self.handler: AsyncSocketModeHandler | None = None
 
-    def __init__(self, settings: Settings, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> None:
-        self.settings, self.http, self.host, self.requested_port = settings, http, host, port
-        self.credentials = check_credentials(settings, http)
-        self.app: App | None = None
-        self.server: SlackHTTPServer | None = None
-        self.socket: SocketModeHandler | None = None
-        self._stopped = threading.Event()
+    def mount(self, app: web.Application) -> None:
+        """Nothing to mount: Socket Mode listens on no port."""
 
-    def serve(self) -> None:
-        """HTTP mode: listen now, so /healthz reports 503 while the model and index load."""
-        try:
-            self.server = SlackHTTPServer((self.host, self.requested_port))
-        except OSError as exc:
-            raise ConfigError(f"Cannot listen on {self.host}:{self.requested_port}: {exc.strerror}") from None
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, name="slack-http",
-                         daemon=True).start()
-
-    def load(self, service: AnswerService | None = None) -> None:
-        """Load the model and index (unless given a service), build the app, then take requests."""
-        self.app = build_app(self.credentials, service or AnswerService.open(self.settings))
-        if self.http:
-            if self.server is None:
-                self.serve()
-            assert self.server is not None
-            self.server.app = self.app
-            return
-        self.socket = SocketModeHandler(self.app, self.credentials.app_token)
-        try:
-            self.socket.connect()
+    async def load(self, service: AnswerService) -> None:
+        app = await build_app(self.credentials, service)
+        try:  # once, ourselves: bolt's client would retry a refused token forever
+            await app.client.apps_connections_open(app_token=self.credentials.app_token)
         except SlackApiError as exc:
             raise ConfigError(f"Slack did not accept SLACK_APP_TOKEN ({exc.response.get('error')}).") from None
-        except OSError as exc:
+        self.handler = AsyncSocketModeHandler(app, self.credentials.app_token)
+        try:
+            await self.handler.connect_async()
+        except SlackApiError as exc:
+            raise ConfigError(f"Slack did not accept SLACK_APP_TOKEN ({exc.response.get('error')}).") from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise ConfigError(f"Could not open a Socket Mode connection to Slack: {exc}") from None
 
-    def start(self, service: AnswerService | None = None) -> None:
-        if self.http:
-            self.serve()
-        self.load(service)
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPNotFound()
 
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1] if self.server else self.requested_port
-
-    def wait(self) -> None:
-        self._stopped.wait()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-        if self.socket is not None:
-            self.socket.close()
-            self.socket = None
-
-
-def run_slack(settings: Settings, http: bool = False, port: int = 3000) -> None:
-    """`policy-assistant slack [--http]`: run until interrupted."""
-    bot = SlackBot(settings, http=http, port=port)
-    try:
-        bot.start()
-        where = f"HTTP on port {bot.port} ({EVENTS_PATH}, {HEALTH_PATH})" if http else "Socket Mode"
-        print(f"Policy Assistant is answering on Slack via {where}. Press Ctrl-C to stop.", file=sys.stderr,
-              flush=True)
-        bot.wait()
-    finally:
-        bot.stop()
+    async def close(self) -> None:
+        if self.handler is not None:
+            await self.handler.close_async()
+            self.handler = None

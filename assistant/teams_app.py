@@ -1,13 +1,14 @@
 """The Microsoft Teams edge: Teams activities in, `AnswerService` calls, rendered answers out.
 
-Built on the Microsoft 365 Agents SDK (the only module that imports it). `create_app` returns an
-aiohttp application serving `POST /api/messages` and `GET /healthz`; `run_teams` validates the
-credentials, loads the model and index once, and serves it.
+Built on the Microsoft 365 Agents SDK (the only module that imports it). `TeamsEdge` is the platform
+adapter mounted at `POST /api/messages` on the shared aiohttp server (`server.py`), which bounds
+sizes, time and connections before anything here runs.
 
 Credentials are the SDK's own environment variables (`CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*`).
-Anonymous access (no Bot Framework token) is allowed only when `...__ANONYMOUS_ALLOWED=true`, for local
-testing; otherwise every request must carry a valid token, and replies may only go to Microsoft's
-service hosts (the SDK's `OutboundHostValidator`).
+Anonymous access (no Bot Framework token) is allowed only when `...__ANONYMOUS_ALLOWED` is true as the
+SDK itself reads it (true/1; any unrecognised value is refused at start-up), for local testing: the
+server then listens on 127.0.0.1 unless told otherwise. Otherwise every request must carry a valid
+token, and replies may only go to Microsoft's service hosts (the SDK's `OutboundHostValidator`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,21 @@ _SECRETLESS = {"usermanagedidentity", "systemmanagedidentity", "certificate", "c
                "federatedcredentials", "workloadidentity", "identityproxymanager", "entraauthsidecar"}
 
 
+_SDK_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def anonymous_allowed(raw: object) -> bool:
+    """`...ANONYMOUS_ALLOWED` read exactly as the SDK reads it (true/1 and false/0 in any case, around
+    white space; unset or blank is off), except that any other value is a startup error where the SDK
+    would silently read "off". `TeamsEdge` also checks the SDK's own reading agrees."""
+    text = "" if raw is None else str(raw).strip().lower()
+    if not text:
+        return False
+    if text not in _SDK_BOOLEANS:
+        raise ConfigError(f"{ENV_PREFIX}ANONYMOUS_ALLOWED must be true or false (or 1 or 0), not {str(raw)!r}.")
+    return _SDK_BOOLEANS[text]
+
+
 def agent_config(env: Mapping[str, str]) -> tuple[dict, bool]:
     """The SDK configuration from environment variables, and whether anonymous access is on.
 
@@ -68,7 +84,7 @@ def agent_config(env: Mapping[str, str]) -> tuple[dict, bool]:
     """
     config = load_configuration_from_env(env)
     settings = config.get("CONNECTIONS", {}).get("SERVICE_CONNECTION", {}).get("SETTINGS", {})
-    anonymous = str(settings.get("ANONYMOUS_ALLOWED", "")).strip().lower() in {"true", "1", "yes", "on"}
+    anonymous = anonymous_allowed(settings.get("ANONYMOUS_ALLOWED"))
     if not anonymous:
         needed = ["CLIENTID", "TENANTID"]
         if str(settings.get("AUTHTYPE", "ClientSecret")).lower() not in _SECRETLESS:
@@ -78,6 +94,16 @@ def agent_config(env: Mapping[str, str]) -> tuple[dict, bool]:
             raise ConfigError(f"Teams credentials missing: set {', '.join(missing)} (or "
                               f"{ENV_PREFIX}ANONYMOUS_ALLOWED=true for local testing only).")
     return config, anonymous
+
+
+def teams_configured(env: Mapping[str, str]) -> bool:
+    """Whether any of the SDK's service-connection settings is set (then `serve` runs Teams)."""
+    return any(name.startswith(ENV_PREFIX) and str(value).strip() for name, value in env.items())
+
+
+def teams_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The SDK's settings: `.env` in the working folder, overridden by the environment."""
+    return {**_dotenv(Path(".env")), **(os.environ if environ is None else environ)}
 
 
 class TeamsBot:
@@ -248,41 +274,70 @@ def _feedback_comment(raw: object) -> str | None:
     return raw.strip()
 
 
-def create_app(service: AnswerService, env: Mapping[str, str] | None = None) -> web.Application:
-    """The aiohttp application: `POST /api/messages` (Bot Framework auth) and `GET /healthz`."""
-    config, anonymous = agent_config(os.environ if env is None else env)
-    try:
-        connections = MsalConnectionManager(**config)
-    except ValueError as exc:
-        raise ConfigError(f"Teams configuration is invalid: {exc}") from None
-    if anonymous:
-        log.warning("Teams: anonymous access is ON (%sANONYMOUS_ALLOWED=true): requests are not authenticated "
-                    "and replies may go to any service URL. Use this for local testing only.", ENV_PREFIX)
-    validator = OutboundHostValidator(enabled=not anonymous)
-    adapter = CloudAdapter(connection_manager=connections, host_validator=validator)
-    agent = AgentApplication[TurnState](
-        ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False, remove_recipient_mention=True),
-        connection_manager=connections, **config)
-    TeamsBot(service).register(agent)
+class TeamsEdge:
+    """`POST /api/messages` on the shared server: Bot Framework auth (SDK), a well-formed Activity, then
+    the turn. Built from the SDK's settings; answers 503 until the service is loaded."""
 
-    @jwt_authorization_decorator
-    async def messages(request: web.Request) -> web.StreamResponse:
+    name = "Teams"
+    path = "/api/messages"
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.config, self.anonymous = agent_config(env)
+        try:
+            self.connections = MsalConnectionManager(**self.config)
+        except ValueError as exc:
+            raise ConfigError(f"Teams configuration is invalid: {exc}") from None
+        auth = self.connections.get_default_connection_configuration()
+        if bool(auth.ANONYMOUS_ALLOWED) != self.anonymous:  # our reading and the SDK's must never differ
+            raise ConfigError(f"{ENV_PREFIX}ANONYMOUS_ALLOWED is read differently by the Agents SDK; refusing to start.")
+        if self.anonymous:
+            log.warning("Teams: anonymous access is ON (%sANONYMOUS_ALLOWED=true): requests are not authenticated "
+                        "and replies may go to any service URL. Use this for local testing only.", ENV_PREFIX)
+        self.adapter = CloudAdapter(connection_manager=self.connections,
+                                    host_validator=OutboundHostValidator(enabled=not self.anonymous))
+        self.agent: AgentApplication[TurnState] | None = None
+
+    def mount(self, app: web.Application) -> None:
+        with warnings.catch_warnings():  # the SDK's middleware reads this plain string key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            app["agent_configuration"] = self.connections.get_default_connection_configuration()
+        app.router.add_post(self.path, self.handle)
+
+    async def load(self, service: AnswerService) -> None:
+        agent = AgentApplication[TurnState](
+            ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False, remove_recipient_mention=True),
+            connection_manager=self.connections, **self.config)
+        TeamsBot(service).register(agent)
+        self.agent = agent
+
+    async def close(self) -> None:
+        self.agent = None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Authenticate (any failure inside token validation is a 401, never a traceback), then the turn."""
+        authenticated = False
+
+        async def turn(request: web.Request) -> web.StreamResponse:
+            nonlocal authenticated
+            authenticated = True
+            return await self._turn(request)
+
+        try:
+            return await jwt_authorization_decorator(turn)(request)
+        except Exception as exc:
+            if authenticated:
+                raise
+            log.warning("Teams: refused a request whose token could not be validated (%s)", type(exc).__name__)
+            return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
+
+    async def _turn(self, request: web.Request) -> web.StreamResponse:
+        if self.agent is None:
+            return web.json_response({"status": "loading"}, status=503)
         problem = await _malformed(request)
         if problem:
             return web.json_response({"error": problem}, status=400)
-        response = await start_agent_process(request, agent, adapter)
+        response = await start_agent_process(request, self.agent, self.adapter)
         return response if response is not None else web.Response(status=202)
-
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    app = web.Application()
-    with warnings.catch_warnings():  # the SDK's middleware reads this plain string key
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        app["agent_configuration"] = connections.get_default_connection_configuration()
-    app.router.add_post("/api/messages", messages)
-    app.router.add_get("/healthz", healthz)
-    return app
 
 
 async def _malformed(request: web.Request) -> str | None:
@@ -304,16 +359,6 @@ async def _malformed(request: web.Request) -> str | None:
     if not activity.service_url:
         return "Activity must have serviceUrl."
     return None
-
-
-def run_teams(settings: Settings, port: int = 3978, host: str = "0.0.0.0") -> None:
-    """Check the credentials, load the model and index once, then serve Teams until interrupted."""
-    env = {**_dotenv(Path(".env")), **os.environ}
-    agent_config(env)  # fail fast, before the slow model load
-    service = AnswerService.open(settings)
-    app = create_app(service, env)
-    log.info("Teams bot listening on http://%s:%s/api/messages", host, port)
-    web.run_app(app, host=host, port=port)
 
 
 def _dotenv(path: Path) -> dict[str, str]:

@@ -98,7 +98,8 @@ def test_ask_batch_from_stdin(indexed):
     assert len(out) == 4
     assert out[0]["question"] == "Can I add a pupil as a friend?" and out[0]["verdict"] == "prohibited"
     assert out[1]["question"] == "Can I use the school logo on my website?" and out[1]["scope"] == [POLICY]
-    assert set(out[2]) == {"question", "error"} and "No policy matches" in out[2]["error"]
+    assert set(out[2]) == {"line", "question", "error"} and "No policy matches" in out[2]["error"]
+    assert out[2]["line"] == 4 and out[2]["question"] == "Can I add a pupil as a friend?"
     assert out[3]["question"] == "Can I accept a friend request from a parent?" and out[3]["answered"]
     assert "1 question(s) could not be answered" in result.stderr
 

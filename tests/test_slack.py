@@ -24,11 +24,13 @@ from assistant.cli import main
 from assistant.errors import ConfigError
 from assistant.models import Answer, Citation, Verdict
 from assistant.service import AnswerService
-from assistant.slack_app import SlackBot, check_credentials, looks_like_question
+from assistant.server import slack_serving
+from assistant.slack_app import check_credentials, looks_like_question
 from assistant.store import Store
 from assistant.text import fold
 
 from fake_slack import BOT_USER_ID, Call, FakeSlack, FakeSocketMode, SlackSender
+from serving_thread import ServingThread
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = secrets.token_hex(16)
@@ -61,10 +63,8 @@ def service(slack_settings, engine):
 
 @pytest.fixture(scope="module")
 def bot(slack_settings, service):
-    running = SlackBot(slack_settings, http=True, port=0, host="127.0.0.1")
-    running.start(service)
-    yield running
-    running.stop()
+    with ServingThread(slack_serving(slack_settings, http=True, host="127.0.0.1", port=0), service) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +122,17 @@ def question_id(call: Call) -> int:
     return int(values.pop())
 
 
-def get(url: str) -> tuple[int, dict]:
+def get(url: str) -> tuple[int, dict | str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, json.loads(response.read())
+            status, raw = response.status, response.read()
     except urllib.error.HTTPError as exc:
         with exc:
-            return exc.code, json.loads(exc.read())
+            status, raw = exc.code, exc.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode()
 
 
 # ------------------------------------------------------------------------------------ answering
@@ -416,27 +420,30 @@ def test_url_verification_challenge_is_answered(slack):
     assert status == 200 and json.loads(text)["challenge"].startswith("3eZbrw1a")
 
 
-def test_healthz_is_503_until_the_service_is_loaded(slack_settings, service, fake):
-    starting = SlackBot(slack_settings, http=True, port=0, host="127.0.0.1")
-    starting.serve()
+def test_healthz_alive_and_readyz_503_until_the_service_is_loaded(slack_settings, service, fake):
+    serving = slack_serving(slack_settings, http=True, host="127.0.0.1", port=0)
+    runner = ServingThread(serving)
+    runner._thread.start()
     try:
-        base = f"http://127.0.0.1:{starting.port}"
-        assert get(f"{base}/healthz") == (503, {"status": "loading"})
+        runner.call(serving.server.start("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{serving.port}"
+        assert get(f"{base}/healthz") == (200, {"status": "alive"})
+        assert get(f"{base}/readyz") == (503, {"status": "loading"})
         sender = SlackSender(f"{base}/slack/events", SECRET)
         assert sender.event({"type": "app_mention", "channel": "C9", "ts": "1.1", "text": "hi"})[0] == 503
-        starting.load(service)
-        assert get(f"{base}/healthz") == (200, {"status": "ready"})
+        runner.call(serving.server.load(service))
+        status, ready = get(f"{base}/readyz")
+        assert status == 200 and ready["status"] == "ready" and ready["database"] == "ok"
+        assert ready["index_build"] == service.engine.index.manifest.build_id
         assert get(f"{base}/nowhere")[0] == 404
     finally:
-        starting.stop()
+        runner.__exit__()
 
 
 def test_socket_mode_acks_the_envelope_and_answers(slack_settings, service, fake):
     with FakeSocketMode() as socket:
         fake.socket_url = socket.url
-        bot = SlackBot(slack_settings, http=False)
-        bot.start(service)
-        try:
+        with ServingThread(slack_serving(slack_settings, http=False, host=None, port=0), service):
             socket.connected.wait(10)
             ts = "1700009999.000001"
             socket.outbox.put({"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
@@ -450,8 +457,6 @@ def test_socket_mode_acks_the_envelope_and_answers(slack_settings, service, fake
             [call] = fake.wait_for("chat.postMessage", in_thread("C-socket", ts))
             assert "Advised against" in call.body["text"]
             assert fake.received("apps.connections.open")
-        finally:
-            bot.stop()
 
 
 # ------------------------------------------------------------------------------------ configuration
@@ -469,7 +474,7 @@ def test_socket_mode_acks_the_envelope_and_answers(slack_settings, service, fake
 ])
 def test_bad_credentials_are_one_clear_error(slack_settings, update, http, needle):
     with pytest.raises(ConfigError, match=re.escape(needle)):
-        SlackBot(slack_settings.model_copy(update=update), http=http)
+        slack_serving(slack_settings.model_copy(update=update), http=http, host="127.0.0.1", port=0)
 
 
 def test_credentials_are_normalised(slack_settings):
@@ -478,17 +483,15 @@ def test_credentials_are_normalised(slack_settings):
     assert check_credentials(slack_settings, False).signing_secret is None
 
 
-@pytest.mark.parametrize("field, token, mode", [
-    ("slack_bot_token", "xoxb-rejected", {"http": True, "port": 0, "host": "127.0.0.1"}),
-    ("slack_app_token", "xapp-rejected", {"http": False}),
+@pytest.mark.parametrize("field, token, http", [
+    ("slack_bot_token", "xoxb-rejected", True),
+    ("slack_app_token", "xapp-rejected", False),
 ])
-def test_token_refused_by_slack_is_a_config_error(slack_settings, service, field, token, mode):
-    bot = SlackBot(slack_settings.model_copy(update={field: SecretStr(token)}), **mode)
-    try:
-        with pytest.raises(ConfigError, match=rf"Slack did not accept {field.upper()} \(invalid_auth\)"):
-            bot.start(service)
-    finally:
-        bot.stop()
+def test_token_refused_by_slack_is_a_config_error(slack_settings, service, field, token, http):
+    serving = slack_serving(slack_settings.model_copy(update={field: SecretStr(token)}), http, "127.0.0.1", 0)
+    with pytest.raises(ConfigError, match=rf"Slack did not accept {field.upper()} \(invalid_auth\)"):
+        with ServingThread(serving, service):
+            pass
 
 
 def test_cli_reports_a_bad_token_in_one_line(monkeypatch, tmp_path):

@@ -7,16 +7,14 @@ the bot sent is there when the POST returns (polling waits cover the rest).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
+import os
 import urllib.error
 import urllib.request
 import uuid
 import zipfile
 
 import pytest
-from aiohttp import web
 from click.testing import CliRunner
 from PIL import Image
 
@@ -24,10 +22,12 @@ from assistant.cli import main
 from assistant.errors import ConfigError
 from assistant.service import AnswerService
 from assistant.store import Store
-from assistant.teams_app import agent_config, create_app
+from assistant.server import teams_serving
+from assistant.teams_app import agent_config
 from assistant.teams_package import build_package
 from assistant.text import fold
 from fake_connector import FakeConnector
+from serving_thread import ServingThread
 
 ANON = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED"
 CREDENTIALS = ("CLIENTID", "CLIENTSECRET", "TENANTID", "AUTHTYPE", "ANONYMOUS_ALLOWED")
@@ -36,37 +36,11 @@ QUESTION = "Can I accept a friend request from a parent?"
 BOT_GUID = "5f8a2c1e-3b4d-4e6f-8a9b-0c1d2e3f4a5b"
 
 
-class BotServer:
-    """The bot's aiohttp app served on 127.0.0.1 from a background thread with its own event loop."""
+class BotServer(ServingThread):
+    """`policy-assistant teams` (its real composition) on 127.0.0.1, sharing the session's engine."""
 
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.loop = asyncio.new_event_loop()
-        self.port = 0
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.runner = web.AppRunner(self.app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = self.runner.addresses[0][1]
-        self._ready.set()
-        self.loop.run_forever()
-
-    def __enter__(self) -> BotServer:
-        self._thread.start()
-        assert self._ready.wait(15), "bot server did not start"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(15)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(15)
-        self.loop.run_until_complete(self.loop.shutdown_default_executor())
-        self.loop.close()
+    def __init__(self, service: AnswerService) -> None:
+        super().__init__(teams_serving(service.settings, "127.0.0.1", 0, env=dict(os.environ)), service)
 
     def post(self, body: object, raw: bytes | None = None, headers: dict | None = None) -> tuple[int, dict | None]:
         data = raw if raw is not None else json.dumps(body).encode()
@@ -105,8 +79,8 @@ def bot(service):
     with pytest.MonkeyPatch.context() as mp:
         _clear_credentials(mp)
         mp.setenv(ANON, "true")
-        app = create_app(service)
-    with BotServer(app) as server:
+        server = BotServer(service)
+    with server:
         yield server
 
 
@@ -268,8 +242,8 @@ def test_an_internal_error_gets_an_apology_and_is_logged(settings, engine, tmp_p
     with pytest.MonkeyPatch.context() as mp:
         _clear_credentials(mp)
         mp.setenv(ANON, "true")
-        app = create_app(broken)
-    with BotServer(app) as server:
+        server = BotServer(broken)
+    with server:
         _, reply = ask(server, connector, "a:personal-broken")
     assert reply.body["text"].startswith("Sorry, something went wrong")
     assert "could not answer a Teams question" in caplog.text
@@ -282,8 +256,8 @@ def test_without_anonymous_access_unauthenticated_requests_are_rejected(service,
         mp.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", BOT_GUID)
         mp.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET", "not-a-real-secret")
         mp.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID", str(uuid.uuid4()))
-        app = create_app(service)
-    with BotServer(app) as server:
+        server = BotServer(service)
+    with server:
         body = activity(connector, "a:no-credentials", QUESTION)
         status, _ = server.post(body)
         assert status == 401

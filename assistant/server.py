@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Protocol
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .errors import ConfigError
 from .service import AnswerService
@@ -74,6 +75,20 @@ class Limits:
         return cls(settings.http_max_body_bytes, settings.http_read_timeout, settings.http_max_connections)
 
 
+class _OneLineForBadRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (e.g. `Content-Length: -1`) with a traceback; that is an
+    outsider's malformed request, not our failure: one warning line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = " ".join(str(exc.message).split())[:200]
+            record.msg, record.args, record.exc_info, record.exc_text = \
+                "Refused a malformed HTTP request (%s): %s", (exc.code, reason), None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class PolicyServer:
     """The aiohttp application and its listening socket; edges and extra routes are added before `start`."""
 
@@ -99,8 +114,13 @@ class PolicyServer:
 
     async def start(self, host: str, port: int) -> None:
         """Listen now (so /healthz answers while the model loads)."""
+        server_log = logging.getLogger("aiohttp.server")
+        if not any(isinstance(f, _OneLineForBadRequests) for f in server_log.filters):
+            server_log.addFilter(_OneLineForBadRequests())
+        # keepalive_timeout runs from the moment a connection opens: headers must arrive within it.
+        # lingering_time=0: a refused body is never drained, the connection is closed instead.
         self._runner = web.AppRunner(self.app, access_log=None, keepalive_timeout=self.limits.read_timeout,
-                                     handle_signals=False)
+                                     lingering_time=0, handle_signals=False)
         await self._runner.setup()
         self._site = _GuardedSite(self._runner, host, port, self.limits.max_connections)
         try:
@@ -192,10 +212,26 @@ class _GuardedSite(web.BaseSite):
 
 
 class _Busy(asyncio.Protocol):
+    """Over the limit: say 503 and end the connection within a second, discarding whatever it sends (a
+    close with unread input would reset the connection and lose the 503)."""
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
         transport.write(BUSY)
-        transport.close()
+        if transport.can_write_eof():
+            transport.write_eof()
+        self.closing = asyncio.get_running_loop().call_later(1.0, transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        pass
+
+    def eof_received(self) -> bool:
+        self.transport.close()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing.cancel()
 
 
 class _Counted(asyncio.Protocol):
@@ -203,9 +239,9 @@ class _Counted(asyncio.Protocol):
 
     def __init__(self, inner: asyncio.Protocol, site: _GuardedSite) -> None:
         self.inner, self.site = inner, site
+        site.open += 1  # counted when made: asyncio accepts a burst before calling any connection_made
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.site.open += 1
         self.inner.connection_made(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:

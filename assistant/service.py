@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .engine import PolicyEngine
-from .errors import QuestionError, RateLimited
+from .errors import PolicyAssistantError, QuestionError, RateLimited
 from .metrics import IndexStatus, Metrics, log_answer
 from .models import Answer, Citation, DocumentStatus
 from .settings import Settings
@@ -49,6 +49,7 @@ class AnswerService:
         self.store = store
         self.metrics = Metrics(index_status=self.index_status)
         self._pruned = 0.0
+        self._refused_build: str | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -63,7 +64,13 @@ class AnswerService:
     def follow_index(self) -> bool:
         """Switch to a newly published index build, if there is one (atomically: questions already
         being answered finish on the engine they started with). True when it switched."""
-        fresh = self.engine.reloaded()
+        try:
+            fresh = self.engine.reloaded()
+        except PolicyAssistantError as exc:
+            if self._refused_build != str(exc):  # say it once per broken build, not every second
+                log.warning("Not switching to the newly published index: %s", exc)
+                self._refused_build = str(exc)
+            return False
         if fresh is None:
             return False
         old, self.engine = self.engine.index.manifest.build_id, fresh

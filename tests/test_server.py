@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import secrets
+import select
 import shutil
 import socket
 import subprocess
@@ -226,35 +227,32 @@ def test_idle_and_half_sent_connections_are_bounded_and_closed(server):
     port = server.port
     half = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Le"
     conns = []
+    started = time.monotonic()
     try:
-        for _ in range(3 * MAX_CONNECTIONS):
+        for _ in range(3 * MAX_CONNECTIONS):  # bounded: three times the limit, all idle or half-sent
             conn = socket.create_connection(("127.0.0.1", port), timeout=5)
             conn.sendall(half)
             conns.append(conn)
-        time.sleep(0.5)
-        refused = 0
-        for conn in conns:
-            conn.setblocking(False)
-            try:
-                data = conn.recv(4096)
-                refused += data.startswith(b"HTTP/1.1 503") or data == b""
-            except BlockingIOError:
-                pass
-        assert refused >= 2 * MAX_CONNECTIONS - 2  # beyond the limit: 503 and closed at once
-        deadline = time.monotonic() + READ_TIMEOUT + 5
-        for conn in conns:  # the rest are closed once the read timeout passes
-            conn.setblocking(True)
-            conn.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                while conn.recv(4096):
-                    pass
-            except ConnectionResetError:
-                pass
-        assert time.monotonic() < deadline
+        received = {conn: b"" for conn in conns}
+        open_ = set(conns)
+        deadline = started + READ_TIMEOUT + 8
+        while open_ and time.monotonic() < deadline:  # every one ends soon: 503 at once beyond the limit,
+            ready, _, _ = select.select(list(open_), [], [], 0.2)  # else closed after the read timeout
+            for conn in ready:
+                try:
+                    chunk = conn.recv(4096)
+                except ConnectionResetError:
+                    chunk = b""
+                received[conn] += chunk
+                if not chunk:
+                    open_.discard(conn)
+        assert not open_, f"{len(open_)} connections still open after {READ_TIMEOUT + 8}s"
+        busy = sum(data.startswith(b"HTTP/1.1 503") for data in received.values())
+        assert busy >= 2 * MAX_CONNECTIONS - 2
     finally:
         for conn in conns:
             conn.close()
-    assert http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+    assert http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200  # and it serves again
 
 
 def test_a_body_sent_too_slowly_gets_408(server):
@@ -469,7 +467,7 @@ def test_cli_refuses_links_out_of_the_corpus_big_files_and_locked_pdfs_by_name(t
     assert not any("root" in c.text for c in index.clauses)
     assert {d.source for d in index.documents}.isdisjoint({"passwd.txt", "big.txt", "locked.pdf"})
 
-    lines = [QUESTION, '{"question": "Can I post photos?", "scope": ', '{"question": 42}', "[1, 2]",
+    lines = [QUESTION, '{"question": "Can I post photos?", "scope": ', '{"question": 42}', '{"scope": "x"}',
              '{"question": "Can I use the school logo?", "scope": 7}', json.dumps({"question": QUESTION})]
     asker = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--corpus", str(corpus), "--index",
                             str(index_dir)], input="\n".join(lines) + "\n", capture_output=True, text=True,

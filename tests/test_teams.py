@@ -23,7 +23,7 @@ from assistant.errors import ConfigError
 from assistant.service import AnswerService
 from assistant.store import Store
 from assistant.server import teams_serving
-from assistant.teams_app import agent_config
+from assistant.teams_app import agent_config, anonymous_allowed
 from assistant.teams_package import build_package
 from assistant.text import fold
 from fake_connector import FakeConnector
@@ -265,6 +265,21 @@ def test_without_anonymous_access_unauthenticated_requests_are_rejected(service,
         assert status == 401
         assert server.get("/healthz") == 200
     assert connector.to("a:no-credentials") == []
+
+
+@pytest.mark.parametrize("raw", ["true", "TRUE", " True ", "1", "false", "False", "0", "", " "])
+def test_anonymous_setting_is_read_as_the_sdk_reads_it(raw):
+    from microsoft_agents.hosting.core import AgentAuthConfiguration
+
+    assert anonymous_allowed(raw) is AgentAuthConfiguration(ANONYMOUS_ALLOWED=raw).ANONYMOUS_ALLOWED
+
+
+@pytest.mark.parametrize("raw", ["yes", "on", "y", "enabled", "true!"])
+def test_anonymous_setting_the_sdk_would_silently_read_as_off_is_refused(raw):
+    with pytest.raises(ConfigError, match="ANONYMOUS_ALLOWED must be true or false"):
+        anonymous_allowed(raw)
+    with pytest.raises(ConfigError, match="ANONYMOUS_ALLOWED must be true or false"):
+        agent_config({ANON: raw})
 
 
 def test_missing_credentials_are_a_one_line_config_error(monkeypatch, tmp_path):

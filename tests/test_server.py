@@ -44,7 +44,7 @@ def free_port() -> int:
 
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "POLICY_ASSISTANT_", "CONNECTIONS__"))}
+           if not k.startswith(("SLACK_", "POLICY_ASSISTANT_", "CONNECTIONS__", "DATABASE_URL"))}
     env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)})
     env.update(extra)
     return env

@@ -67,12 +67,13 @@ def main(verbose: bool) -> None:
 def index(corpus: Path | None, index_dir: Path | None) -> None:
     """Build (or refresh) the index of the policy folder."""
     from .embeddings import Embedder
-    from .index import build_index
+    from .index import build_index, build_lock
 
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     started = time.perf_counter()
-    built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model),
-                        progress=sys.stderr.isatty(), max_file_bytes=settings.max_file_bytes)
+    with build_lock(settings.index_dir):  # before the model loads: a second `index` waits for the first
+        built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model),
+                            progress=sys.stderr.isatty(), max_file_bytes=settings.max_file_bytes)
     m = built.manifest
     for problem in m.problems:
         click.echo(f"Skipped {problem}", err=True)

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,9 +80,16 @@ def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_
     return digest.hexdigest()
 
 
+_held: set[tuple[int, Path]] = set()  # (thread, index folder) locks this process holds: re-entrant per thread
+
+
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index folder's build lock; a second builder waits here (and says so) until the first is done."""
+    key = (threading.get_ident(), index_dir.resolve())
+    if key in _held:
+        yield
+        return
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = open(index_dir / LOCK_FILE, "a+b")
@@ -93,9 +101,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             log.warning("Another index build is running in %s; waiting for it to finish", index_dir)
             fcntl.flock(handle, fcntl.LOCK_EX)
+        _held.add(key)
         try:
             yield
         finally:
+            _held.discard(key)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import secrets
 import os
 import subprocess
 import sys
@@ -641,3 +642,70 @@ def test_a_corpus_mounted_from_a_configmap_indexes_each_policy_once(tmp_path, em
     assert built.manifest.documents == len(policies) and not built.manifest.problems
     assert {doc.source for doc in built.documents} == {p.name for p in policies}
 
+
+
+# ----------------------------------------------------------------------- the probes against the real server
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_container_probes_pass_against_the_real_serve_process(tmp_path, settings, engine):
+    """`serve` as the image starts it (its ENV, its CMD on a free local port): the Dockerfile's HEALTHCHECK,
+    compose's readiness check and the Kubernetes probe paths all pass, and the HEALTHCHECK fails once it stops."""
+    import shutil
+    import time
+    import urllib.request
+
+    from fake_slack import FakeSlack
+
+    _, final = dockerfile_stages((DEPLOY / "Dockerfile").read_text(encoding="utf-8"))
+    image_env = dict(item.split("=", 1) for i, a in final if i == "ENV" for item in a.split())
+    cmd = json.loads(_only(final, "CMD"))
+    image_port = cmd[cmd.index("--port") + 1]
+    port = str(_free_port())
+    cmd[cmd.index("--host") + 1], cmd[cmd.index("--port") + 1] = "127.0.0.1", port
+    state = image_env["POLICY_ASSISTANT_HOME"]
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    env = {k: v.replace(state, str(tmp_path)) for k, v in image_env.items() if k not in ("PATH", "HOME")}
+    env.update({"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)})
+
+    def check(command: list[str]) -> int:
+        """A container check command run here: its port is the one this server listens on."""
+        replaced = [part.replace(f"127.0.0.1:{image_port}", f"127.0.0.1:{port}") for part in command]
+        assert replaced[0] == "python"
+        return subprocess.run([sys.executable, *replaced[1:]], capture_output=True, timeout=30).returncode
+
+    healthcheck = json.loads(_only(final, "HEALTHCHECK").partition(" CMD ")[2])
+    import yaml
+
+    compose_check = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["serve"]["healthcheck"]["test"]
+    assert compose_check[0] == "CMD"
+    serve = kube_objects()[("Deployment", "policy-assistant")]["spec"]["template"]["spec"]["containers"][0]
+
+    with FakeSlack() as slack:
+        env.update({"SLACK_BOT_TOKEN": "xoxb-1-test", "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+                    "SLACK_API_URL": slack.base_url})
+        with open(tmp_path / "serve.err", "wb") as err:
+            process = subprocess.Popen([sys.executable, "-m", "assistant", *cmd], env=env, cwd=tmp_path,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 300
+            while check(compose_check[1:]) != 0:
+                assert process.poll() is None, (tmp_path / "serve.err").read_text()[-2000:]
+                assert time.monotonic() < deadline, "not ready in 300 s"
+                time.sleep(1)
+            assert check(healthcheck) == 0
+            for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{serve[probe]['httpGet']['path']}",
+                                            timeout=10) as response:
+                    assert response.status == 200, probe
+        finally:
+            process.terminate()
+            process.wait(30)
+    assert check(healthcheck) != 0, "the health check fails when nothing answers"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,9 +39,28 @@ def _settings(**overrides) -> Settings:
 
 
 def _engine(settings: Settings, quiet: bool = False):
+    """The engine, matching questions against the verified answers on record (when there is a store)."""
     from .engine import PolicyEngine
 
-    return PolicyEngine.open(settings, progress=not quiet and sys.stderr.isatty())
+    engine = PolicyEngine.open(settings, progress=not quiet and sys.stderr.isatty())
+    store = _existing_store(settings)
+    if store is not None:
+        engine.use_verified(store.verified_answers(include_suspended=False))
+    return engine
+
+
+def _existing_store(settings: Settings):
+    """The store, when there is one already (answering on the terminal never creates a database file)."""
+    from .store import Store
+
+    target = settings.store_target()
+    return Store(target) if isinstance(target, str) or target.exists() else None
+
+
+def _service(settings: Settings):
+    from .service import AnswerService
+
+    return AnswerService.open(settings)
 
 
 corpus_option = click.option("--corpus", type=click.Path(path_type=Path), help="Folder of policy documents.")
@@ -72,14 +92,25 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     started = time.perf_counter()
     with build_lock(settings.index_dir):  # before the model loads: a second `index` waits for the first
-        built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model),
-                            progress=sys.stderr.isatty(), max_file_bytes=settings.max_file_bytes)
+        embedder = Embedder(settings.model)
+        built = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=sys.stderr.isatty(),
+                            max_file_bytes=settings.max_file_bytes)
     m = built.manifest
     for problem in m.problems:
         click.echo(f"Skipped {problem}", err=True)
     documents = f"{m.documents} document{'s' if m.documents != 1 else ''}"
     click.echo(f"Indexed {m.clauses} clauses from {documents} into {settings.index_dir} "
                f"({m.embedded} embedded, {m.clauses - m.embedded} from cache) in {time.perf_counter() - started:.1f}s")
+    store = _existing_store(settings)
+    if store is not None:  # keep verified answers true to the policies as they now read
+        from .engine import PolicyEngine
+        from .service import AnswerService
+
+        service = AnswerService(settings, PolicyEngine(settings, built, embedder), store)
+        for answer in service.sync_verified():
+            owner = f" ({answer.owner_id})" if answer.owner_id else ""
+            click.echo(f"Suspended verified answer #{answer.id}, verified by {answer.verified_by}{owner}: "
+                       f"{answer.suspended}", err=True)
 
 
 @main.command()
@@ -224,6 +255,47 @@ rebuild_option = click.option("--rebuild", is_flag=True,
 
 
 @main.command()
+@click.option("--since", default="30d", show_default=True, help="How far back: e.g. 7d, 30d, 90d.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write a self-contained HTML page with charts here.")
+@index_option
+def report(since: str, html_file: Path | None, index_dir: Path | None) -> None:
+    """The policy owner's report: questions per day, gaps, 👎 answers, suggestions, overdue policies."""
+    from .embeddings import Embedder
+    from .report import build_report, report_html, report_text
+    from .store import Store
+
+    days = since.strip().lower().removesuffix("d")
+    if not days.isdigit() or not 0 < int(days) <= 3660:
+        raise click.BadParameter("use a number of days such as 30d", param_hint="--since")
+    settings = _settings(index_dir=index_dir)
+    documents = _documents(settings)
+    store = Store(settings.store_target())
+    embedder = Embedder(settings.model) if store.gaps(limit=1) else None
+    built = build_report(store, documents, embedder, since_days=int(days), today=settings.today)
+    click.echo(report_text(built))
+    if html_file is not None:
+        html_file.write_text(report_html(built), encoding="utf-8")
+        click.echo(f"\nWrote {html_file}")
+
+
+def _documents(settings: Settings):
+    """The policies with their review status, from the index alone (no model load); [] without an index."""
+    from .errors import IndexError_
+    from .index import load_index
+    from .models import DocumentStatus
+
+    try:
+        index = load_index(settings.index_dir)
+    except IndexError_:
+        return []
+    today = settings.review_date()
+    return [DocumentStatus(source=d.source, title=d.title, contact=d.contact, last_reviewed=d.last_reviewed,
+                           review_due=d.review_due_label, overdue=bool(d.review_due and d.review_due < today), clauses=0)
+            for d in index.documents]
+
+
+@main.command()
 @click.option("--http", is_flag=True, help="Serve the Events API over HTTP instead of Socket Mode.")
 @host_option
 @click.option("--port", default=3000, show_default=True, help="HTTP port (with --http).")
@@ -264,3 +336,115 @@ def serve(host: str | None, port: int, rebuild: bool, corpus: Path | None, index
 
 
 main.add_command(teams_package, name="teams-package")
+
+
+# ---------------------------------------------------------------------------------------- verified answers
+
+
+@main.group()
+def verified() -> None:
+    """Verified answers: the clause an owner confirmed for a question, given first to questions like it."""
+
+
+def _verdict(value: str | None):
+    from .models import Verdict
+
+    return Verdict(value) if value else None
+
+
+verdict_choice = click.Choice(["prohibited", "advised_against", "needs_permission", "required", "permitted",
+                               "information"])
+
+
+@verified.command(name="add")
+@click.option("--question", "questions", multiple=True, required=True, help="An example question (repeatable).")
+@click.option("--source", required=True, help="The policy's source path (see `policy-assistant list`).")
+@click.option("--quote", required=True, help="The clause's exact words.")
+@click.option("--verdict", type=verdict_choice, help="Your reading of the clause, shown as the verdict.")
+@click.option("--by", "verified_by", default=lambda: os.environ.get("USER") or "policy owner",
+              show_default="$USER", help="Who verified it.")
+@corpus_option
+@index_option
+def verified_add(questions: tuple[str, ...], source: str, quote: str, verdict: str | None, verified_by: str,
+                 corpus: Path | None, index_dir: Path | None) -> None:
+    """Verify that a clause answers a question."""
+    service = _service(_settings(corpus_dir=corpus, index_dir=index_dir))
+    added = service.verify(list(questions), source, quote, verified_by=verified_by, verdict=_verdict(verdict))
+    click.echo(f"Verified answer #{added.id}: {added.source} \u201c{added.quote}\u201d ({len(added.questions)} question(s))")
+
+
+@verified.command(name="import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--by", "verified_by", default=lambda: os.environ.get("USER") or "policy owner", show_default="$USER")
+@corpus_option
+@index_option
+def verified_import(file, verified_by: str, corpus: Path | None, index_dir: Path | None) -> None:
+    """Import verified answers from JSON lines (evaluation format, or `verified export`'s)."""
+    from .verified import read_verified_lines
+
+    service = _service(_settings(corpus_dir=corpus, index_dir=index_dir))
+    added, problems = 0, []
+    for n, item in read_verified_lines(file, verified_by):
+        if isinstance(item, str):
+            problems.append(f"line {n}: {item}")
+            continue
+        try:
+            service.verify(item.questions, item.source, item.quote, verified_by=item.verified_by,
+                           verdict=item.verdict, owner_id=item.owner_id, platform=item.platform)
+            added += 1
+        except PolicyAssistantError as exc:
+            problems.append(f"line {n}: {exc}")
+    for problem in problems:
+        click.echo(f"Skipped {problem}", err=True)
+    click.echo(f"Imported {added} verified answer(s); {len(problems)} skipped.")
+
+
+@verified.command(name="export")
+def verified_export() -> None:
+    """Every verified answer as JSON lines (to keep, or to import elsewhere)."""
+    from .store import Store
+
+    for answer in Store(_settings().store_target()).verified_answers():
+        click.echo(answer.model_dump_json())
+
+
+@verified.command(name="list")
+def verified_list() -> None:
+    """Verified answers, with suspended ones marked."""
+    from .render import verified_text
+    from .store import Store
+
+    click.echo(verified_text(Store(_settings().store_target()).verified_answers()))
+
+
+@verified.command(name="remove")
+@click.argument("verified_id", type=int)
+def verified_remove(verified_id: int) -> None:
+    """Remove a verified answer."""
+    from .store import Store
+
+    if not Store(_settings().store_target()).remove_verified(verified_id):
+        raise click.ClickException(f"No verified answer #{verified_id}; `verified list` shows them.")
+    click.echo(f"Removed verified answer #{verified_id}.")
+
+
+@verified.command(name="suggestions")
+@click.option("--accept", "accept_ids", type=int, multiple=True, help="Accept suggestion ID (repeatable).")
+@click.option("--reject", "reject_ids", type=int, multiple=True, help="Reject suggestion ID (repeatable).")
+@click.option("--by", "decided_by", default=lambda: os.environ.get("USER") or "policy owner", show_default="$USER")
+@corpus_option
+@index_option
+def verified_suggestions(accept_ids: tuple[int, ...], reject_ids: tuple[int, ...], decided_by: str,
+                         corpus: Path | None, index_dir: Path | None) -> None:
+    """Clauses staff said answered them: list the pending ones, or accept / reject them."""
+    from .render import suggestions_text
+    from .store import Store
+
+    settings = _settings(corpus_dir=corpus, index_dir=index_dir)
+    if not accept_ids and not reject_ids:
+        click.echo(suggestions_text(Store(settings.store_target()).suggestions()))
+        return
+    service = _service(settings)
+    for suggestion_id, accept in [(i, True) for i in accept_ids] + [(i, False) for i in reject_ids]:
+        decided = service.decide(suggestion_id, accept, decided_by)
+        click.echo(f"Suggestion #{decided.id} {decided.status}.")

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
-from .models import Answer, Citation, Clause, DocumentStatus, PolicyDocument, Verdict
+from .models import Answer, Citation, Clause, DocumentStatus, PolicyDocument, Verdict, VerifiedAnswer
 from .retrieval import Hit, Mode, Retriever
 from .chunking import sentence_spans, short_lists
 from .settings import Settings
 from .text import tokens
 from .verdict import asks_for_ruling, clause_verdict, verdict_line
+from .verified import VerifiedBook, VerifiedMatch, locate
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class PolicyEngine:
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
         self._list_spans = short_lists(index.clauses, QUOTE_WORDS)
+        self.verified: VerifiedBook | None = None
 
     @classmethod
     def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None,
@@ -91,12 +93,21 @@ class PolicyEngine:
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
         confidence = _confidence(hits[0]) if hits else 0.0
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
-        picked = self._distinct(hits)[:self.settings.max_citations]
+        match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
+        taken = [(match.answer.source, match.start, match.end)] if match else []
+        picked = [(h, span) for h, span in self._distinct(hits) if not _overlaps(taken, h.clause.source, *span)]
+        picked = picked[:self.settings.max_citations - len(taken)]
         citations = [self.citation(h, question, span) for h, span in picked]
-        top_doc = self._documents.get(picked[0][0].clause.source) if picked else self._only_document(chosen)
+        if match:
+            citations.insert(0, self.verified_citation(match))
+            answered = True
+        top_source = citations[0].source if citations else None
+        top_doc = self._documents.get(top_source) if top_source else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
         ruling = answered and bool(citations) and asks_for_ruling(question)
         verdict = citations[0].verdict if ruling else Verdict.information
+        if match and match.answer.verdict is not None:
+            verdict = match.answer.verdict  # the owner's own reading of the clause
         document = top_doc.title if top_doc else "the policy"
         return Answer(
             question=question,
@@ -108,9 +119,41 @@ class PolicyEngine:
             warnings=self._warnings({c.source for c in citations} if answered else set()),
             contact=contact,
             scope=chosen.label,
-            confidence=round(confidence, 3),
+            confidence=round(max(confidence, match.similarity) if match else confidence, 3),
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            verified_id=match.answer.id if match else None,
         )
+
+    def use_verified(self, answers: list[VerifiedAnswer]) -> list[VerifiedAnswer]:
+        """Match later questions against these verified answers; returns those whose quote no longer stands."""
+        book = VerifiedBook(answers, self._documents, self.retriever.embedder)
+        self.verified = book if len(book) else None
+        return book.stale
+
+    def verified_citation(self, match: VerifiedMatch) -> Citation:
+        """A verified answer's quote as the first citation, labelled with who verified it and when."""
+        answer = match.answer
+        doc = self._documents[answer.source]
+        clause = next((c for c in self.index.clauses if c.source == answer.source and c.start < match.end
+                       and match.start < c.end), None)
+        quote = list_quote(doc.text, match.start, match.end)
+        return Citation(
+            quote="\n".join(line.strip() for line in without_emphasis(quote).split("\n")),
+            source=answer.source,
+            document=clause.document if clause else doc.title,
+            section=clause.section_label if clause else "",
+            score=round(match.similarity, 4),
+            verdict=answer.verdict or (clause_verdict(clause.text, clause.context) if clause else Verdict.information),
+            context=without_emphasis(" ".join(clause.context.split())) if clause and clause.context else None,
+            clause_id=clause.id if clause else f"verified-{answer.id}",
+            review_due=doc.review_due_label,
+            verified=answer.label,
+        )
+
+    def quote_stands(self, source: str, quote: str) -> bool:
+        """True when the quote stands in that document (case, white space and emphasis aside)."""
+        doc = self._documents.get(source)
+        return doc is not None and locate(doc.text, quote) is not None
 
     def lookup(self, words: str, scope: str | list[str] | None = None, k: int = 3, offset: int = 0) -> list[Citation]:
         """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""

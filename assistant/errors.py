@@ -7,7 +7,8 @@
     ├── DocumentError               one document cannot be read (reported by name, then skipped)
     ├── IndexError_                 the index is missing, corrupt, or built for another corpus/model
     ├── ConfigError                 settings or credentials are missing or malformed
-    └── StoreError                  the database cannot be opened, upgraded or reached
+    ├── StoreError                  the database cannot be opened, upgraded or reached
+    └── VerifiedAnswerError         a verified answer cannot be made (quote not in the policy, not an owner, ...)
 """
 
 from __future__ import annotations
@@ -47,3 +48,7 @@ class RateLimited(QuestionError):
 
 class StoreError(PolicyAssistantError):
     """The database of questions and feedback cannot be opened, upgraded or reached."""
+
+
+class VerifiedAnswerError(PolicyAssistantError):
+    """A verified answer or suggestion cannot be added, found or decided as asked."""

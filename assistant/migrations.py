@@ -103,4 +103,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "SELECT setval(pg_get_serial_sequence('questions', 'id'), coalesce(max(id), 0) + 1, false) FROM questions",
         "SELECT setval(pg_get_serial_sequence('feedback', 'id'), coalesce(max(id), 0) + 1, false) FROM feedback",
     )),
+    Migration(3, "verified answers, their example questions, and staff suggestions", (
+        """CREATE TABLE verified_answers (
+            id {id}, source {text} NOT NULL, quote {text} NOT NULL, verdict {text}, verified_by {text} NOT NULL,
+            owner_id {text}, platform {text} NOT NULL, verified_at {text} NOT NULL, suspended {text},
+            changed_at {text} NOT NULL)""",
+        """CREATE TABLE verified_questions (
+            id {id}, verified_id INTEGER NOT NULL REFERENCES verified_answers(id), question {text} NOT NULL,
+            UNIQUE (verified_id, question))""",
+        """CREATE TABLE suggestions (
+            id {id}, question_id INTEGER REFERENCES questions(id), question {text} NOT NULL, source {text} NOT NULL,
+            quote {text} NOT NULL, suggested_by {text}, platform {text} NOT NULL, suggested_at {text} NOT NULL,
+            status {text} NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+            decided_by {text})""",
+    )),
 )

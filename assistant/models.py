@@ -73,6 +73,7 @@ class Citation(BaseModel):
     context: str | None = None
     clause_id: str
     review_due: str | None = None
+    verified: str | None = Field(None, description='"Verified by <owner>, <date>" when an owner confirmed it')
 
     @property
     def where(self) -> str:
@@ -94,6 +95,7 @@ class Answer(BaseModel):
     scope: list[str] | None = None
     confidence: float = 0.0
     latency_ms: float = 0.0
+    verified_id: int | None = Field(None, description="the verified answer whose clause comes first")
 
 
 class DocumentStatus(BaseModel):
@@ -106,3 +108,38 @@ class DocumentStatus(BaseModel):
     review_due: str | None
     overdue: bool
     clauses: int
+
+
+class VerifiedAnswer(BaseModel):
+    """Example questions, the clause that answers them (document + exact quote), and who said so."""
+
+    id: int = 0
+    questions: list[str] = Field(min_length=1)
+    source: str
+    quote: str
+    verdict: Verdict | None = None
+    verified_by: str
+    owner_id: str | None = None  # the owner's Slack user id / Teams AAD object id, to tell them of changes
+    platform: str = "cli"
+    verified_at: str = ""
+    suspended: str | None = None  # why it is no longer used (its quote left the document)
+
+    @property
+    def label(self) -> str:
+        """"Verified by <owner>, <date>", as every edge shows it."""
+        return f"Verified by {self.verified_by}, {self.verified_at[:10]}"
+
+
+class Suggestion(BaseModel):
+    """A clause a member of staff said answered their question, waiting for an owner's decision."""
+
+    id: int = 0
+    question_id: int | None = None
+    question: str
+    source: str
+    quote: str
+    suggested_by: str | None = None
+    platform: str = "cli"
+    suggested_at: str = ""
+    status: str = "pending"  # pending | accepted | rejected
+    decided_by: str | None = None

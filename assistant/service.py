@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .engine import PolicyEngine
-from .errors import PolicyAssistantError, QuestionError, RateLimited
+from .errors import PolicyAssistantError, QuestionError, RateLimited, VerifiedAnswerError
 from .metrics import IndexStatus, Metrics, log_answer
-from .models import Answer, Citation, DocumentStatus
+from .models import Answer, Citation, DocumentStatus, Suggestion, Verdict, VerifiedAnswer
 from .settings import Settings
 from .store import Asked, Received, Store
+from .verified import locate
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class AnswerService:
         self._pruned = 0.0
         self._refused_build: str | None = None
         self._lock = threading.Lock()
+        self._verified_version: str | None = None
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = False) -> AnswerService:
@@ -59,7 +61,9 @@ class AnswerService:
         A serving process never builds the index unless told to (`rebuild`); it follows the builds
         `policy-assistant index` publishes instead (`follow_index`)."""
         store = Store(settings.store_target(), pool_size=settings.db_pool_size)
-        return cls(settings, PolicyEngine.open(settings, build=rebuild), store)
+        service = cls(settings, PolicyEngine.open(settings, build=rebuild), store)
+        service.sync_verified()
+        return service
 
     def follow_index(self) -> bool:
         """Switch to a newly published index build, if there is one (atomically: questions already
@@ -76,6 +80,7 @@ class AnswerService:
         old, self.engine = self.engine.index.manifest.build_id, fresh
         log.warning("Switched from index build %s to %s (%d clauses)", old, fresh.index.manifest.build_id,
                     fresh.index.manifest.clauses)
+        self.sync_verified()  # the verified answers on the new build; any whose quote is gone are suspended
         return True
 
     def readiness(self) -> dict[str, object]:
@@ -122,6 +127,7 @@ class AnswerService:
         build_id = engine.index.manifest.build_id
         if answer is None:
             started = time.perf_counter()
+            self.sync_verified()
             try:
                 answer = engine.ask(asked.question, scope=None if asked.private else self.scope_for(asked.channel))
             except QuestionError:
@@ -240,6 +246,93 @@ class AnswerService:
     def question_for_message(self, platform: str, conversation: str, message_id: str) -> int | None:
         """The question id behind a sent answer message (None if unknown)."""
         return self.store.message_question(platform, conversation, message_id)
+
+    # ------------------------------------------------------------------ verified answers
+
+    def is_owner(self, user: str | None) -> bool:
+        """True for the policy owners named in settings (Slack user ids, Teams AAD object ids)."""
+        return bool(user) and user in self.settings.owners
+
+    def sync_verified(self) -> list[VerifiedAnswer]:
+        """Use the store's verified answers (when they changed); suspends and returns any whose quote is gone."""
+        engine = self.engine
+        version = f"{engine.index.manifest.build_id}:{id(engine)}:{self.store.verified_version()}"
+        if version == self._verified_version:  # nothing new in the store, and the same index
+            return []
+        stale = engine.use_verified(self.store.verified_answers(include_suspended=False))
+        for answer in stale:
+            self.store.suspend_verified(answer.id, f"its quote no longer stands in {answer.source}")
+        if stale:
+            engine.use_verified(self.store.verified_answers(include_suspended=False))
+            for answer in stale:
+                log.warning("suspended verified answer %s: its quote no longer stands in %s", answer.id, answer.source)
+        self._verified_version = f"{engine.index.manifest.build_id}:{id(engine)}:{self.store.verified_version()}"
+        return [a.model_copy(update={"suspended": f"its quote no longer stands in {a.source}"}) for a in stale]
+
+    def verify(self, questions: list[str], source: str, quote: str, verified_by: str, verdict: Verdict | None = None,
+               owner_id: str | None = None, platform: str = "cli") -> VerifiedAnswer:
+        """Record that `quote` in `source` answers these questions; the quote must stand in the policy."""
+        questions = [self.engine.check_question(q) for q in questions]
+        document = self.engine.document(source)
+        if document is None:
+            raise VerifiedAnswerError(f"No policy {source!r} in the index; `policy-assistant list` shows them.")
+        span = locate(document.text, quote)
+        if span is None:
+            raise VerifiedAnswerError(f"That quote does not stand in {source}; copy it word for word from the policy.")
+        exact = " ".join(document.text[span[0]:span[1]].split())
+        stored = self.store.add_verified(VerifiedAnswer(questions=questions, source=source, quote=exact,
+                                                        verdict=verdict, verified_by=verified_by, owner_id=owner_id,
+                                                        platform=platform))
+        self.sync_verified()
+        return stored
+
+    def mark_answer(self, question_id: int, position: int, user: str, platform: str,
+                    name: str | None = None) -> VerifiedAnswer:
+        """An owner's "Mark as the right answer" on the clause shown at `position` (0-based, "More clauses" after)."""
+        if not self.is_owner(user):
+            raise VerifiedAnswerError("Only policy owners can mark the right answer.")
+        stored, citation = self._shown_clause(question_id, position)
+        return self.verify([stored.question], citation.source, citation.quote, verified_by=name or user,
+                           owner_id=user, platform=platform)
+
+    def suggest(self, question_id: int, position: int, user: str | None, platform: str) -> Suggestion:
+        """Staff's "This one answered me": a suggestion for an owner to accept or reject."""
+        stored, citation = self._shown_clause(question_id, position)
+        return self.store.add_suggestion(Suggestion(question_id=question_id, question=stored.question,
+                                                    source=citation.source, quote=citation.quote,
+                                                    suggested_by=user, platform=platform))
+
+    def decide(self, suggestion_id: int, accept: bool, decided_by: str, owner_id: str | None = None,
+               platform: str = "cli") -> Suggestion:
+        """Accept (it becomes a verified answer) or reject a pending suggestion."""
+        pending = {s.id: s for s in self.store.suggestions()}
+        suggestion = pending.get(suggestion_id)
+        if suggestion is None:
+            raise VerifiedAnswerError(f"No pending suggestion #{suggestion_id}; `verified suggestions` lists them.")
+        if accept:
+            self.verify([suggestion.question], suggestion.source, suggestion.quote, verified_by=decided_by,
+                        owner_id=owner_id, platform=platform)
+        decided = self.store.decide_suggestion(suggestion_id, "accepted" if accept else "rejected", decided_by)
+        if decided is None:
+            raise VerifiedAnswerError(f"Suggestion #{suggestion_id} was decided meanwhile.")
+        return decided
+
+    def clause_for(self, question_id: int, position: int) -> Citation:
+        """The clause shown at `position` for an earlier question (the answer's, then "More clauses")."""
+        return self._shown_clause(question_id, position)[1]
+
+    def _shown_clause(self, question_id: int, position: int) -> tuple[Answer, Citation]:
+        stored = self.store.question(question_id)
+        if stored is None or stored.answer is None:
+            raise VerifiedAnswerError("That answer is no longer on record.")
+        answer = stored.answer
+        shown = answer.citations or answer.related
+        if 0 <= position < len(shown):
+            return answer, shown[position]
+        more = self.engine.lookup(answer.question, scope=answer.scope, k=1, offset=position) if position >= 0 else []
+        if not more:
+            raise VerifiedAnswerError("That clause is no longer on record.")
+        return answer, more[0]
 
     # --------------------------------------------------------------------------- helpers
 

@@ -16,8 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def bundled_model_path() -> str:
@@ -107,6 +109,22 @@ class Settings(BaseSettings):
         """Where the store lives: the PostgreSQL URL if one is set, else the SQLite file."""
         url = self.database_url.get_secret_value().strip() if self.database_url else ""
         return url or self.db_path
+
+    owners: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="policy owners: Slack user ids and Teams AAD object ids, comma-separated")
+
+    @field_validator("owners", mode="before")
+    @classmethod
+    def _owner_ids(cls, value: object) -> object:
+        """`U123,abcd-…` or a JSON list, as people write it in an environment variable."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     def review_date(self) -> date:
         """The day review-date warnings are judged against."""

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from .errors import StoreError
 from .migrations import MIGRATIONS
-from .models import Answer
+from .models import Answer, Suggestion, Verdict, VerifiedAnswer
 
 log = logging.getLogger(__name__)
 
@@ -482,6 +482,97 @@ class Store:
                                   (platform, message_id)).fetchall()
                 row = rows[0] if len(rows) == 1 else None
         return int(row[0]) if row else None
+
+
+    # --------------------------------------------------------------------------- verified answers
+
+    def add_verified(self, answer: VerifiedAnswer) -> VerifiedAnswer:
+        """Store a verified answer; the same clause verified again gains the new example questions."""
+        now = _now()
+        verdict = answer.verdict.value if answer.verdict else None
+        with self._db.transaction() as db:
+            db.lock("verified_answers")
+            row = db.execute("SELECT id FROM verified_answers WHERE source=? AND quote=? AND suspended IS NULL",
+                             (answer.source, answer.quote)).fetchone()
+            if row is None:
+                row = db.execute(
+                    "INSERT INTO verified_answers (source, quote, verdict, verified_by, owner_id, platform,"
+                    " verified_at, changed_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+                    (answer.source, answer.quote, verdict, answer.verified_by, answer.owner_id, answer.platform,
+                     answer.verified_at or now, now)).fetchone()
+            else:
+                db.execute("UPDATE verified_answers SET changed_at=?, verdict=coalesce(?, verdict) WHERE id=?",
+                           (now, verdict, row[0]))
+            verified_id = int(row[0])
+            for question in answer.questions:
+                db.execute("INSERT INTO verified_questions (verified_id, question) VALUES (?,?)"
+                           " ON CONFLICT (verified_id, question) DO NOTHING", (verified_id, question))
+        found = self.verified_answer(verified_id)
+        assert found is not None  # just written
+        return found
+
+    def verified_answer(self, verified_id: int) -> VerifiedAnswer | None:
+        found = self._verified("WHERE id=?", (verified_id,))
+        return found[0] if found else None
+
+    def verified_answers(self, include_suspended: bool = True) -> list[VerifiedAnswer]:
+        """Every verified answer, oldest first, with its example questions."""
+        return self._verified("" if include_suspended else "WHERE suspended IS NULL", ())
+
+    def _verified(self, where: str, args: tuple) -> list[VerifiedAnswer]:
+        with self._db.transaction(write=False) as db:
+            rows = db.execute("SELECT id, source, quote, verdict, verified_by, owner_id, platform, verified_at,"
+                              f" suspended FROM verified_answers {where} ORDER BY id", args).fetchall()
+            questions: dict[int, list[str]] = {}
+            for verified_id, question in db.execute(
+                    "SELECT verified_id, question FROM verified_questions ORDER BY id").fetchall():
+                questions.setdefault(verified_id, []).append(question)
+        return [VerifiedAnswer(id=r[0], source=r[1], quote=r[2], verdict=Verdict(r[3]) if r[3] else None,
+                               verified_by=r[4], owner_id=r[5], platform=r[6], verified_at=r[7], suspended=r[8],
+                               questions=questions.get(r[0]) or ["?"]) for r in rows]
+
+    def remove_verified(self, verified_id: int) -> bool:
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM verified_questions WHERE verified_id=?", (verified_id,))
+            return db.execute("DELETE FROM verified_answers WHERE id=?", (verified_id,)).rowcount == 1
+
+    def suspend_verified(self, verified_id: int, reason: str) -> None:
+        """Stop using a verified answer (its quote left the policy); `verified list` shows why."""
+        with self._db.transaction() as db:
+            db.execute("UPDATE verified_answers SET suspended=?, changed_at=? WHERE id=?", (reason, _now(), verified_id))
+
+    def verified_version(self) -> str:
+        """Changes whenever a verified answer is added, changed or removed (cheap to poll before answering)."""
+        with self._db.transaction(write=False) as db:
+            count, changed = db.execute("SELECT count(*), max(changed_at) FROM verified_answers").fetchone()
+            questions = db.execute("SELECT count(*) FROM verified_questions").fetchone()[0]
+        return f"{count}:{questions}:{changed}"
+
+    def add_suggestion(self, suggestion: Suggestion) -> Suggestion:
+        """File a clause someone said answered them, for an owner to accept or reject."""
+        with self._db.transaction() as db:
+            row = db.execute("INSERT INTO suggestions (question_id, question, source, quote, suggested_by, platform,"
+                             " suggested_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
+                             (suggestion.question_id, suggestion.question, suggestion.source, suggestion.quote,
+                              suggestion.suggested_by, suggestion.platform, _now())).fetchone()
+        return self._suggestions("WHERE id=?", (int(row[0]),))[0]
+
+    def suggestions(self, status: str | None = "pending") -> list[Suggestion]:
+        return self._suggestions("WHERE status=?", (status,)) if status else self._suggestions("", ())
+
+    def _suggestions(self, where: str, args: tuple) -> list[Suggestion]:
+        with self._db.transaction(write=False) as db:
+            rows = db.execute("SELECT id, question_id, question, source, quote, suggested_by, platform, suggested_at,"
+                              f" status, decided_by FROM suggestions {where} ORDER BY id", args).fetchall()
+        return [Suggestion(id=r[0], question_id=r[1], question=r[2], source=r[3], quote=r[4], suggested_by=r[5],
+                           platform=r[6], suggested_at=r[7], status=r[8], decided_by=r[9]) for r in rows]
+
+    def decide_suggestion(self, suggestion_id: int, status: str, decided_by: str) -> Suggestion | None:
+        """Mark a pending suggestion accepted or rejected; None when it is unknown or already decided."""
+        with self._db.transaction() as db:
+            changed = db.execute("UPDATE suggestions SET status=?, decided_by=? WHERE id=? AND status='pending'",
+                                 (status, decided_by, suggestion_id)).rowcount
+        return self._suggestions("WHERE id=?", (suggestion_id,))[0] if changed == 1 else None
 
 
 def _now() -> str:

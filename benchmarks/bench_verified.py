@@ -1,0 +1,244 @@
+"""Verified answers: how the match threshold was chosen, and what verified answers do to answers.
+
+    python benchmarks/bench_verified.py [--json FILE]
+
+1. Threshold: cosine similarity of the question pairs in tests/data/paraphrase_pairs.jsonl (written
+   for this, about policies in general; none from the evaluation sets). The threshold is the lowest
+   similarity, on a 0.01 grid, above every pair of *different* questions, so that a question that only
+   resembles a verified one is answered as before.
+2. Evidence, per development set (../shared/eval), answerable questions imported as verified answers
+   (their first gold quote): paraphrases of them (benchmarks/data/paraphrases.jsonl, written by hand:
+   same intent, other words) should get the verified clause first; questions of *other* intents should
+   be answered no worse. "Other intents" are measured honestly by two folds: half the answerable
+   questions are verified, the other half (and the unanswerable ones) are asked with and without them.
+3. Question-to-question against question-to-clause matching: for each paraphrase, is the nearest
+   verified answer the right one when compared by its example question, or by its clause's words?
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.embeddings import Embedder  # noqa: E402
+from assistant.engine import PolicyEngine  # noqa: E402
+from assistant.evaluation import EvalQuestion, read_questions  # noqa: E402
+from assistant.models import VerifiedAnswer  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.text import fold  # noqa: E402
+from assistant.verified import MATCH_THRESHOLD  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+SETS = {"Glenmere": ("glenmere_dev.jsonl", "glenmere"), "18F": ("18f_dev.jsonl", "18f_handbook"),
+        "Clef": ("clef_handbook_dev.jsonl", "clef_handbook")}
+PAIRS = ROOT / "tests" / "data" / "paraphrase_pairs.jsonl"
+PARAPHRASES = ROOT / "benchmarks" / "data" / "paraphrases.jsonl"
+
+
+def pair_similarities(embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
+    a = embedder.encode([p["a"] for p in pairs])
+    b = embedder.encode([p["b"] for p in pairs])
+    sims = np.einsum("ij,ij->i", a, b)
+    same = np.array([p["same"] for p in pairs])
+    return sims[same], sims[~same]
+
+
+GRID = np.round(np.arange(0.50, 0.96, 0.01), 2)
+WRONG_COST = 2.0  # a wrong verified answer first is worse than none: it costs twice a missed match
+
+
+def choose_threshold(right: np.ndarray, wrong: np.ndarray) -> float:
+    """The grid step maximising (share of right matches kept) - 2 x (share of wrong matches let through).
+
+    `right`: similarities at which a question would get the verified answer it means; `wrong`: the
+    best similarity of a question to a verified answer it does *not* mean.
+    """
+    gain = [np.mean(right >= t) - WRONG_COST * np.mean(wrong >= t) for t in GRID]
+    return float(GRID[int(np.argmax(gain))])
+
+
+def set_pairs(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Derived pairs for one development set (no gold quotes used): a paraphrase against its own question
+    (right, when that is its nearest), and every question against the verified questions of the other fold
+    (wrong: they mean something else), unanswerable questions included."""
+    questions = read_questions(EVAL / SETS[name][0])
+    answerable = [q for q in questions if q.answerable]
+    unanswerable = [q for q in questions if not q.answerable]
+    qv = embedder.encode([q.question for q in answerable])
+    right: list[float] = []
+    wrong: list[float] = []
+    for k in (0, 1):
+        verified = list(range(k, len(answerable), 2))
+        others = [i for i in range(len(answerable)) if i not in verified]
+        asked = [i for i in verified if answerable[i].id in paraphrases]
+        pv = embedder.encode([paraphrases[answerable[i].id] for i in asked])
+        sims = pv @ qv[verified].T
+        for row, i in enumerate(asked):
+            best = int(np.argmax(sims[row]))
+            if verified[best] == i:
+                right.append(float(sims[row, best]))
+            else:  # its nearest verified question is another one: a wrong match, and its right one is lost
+                wrong.append(float(sims[row, best]))
+                right.append(-1.0)
+        other_vecs = np.vstack([qv[others], embedder.encode([q.question for q in unanswerable])]) if unanswerable \
+            else qv[others]
+        wrong += [float(x) for x in (other_vecs @ qv[verified].T).max(1)]
+    return np.array(right), np.array(wrong)
+
+
+def verified_from(q: EvalQuestion) -> VerifiedAnswer:
+    return VerifiedAnswer(id=0, questions=[q.question], source=q.source or "", quote=q.quotes[0],
+                          verified_by="bench", verified_at="2026-11-26")
+
+
+def hit1(engine: PolicyEngine, q: EvalQuestion, text: str | None = None) -> bool:
+    answer = engine.ask(text or q.question, scope=q.scope)
+    return answer.answered and bool(answer.citations) and any(fold(g) in fold(answer.citations[0].quote)
+                                                               for g in q.quotes)
+
+
+def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
+    file, folder = SETS[name]
+    corpus = EVAL / "corpora" / folder
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=ROOT / ".cache" / "eval-index" / key)
+    engine = PolicyEngine.open(settings, embedder=embedder)
+    questions = read_questions(EVAL / file)
+    answerable = [q for q in questions if q.answerable]
+    unanswerable = [q for q in questions if not q.answerable]
+    with_paraphrase = [q for q in answerable if q.id in paraphrases]
+
+    def load(verified: list[EvalQuestion]) -> dict[int, EvalQuestion]:
+        answers = [verified_from(q).model_copy(update={"id": n}) for n, q in enumerate(verified, 1)]
+        stale = engine.use_verified(answers)
+        assert not stale, f"{name}: gold quotes not found: {[a.quote for a in stale]}"
+        return {n: q for n, q in enumerate(verified, 1)}
+
+    def verified_first(ids: dict[int, EvalQuestion], asked: list[EvalQuestion]) -> tuple[int, int]:
+        first = gold_first = 0
+        by_id = {q.id: n for n, q in ids.items()}
+        for q in asked:
+            answer = engine.ask(paraphrases[q.id], scope=q.scope)
+            first += answer.verified_id == by_id[q.id]
+            gold_first += bool(answer.citations) and any(fold(g) in fold(answer.citations[0].quote) for g in q.quotes)
+        return first, gold_first
+
+    engine.use_verified([])
+    base_para = sum(hit1(engine, q, paraphrases[q.id]) for q in with_paraphrase)
+    base_hit = {q.id: hit1(engine, q) for q in answerable}
+    base_abstain = sum(not engine.ask(q.question, scope=q.scope).answered for q in unanswerable)
+
+    ids = load(answerable)  # all answerable questions verified
+    all_first, all_gold_first = verified_first(ids, with_paraphrase)
+    all_abstain = sum(not engine.ask(q.question, scope=q.scope).answered for q in unanswerable)
+
+    folds = [answerable[0::2], answerable[1::2]]
+    other_base = other_with = wrong_match = folded_first = folded_n = 0
+    fold_abstain = 0
+    for k in (0, 1):
+        verified, other = folds[k], folds[1 - k]
+        ids = load(verified)
+        first, _ = verified_first(ids, [q for q in verified if q.id in paraphrases])
+        folded_first += first
+        folded_n += sum(q.id in paraphrases for q in verified)
+        for q in other:
+            answer = engine.ask(q.question, scope=q.scope)
+            wrong_match += answer.verified_id is not None
+            other_with += answer.answered and bool(answer.citations) and any(
+                fold(g) in fold(answer.citations[0].quote) for g in q.quotes)
+            other_base += base_hit[q.id]
+        fold_abstain += sum(not engine.ask(q.question, scope=q.scope).answered for q in unanswerable)
+
+    # question-to-question against question-to-clause, all answerable questions verified
+    para_vecs = embedder.encode([paraphrases[q.id] for q in with_paraphrase])
+    question_vecs = embedder.encode([q.question for q in answerable])
+    clause_vecs = embedder.encode([q.quotes[0] for q in answerable])
+    truth = np.array([answerable.index(q) for q in with_paraphrase])
+    q2q, q2c = para_vecs @ question_vecs.T, para_vecs @ clause_vecs.T
+    engine.use_verified([])
+    return {
+        "set": name, "answerable": len(answerable), "paraphrases": len(with_paraphrase),
+        "unanswerable": len(unanswerable),
+        "paraphrase_hit1_without": base_para / len(with_paraphrase),
+        "paraphrase_verified_first": all_first / len(with_paraphrase),
+        "paraphrase_gold_first_with": all_gold_first / len(with_paraphrase),
+        "folds_paraphrase_verified_first": folded_first / folded_n,
+        "other_intents": len(answerable),
+        "other_hit1_without": other_base / len(answerable),
+        "other_hit1_with": other_with / len(answerable),
+        "other_wrongly_matched": wrong_match,
+        "unanswerable_abstain_without": base_abstain / max(len(unanswerable), 1),
+        "unanswerable_abstain_with_all": all_abstain / max(len(unanswerable), 1),
+        "unanswerable_abstain_with_folds": fold_abstain / max(2 * len(unanswerable), 1),
+        "q2q_top1": float(np.mean(q2q.argmax(1) == truth)),
+        "q2c_top1": float(np.mean(q2c.argmax(1) == truth)),
+        "q2q_right_sim": float(np.mean(q2q[np.arange(len(truth)), truth])),
+        "q2c_right_sim": float(np.mean(q2c[np.arange(len(truth)), truth])),
+        "q2q_at_threshold": float(np.mean((q2q.argmax(1) == truth) & (q2q.max(1) >= MATCH_THRESHOLD))),
+        "q2q_auc": auc(q2q, truth), "q2c_auc": auc(q2c, truth),
+    }
+
+
+def auc(sims: np.ndarray, truth: np.ndarray) -> float:
+    """Chance that a paraphrase is closer to its own verified answer than to another one."""
+    right = sims[np.arange(len(truth)), truth]
+    mask = np.ones_like(sims, dtype=bool)
+    mask[np.arange(len(truth)), truth] = False
+    wrong = sims[mask]
+    return float(np.mean(right[:, None] > wrong[None, :]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    embedder = Embedder(Settings(_env_file=None).model)
+    same, different = pair_similarities(embedder)
+    print(f"written pairs: {len(same)} same-intent, {len(different)} different-intent; "
+          f"same median {np.median(same):.3f}, different median {np.median(different):.3f}")
+    figures: dict = {"in_use": MATCH_THRESHOLD, "sets": [], "leave_one_set_out": {}}
+    if not EVAL.exists():
+        print(f"{EVAL} is absent: the evidence part needs the development sets.")
+        return
+    paraphrases = {d["id"]: d["paraphrase"] for d in map(json.loads, PARAPHRASES.read_text().splitlines()) if d}
+    derived = {name: set_pairs(name, embedder, paraphrases) for name in SETS}
+    pooled_right = np.concatenate([same, *(r for r, _ in derived.values())])
+    pooled_wrong = np.concatenate([different, *(w for _, w in derived.values())])
+    threshold = choose_threshold(pooled_right, pooled_wrong)
+    figures["threshold"] = threshold
+    print(f"threshold on all pairs together: {threshold:.2f} (in use: {MATCH_THRESHOLD:.2f}); "
+          f"right matches kept {np.mean(pooled_right >= threshold):.2f}, wrong let through "
+          f"{np.mean(pooled_wrong >= threshold):.3f}; written pairs alone: same {np.mean(same >= threshold):.2f}, "
+          f"different {np.mean(different >= threshold):.2f}")
+    for name in SETS:
+        rest_right = np.concatenate([same, *(r for n, (r, _) in derived.items() if n != name)])
+        rest_wrong = np.concatenate([different, *(w for n, (_, w) in derived.items() if n != name)])
+        t = choose_threshold(rest_right, rest_wrong)
+        right, wrong = derived[name]
+        figures["leave_one_set_out"][name] = {
+            "threshold": t, "right_kept": float(np.mean(right >= t)),
+            "wrong_through": float(np.mean(wrong >= t))}
+        print(f"  leave {name} out: threshold {t:.2f}; on {name}: right matches kept {np.mean(right >= t):.2f}, "
+              f"wrong let through {np.mean(wrong >= t):.3f}")
+    for name in SETS:
+        if os.environ.get("BENCH_THRESHOLD_ONLY"):
+            break
+        row = run_set(name, embedder, paraphrases)
+        figures["sets"].append(row)
+        print(json.dumps(row))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Verified answers: checked verbatim, matched by meaning, first in the answer, suspended when the policy changes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.engine import PolicyEngine
+from assistant.errors import VerifiedAnswerError
+from assistant.index import build_index
+from assistant.models import Verdict
+from assistant.service import AnswerService
+from assistant.store import Store
+from assistant.text import fold
+from assistant.verified import locate
+
+POLICY = "glenmere-social-media-policy-2023-24.md"
+LOGO = "The use of the school's name, logo, or any other published material without written prior permission"
+FRIENDS = "staff are strongly advised not to become 'friends' with parents on sites like Facebook"
+THINK = "Think before you post."
+
+
+@pytest.fixture
+def service(settings, engine, embedder, tmp_path):
+    """A service over the shared index with its own engine (verified answers change it) and its own store."""
+    own = settings.model_copy(update={"db_path": tmp_path / "verified.db", "owners": ["U0OWNER", "aad-owner-1"]})
+    return AnswerService(own, PolicyEngine(own, engine.index, embedder), Store(own.db_path))
+
+
+def test_locate_ignores_case_white_space_curly_quotes_and_emphasis():
+    text = "Staff  **must not**\n  share the school’s *logo* online."
+    assert locate(text, "must not share the school's logo") == (9, text.index("logo") + 4)
+    assert text[slice(*locate(text, "STAFF must NOT share"))].startswith("Staff")
+    assert locate(text, "must not share the school logo") is None
+    assert locate(text, "   ") is None
+
+
+def test_a_quote_that_is_not_in_the_policy_is_refused(service):
+    with pytest.raises(VerifiedAnswerError, match="does not stand in"):
+        service.verify(["Can I use the logo?"], POLICY, "staff may use the logo freely", verified_by="Head")
+    with pytest.raises(VerifiedAnswerError, match="No policy"):
+        service.verify(["Can I use the logo?"], "missing.md", LOGO, verified_by="Head")
+    assert service.store.verified_answers() == []
+
+
+def test_a_paraphrase_gets_the_verified_clause_first_labelled(service, engine):
+    question = "Is it OK to put the school logo on my own website?"
+    before = engine.ask("Can I put the school's logo on my personal website?")
+    added = service.verify(["Can I use the school logo on my own website?"], POLICY, LOGO.upper(),
+                           verified_by="Mrs Head", verdict=Verdict.needs_permission)
+    assert added.quote == LOGO  # the policy's own words are kept, not what was typed
+    reply = service.answer(question, platform="cli")
+    first = reply.answer.citations[0]
+    assert reply.answer.verified_id == added.id
+    assert fold(LOGO) in fold(first.quote) and first.source == POLICY
+    assert first.verified == f"Verified by Mrs Head, {added.verified_at[:10]}"
+    assert reply.answer.verdict is Verdict.needs_permission
+    assert len(reply.answer.citations) == service.settings.max_citations
+    assert all(c.verified is None for c in reply.answer.citations[1:])
+    assert len({c.clause_id for c in reply.answer.citations}) == len(reply.answer.citations)
+    # stored with the answer, so the report can count answers from verified answers
+    assert service.store.question(reply.question_id).answer.verified_id == added.id
+    assert before.verified_id is None
+
+
+def test_a_question_that_only_resembles_a_verified_one_is_answered_as_before(service, engine):
+    service.verify(["Can I accept a friend request from a parent on Facebook?"], POLICY, FRIENDS, verified_by="Head")
+    for question in ["Can I post photos of pupils on Facebook?", "What is the school's Twitter handle?"]:
+        plain = engine.ask(question)
+        reply = service.answer(question, platform="cli")
+        assert reply.answer.verified_id is None
+        assert [c.quote for c in reply.answer.citations] == [c.quote for c in plain.citations]
+
+
+def test_scope_keeps_a_verified_answer_to_its_document(service):
+    service.verify(["Can I use the school logo on my own website?"], POLICY, LOGO, verified_by="Head")
+    assert service.engine.ask("Can I use the school logo on my own website?", scope=POLICY).verified_id is not None
+    assert service.engine.verified.match("Can I use the school logo on my own website?", sources={"other.md"}) is None
+
+
+def test_the_same_clause_verified_again_gains_a_question(service):
+    first = service.verify(["Can I use the school logo on my own website?"], POLICY, LOGO, verified_by="Head")
+    again = service.verify(["May I print the school crest on my tutoring flyers?"], POLICY, LOGO, verified_by="Head")
+    assert again.id == first.id and len(again.questions) == 2
+    assert len(service.store.verified_answers()) == 1
+
+
+def test_owners_mark_answers_and_staff_suggest_them(service):
+    reply = service.answer("Can I post photos of the school play?", platform="slack", user="U0STAFF")
+    with pytest.raises(VerifiedAnswerError, match="Only policy owners"):
+        service.mark_answer(reply.question_id, 0, user="U0STAFF", platform="slack")
+    # an owner marks a clause from "More clauses" (position after the shown citations)
+    position = len(reply.answer.citations)
+    more = service.more(reply.question_id, k=1)[0]
+    marked = service.mark_answer(reply.question_id, position, user="U0OWNER", platform="slack", name="Mrs Head")
+    assert marked.owner_id == "U0OWNER" and marked.verified_by == "Mrs Head"
+    assert fold(marked.quote) in fold(more.quote) or fold(more.quote) in fold(marked.quote)
+    assert marked.questions == [reply.answer.question]
+
+    other = service.answer("Can I give my phone number to a pupil?", platform="teams", user="aad-staff")
+    suggestion = service.suggest(other.question_id, 1, user="aad-staff", platform="teams")
+    assert [s.id for s in service.store.suggestions()] == [suggestion.id]
+    decided = service.decide(suggestion.id, accept=True, decided_by="Mrs Head", owner_id="aad-owner-1")
+    assert decided.status == "accepted" and service.store.suggestions() == []
+    assert any(other.answer.question in a.questions for a in service.store.verified_answers())
+    with pytest.raises(VerifiedAnswerError, match="No pending suggestion"):
+        service.decide(suggestion.id, accept=False, decided_by="Mrs Head")
+
+
+def test_a_changed_policy_suspends_its_verified_answer(settings, embedder, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    own = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index",
+                                      "db_path": tmp_path / "store.db"})
+    service = AnswerService(own, PolicyEngine.open(own, embedder=embedder), Store(own.db_path))
+    kept = service.verify(["Can I accept a friend request from a parent?"], POLICY, FRIENDS, verified_by="Head")
+    gone = service.verify(["Should I think before posting?"], POLICY, THINK, verified_by="Head", owner_id="U0OWNER")
+    path = corpus / POLICY
+    path.write_text(path.read_text("utf-8").replace(THINK, "Always pause before you post."), "utf-8")
+    rebuilt = AnswerService(own, PolicyEngine(own, build_index(corpus, own.index_dir, embedder), embedder),
+                            Store(own.db_path))
+    suspended = rebuilt.sync_verified()
+    assert [a.id for a in suspended] == [gone.id] and suspended[0].owner_id == "U0OWNER"
+    listed = {a.id: a for a in rebuilt.store.verified_answers()}
+    assert listed[gone.id].suspended and POLICY in listed[gone.id].suspended
+    assert listed[kept.id].suspended is None
+    assert rebuilt.engine.ask("Should I think before posting?").verified_id != gone.id
+
+
+def test_verified_commands(settings, tmp_path, monkeypatch):
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("POLICY_ASSISTANT_DB_PATH", str(db))
+    where = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    runner = CliRunner()
+    added = runner.invoke(main, ["verified", "add", "--question", "Can I use the school logo on my own website?",
+                                 "--source", POLICY, "--quote", LOGO, "--verdict", "needs_permission",
+                                 "--by", "Mrs Head", *where])
+    assert added.exit_code == 0, added.output
+    assert "Verified answer #1" in added.output
+
+    bad = runner.invoke(main, ["verified", "add", "--question", "Q?", "--source", POLICY, "--quote", "no such words",
+                               *where])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and bad.output.startswith("Error: That quote")
+
+    lines = tmp_path / "eval.jsonl"
+    lines.write_text("\n".join([
+        json.dumps({"id": "x1", "question": "Can I accept a friend request from a parent?", "answerable": True,
+                    "quotes": [FRIENDS], "source": POLICY, "verdict": "advised_against"}),
+        json.dumps({"id": "x2", "question": "How much annual leave do I get?", "answerable": False, "quotes": []}),
+        "not json",
+        json.dumps({"id": "x3", "question": "Is it OK?", "quotes": ["words the policy never says"], "source": POLICY}),
+    ]) + "\n")
+    imported = runner.invoke(main, ["verified", "import", str(lines), *where])
+    assert imported.exit_code == 0, imported.output
+    assert "Imported 1 verified answer(s); 3 skipped." in imported.output
+
+    asked = runner.invoke(main, ["ask", "--json", *where], input="Is it OK to put the school logo on my own website?\n")
+    answer = json.loads(asked.output.splitlines()[0])
+    assert answer["verified_id"] == 1 and answer["citations"][0]["verified"].startswith("Verified by Mrs Head, ")
+    single = runner.invoke(main, ["ask", "Is it OK to put the school logo on my own website?", *where])
+    assert "✔ Verified by Mrs Head, " in single.output
+
+    exported = runner.invoke(main, ["verified", "export"])
+    rows = [json.loads(line) for line in exported.output.splitlines()]
+    assert [r["source"] for r in rows] == [POLICY, POLICY] and rows[1]["verdict"] == "advised_against"
+
+    listed = runner.invoke(main, ["verified", "list"]).output
+    assert "#1 [active] Verified by Mrs Head" in listed and "#2 [active]" in listed
+    assert runner.invoke(main, ["verified", "remove", "2"]).exit_code == 0
+    missing = runner.invoke(main, ["verified", "remove", "2"])
+    assert missing.exit_code == 1 and "No verified answer #2" in missing.output
+
+    # the export imports elsewhere as it is
+    export_file = tmp_path / "export.jsonl"
+    export_file.write_text(exported.output)
+    monkeypatch.setenv("POLICY_ASSISTANT_DB_PATH", str(tmp_path / "other.db"))
+    again = runner.invoke(main, ["verified", "import", str(export_file), *where])
+    assert "Imported 2 verified answer(s); 0 skipped." in again.output
+    assert [a.verified_by for a in Store(tmp_path / "other.db").verified_answers()] == [r["verified_by"] for r in rows]
+
+    assert "No pending suggestions." in runner.invoke(main, ["verified", "suggestions"]).output

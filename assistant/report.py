@@ -103,10 +103,17 @@ def build_report(store: Store, documents: list[DocumentStatus], embedder: Embedd
     elif unanswered:
         report.gaps = [Topic([g]) for g in sorted(unanswered.values(), key=lambda g: -g.times)][:TOP]
     by_id = {q.id: q for q in asked}
-    downs: Counter[int] = Counter(f.question_id for f in store.feedback() if f.rating == "down" and f.question_id in by_id)
-    for question_id, n in downs.most_common(TOP):
-        stored = by_id[question_id]
-        report.disliked.append(DislikedAnswer(question_id, stored.answer.question, stored.asked_at, n,
+    downs: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    latest: dict[tuple[str, tuple[str, ...]], int] = {}
+    for f in store.feedback():
+        if f.rating == "down" and f.question_id in by_id:
+            answer = by_id[f.question_id].answer
+            key = (" ".join(answer.question.lower().split()), tuple(c.clause_id for c in answer.citations))
+            downs[key] += 1  # the same answer to the same words counts once, with all its 👎
+            latest[key] = max(latest.get(key, 0), f.question_id)
+    for key, n in downs.most_common(TOP):
+        stored = by_id[latest[key]]
+        report.disliked.append(DislikedAnswer(stored.id, stored.answer.question, stored.asked_at, n,
                                               stored.answer.citations or stored.answer.related))
     report.suggestions = store.suggestions()
     report.overdue = [d for d in documents if d.overdue]
@@ -139,7 +146,7 @@ def report_text(report: OwnerReport) -> str:
         _table("Unanswered, grouped by meaning (the policies' gaps)", ["times", "question", "also asked as"],
                [[str(t.times), t.questions[0].question, "; ".join(g.question for g in t.questions[1:])]
                 for t in report.gaps], "None."),
-        _table("Answers marked 👎", ["👎", "question", "cited"],
+        _table("Answers marked not helpful (👎)", ["times", "question", "cited"],
                [[str(d.downs), d.question, " | ".join(c.where for c in d.citations[:3])] for d in report.disliked],
                "None."),
         _table("Top sections cited", ["times", "section"], [[str(n), s] for s, n in report.top_sections], "None."),
@@ -244,6 +251,18 @@ def sections_chart(sections: list[tuple[str, int]], width: int = 960) -> str:
     return "".join(parts)
 
 
+def _quote(quote: str, limit: int = 160) -> str:
+    """A quote in quotation marks, cut at a word when long (the ellipsis stands outside the marks)."""
+    words = quote.split()
+    shown, more = [], False
+    for word in words:
+        if len(" ".join(shown + [word])) > limit:
+            more = True
+            break
+        shown.append(word)
+    return f'<span class="quote">“{_e(" ".join(shown))}”</span>{"…" if more else ""}'
+
+
 def _html_table(table_id: str, header: list[str], rows: list[list[str]], empty: str) -> str:
     """A table of already-escaped cells (numbers right-aligned)."""
     if not rows:
@@ -267,15 +286,14 @@ def report_html(report: OwnerReport) -> str:
             "gaps", ["times", "question", "also asked as"],
             [[str(t.times), _e(t.questions[0].question), _e("; ".join(g.question for g in t.questions[1:]))]
              for t in report.gaps], "Every question found an answer.")),
-        ("Answers marked 👎, with the clauses they cited", _html_table(
-            "disliked", ["👎", "question", "cited"],
-            [[str(d.downs), _e(d.question), "<br>".join(f'<span class="quote">“{_e(c.quote[:160])}”</span> — {_e(c.where)}'
-                                                       for c in d.citations[:3])] for d in report.disliked],
-            "No answer was marked 👎.")),
+        ("Answers marked not helpful, with the clauses they cited", _html_table(
+            "disliked", ["times", "question", "cited"],
+            [[str(d.downs), _e(d.question), "<br>".join(f"{_quote(c.quote)} — {_e(c.where)}" for c in d.citations[:3])]
+             for d in report.disliked], "No answer was marked not helpful.")),
         ("Suggestions waiting for an owner", _html_table(
             "suggestions", ["#", "question", "clause", "from"],
-            [[str(s.id), _e(s.question), f'<span class="quote">“{_e(s.quote[:160])}”</span> — {_e(s.source)}',
-              _e(s.suggested_by or "")] for s in report.suggestions], "No pending suggestions.")),
+            [[str(s.id), _e(s.question), f"{_quote(s.quote)} — {_e(s.source)}", _e(s.suggested_by or "")]
+             for s in report.suggestions], "No pending suggestions.")),
         ("Policies past their review date", _html_table(
             "overdue", ["policy", "review due", "contact"],
             [[_e(d.title), _e(d.review_due or ""), _e(d.contact or "")] for d in report.overdue],

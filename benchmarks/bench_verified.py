@@ -125,13 +125,16 @@ def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
         return {n: q for n, q in enumerate(verified, 1)}
 
     def verified_first(ids: dict[int, EvalQuestion], asked: list[EvalQuestion]) -> tuple[int, int]:
-        first = gold_first = 0
+        """Paraphrases whose first citation is their own verified clause, and those whose first citation
+        came from their own verified answer (not another one quoting an overlapping clause)."""
+        first = own_first = 0
         by_id = {q.id: n for n, q in ids.items()}
         for q in asked:
             answer = engine.ask(paraphrases[q.id], scope=q.scope)
-            first += answer.verified_id == by_id[q.id]
-            gold_first += bool(answer.citations) and any(fold(g) in fold(answer.citations[0].quote) for g in q.quotes)
-        return first, gold_first
+            own_first += answer.verified_id == by_id[q.id]
+            first += answer.verified_id is not None and bool(answer.citations) and \
+                fold(q.quotes[0]) in fold(answer.citations[0].quote)
+        return first, own_first
 
     engine.use_verified([])
     base_para = sum(hit1(engine, q, paraphrases[q.id]) for q in with_paraphrase)
@@ -139,7 +142,8 @@ def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
     base_abstain = sum(not engine.ask(q.question, scope=q.scope).answered for q in unanswerable)
 
     ids = load(answerable)  # all answerable questions verified
-    all_first, all_gold_first = verified_first(ids, with_paraphrase)
+    all_first, all_own_first = verified_first(ids, with_paraphrase)
+    all_gold_first = sum(hit1(engine, q, paraphrases[q.id]) for q in with_paraphrase)
     all_abstain = sum(not engine.ask(q.question, scope=q.scope).answered for q in unanswerable)
 
     folds = [answerable[0::2], answerable[1::2]]
@@ -171,6 +175,7 @@ def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
         "unanswerable": len(unanswerable),
         "paraphrase_hit1_without": base_para / len(with_paraphrase),
         "paraphrase_verified_first": all_first / len(with_paraphrase),
+        "paraphrase_own_verified_answer_first": all_own_first / len(with_paraphrase),
         "paraphrase_gold_first_with": all_gold_first / len(with_paraphrase),
         "folds_paraphrase_verified_first": folded_first / folded_n,
         "other_intents": len(answerable),

@@ -131,7 +131,7 @@ def test_report_renders_in_headless_chromium(recorded, embedder, tmp_path):
         assert width > 100 and height > least, (chart, layout[chart])
     assert layout["answeredBars"] == 6  # six days had answered questions
     assert layout["sectionBars"] >= 2
-    assert layout["rows"] == {"most-asked": 7, "gaps": 2, "disliked": 1, "suggestions": 1, "overdue": 1}
+    assert layout["rows"] == {"most-asked": 6, "gaps": 2, "disliked": 1, "suggestions": 1, "overdue": 1}
 
     plain = tmp_path / "report.html"
     plain.write_text(page, "utf-8")

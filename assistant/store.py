@@ -488,7 +488,7 @@ class Store:
 
     def add_verified(self, answer: VerifiedAnswer) -> VerifiedAnswer:
         """Store a verified answer; the same clause verified again gains the new example questions."""
-        now = _now()
+        now, changed = _now(), _changed()
         verdict = answer.verdict.value if answer.verdict else None
         with self._db.transaction() as db:
             db.lock("verified_answers")
@@ -499,10 +499,10 @@ class Store:
                     "INSERT INTO verified_answers (source, quote, verdict, verified_by, owner_id, platform,"
                     " verified_at, changed_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                     (answer.source, answer.quote, verdict, answer.verified_by, answer.owner_id, answer.platform,
-                     answer.verified_at or now, now)).fetchone()
+                     answer.verified_at or now, changed)).fetchone()
             else:
                 db.execute("UPDATE verified_answers SET changed_at=?, verdict=coalesce(?, verdict) WHERE id=?",
-                           (now, verdict, row[0]))
+                           (changed, verdict, row[0]))
             verified_id = int(row[0])
             for question in answer.questions:
                 db.execute("INSERT INTO verified_questions (verified_id, question) VALUES (?,?)"
@@ -539,7 +539,8 @@ class Store:
     def suspend_verified(self, verified_id: int, reason: str) -> None:
         """Stop using a verified answer (its quote left the policy); `verified list` shows why."""
         with self._db.transaction() as db:
-            db.execute("UPDATE verified_answers SET suspended=?, changed_at=? WHERE id=?", (reason, _now(), verified_id))
+            db.execute("UPDATE verified_answers SET suspended=?, changed_at=? WHERE id=?",
+                       (reason, _changed(), verified_id))
 
     def verified_version(self) -> str:
         """Changes whenever a verified answer is added, changed or removed (cheap to poll before answering)."""
@@ -573,6 +574,11 @@ class Store:
             changed = db.execute("UPDATE suggestions SET status=?, decided_by=? WHERE id=? AND status='pending'",
                                  (status, decided_by, suggestion_id)).rowcount
         return self._suggestions("WHERE id=?", (suggestion_id,))[0] if changed == 1 else None
+
+
+def _changed() -> str:
+    """A change stamp precise enough that two changes in one second still differ."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _now() -> str:

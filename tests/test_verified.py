@@ -183,3 +183,29 @@ def test_verified_commands(settings, tmp_path, monkeypatch):
     assert [a.verified_by for a in Store(tmp_path / "other.db").verified_answers()] == [r["verified_by"] for r in rows]
 
     assert "No pending suggestions." in runner.invoke(main, ["verified", "suggestions"]).output
+
+
+def test_verified_answers_and_suggestions_in_the_store(open_store):
+    """The same calls on SQLite and PostgreSQL (migration 3)."""
+    from assistant.models import Suggestion, VerifiedAnswer
+
+    store = open_store()
+    first = store.add_verified(VerifiedAnswer(questions=["Can I use the logo?"], source=POLICY, quote=LOGO,
+                                              verified_by="Head", verdict=Verdict.needs_permission))
+    again = store.add_verified(VerifiedAnswer(questions=["Can I use the logo?", "May I print the crest?"],
+                                              source=POLICY, quote=LOGO, verified_by="Head"))
+    assert again.id == first.id and again.questions == ["Can I use the logo?", "May I print the crest?"]
+    assert again.verdict is Verdict.needs_permission and again.verified_at
+    version = store.verified_version()
+    store.suspend_verified(first.id, "its quote no longer stands")
+    assert store.verified_version() != version
+    assert store.verified_answers(include_suspended=False) == []
+    assert store.verified_answers()[0].suspended == "its quote no longer stands"
+    assert store.remove_verified(first.id) and not store.remove_verified(first.id)
+
+    filed = store.add_suggestion(Suggestion(question="Can I?", source=POLICY, quote=FRIENDS, suggested_by="U1",
+                                            platform="slack"))
+    assert [s.id for s in store.suggestions()] == [filed.id]
+    assert store.decide_suggestion(filed.id, "rejected", "Head").status == "rejected"
+    assert store.decide_suggestion(filed.id, "accepted", "Head") is None  # decided once
+    assert store.suggestions() == [] and len(store.suggestions(status=None)) == 1

@@ -12,6 +12,7 @@ process once its lease has run out, or abandons it with a log line when it is to
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -316,6 +317,29 @@ class AnswerService:
         if decided is None:
             raise VerifiedAnswerError(f"Suggestion #{suggestion_id} was decided meanwhile.")
         return decided
+
+    def choices(self, question_id: int, user: str | None, k: int = 3) -> tuple[str | None, list[Citation]]:
+        """What this person may do with an answer's clauses: ("mark", …) for an owner, ("suggest", …) for
+        someone who gave it 👎, else (None, []); with the clauses, the answer's first, then "More clauses"."""
+        kind = "mark" if self.is_owner(user) else "suggest" if self.voted_down(question_id, user) else None
+        if kind is None:
+            return None, []
+        stored = self.store.question(question_id)
+        if stored is None or stored.answer is None:
+            return None, []
+        answer = stored.answer
+        shown = list(answer.citations or answer.related)
+        more = self.engine.lookup(answer.question, scope=answer.scope, k=k, offset=len(shown))
+        return kind, shown + more
+
+    def voted_down(self, question_id: int, user: str | None) -> bool:
+        """True when this person's vote on the answer is 👎."""
+        return bool(user) and any(f.rating == "down" and f.user_id == user for f in self.store.feedback(question_id))
+
+    def owners_on(self, platform: str) -> list[str]:
+        """The owners to tell on a platform: Slack user ids (U…/W…) or Teams AAD object ids (GUIDs)."""
+        slack = re.compile(r"[UW][A-Z0-9]{2,}")
+        return [o for o in self.settings.owners if (platform == "slack") == bool(slack.fullmatch(o))]
 
     def clause_for(self, question_id: int, position: int) -> Citation:
         """The clause shown at `position` for an earlier question (the answer's, then "More clauses")."""

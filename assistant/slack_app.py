@@ -32,7 +32,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from . import slack_blocks as render
-from .errors import ConfigError, QuestionError
+from .errors import ConfigError, QuestionError, VerifiedAnswerError
 from .service import AnswerService, RateLimited
 from .settings import Settings
 
@@ -159,6 +159,8 @@ class SlackListeners:
         app.action(re.compile(f"^({render.ACTION_UP}|{render.ACTION_DOWN})$"))(self.on_feedback)
         app.action(render.ACTION_MORE)(self.on_more)
         app.action(render.ACTION_HELP)(self.on_help)
+        app.action(re.compile(f"^({render.ACTION_MARK}|{render.ACTION_SUGGEST})$"))(self.on_choice)
+        app.action(re.compile(f"^({render.ACTION_ACCEPT}|{render.ACTION_REJECT})$"))(self.on_decision)
 
     # --------------------------------------------------------------------------- events
 
@@ -243,7 +245,9 @@ class SlackListeners:
             rating = "up" if action["action_id"] == render.ACTION_UP else "down"
             recorded = question_id is not None and await self.call(self.service.feedback, question_id, rating,
                                                                    PLATFORM, user=user)
-            await self._notify(client, channel, user, "Thanks, your feedback is recorded." if recorded else
+            thanks = "Thanks, your feedback is recorded." + (
+                " If another clause answered you, press *More clauses* and say which." if rating == "down" else "")
+            await self._notify(client, channel, user, thanks if recorded else
                                "I can't find that answer any more, so your feedback was not recorded.", thread,
                                dm=False)
 
@@ -258,6 +262,59 @@ class SlackListeners:
             message = render.more_message(answer.question if answer else "", found, await self._overdue())
             await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
                                           blocks=message.blocks, unfurl_links=False, unfurl_media=False)
+            kind, clauses = await self.call(self.service.choices, question_id, user) \
+                if answer and question_id is not None else (None, [])
+            if kind and clauses and question_id is not None and answer is not None:  # only this person sees it
+                choice = render.choices_message(question_id, answer.question, kind, clauses)
+                await client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=choice.text,
+                                                blocks=choice.blocks)
+
+    async def on_choice(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
+                        client: AsyncWebClient) -> None:
+        """An owner's "Mark as the right answer", or staff's "This one answered me" (then owners are told)."""
+        await ack()
+        channel, user, thread = _where(body)
+
+        async def tell(text: str) -> None:
+            await self._notify(client, channel, user, text, thread, dm=False)
+
+        async with self._apologising(tell):
+            question_id, _, position = str(action.get("value", "")).partition(":")
+            if not (question_id.isdigit() and position.isdigit() and user):
+                raise VerifiedAnswerError("That clause is no longer on record.")
+            if action["action_id"] == render.ACTION_MARK:
+                marked = await self.call(self.service.mark_answer, int(question_id), int(position), user, PLATFORM,
+                                         name=await self._name(client, user))
+                await tell(render.verified_text(marked))
+                return
+            suggestion = await self.call(self.service.suggest, int(question_id), int(position), user, PLATFORM)
+            await tell("Thanks, I've passed it to the policy owners to check.")
+            message = render.suggestion_message(suggestion)
+            for owner in self.service.owners_on(PLATFORM):
+                try:
+                    await client.chat_postMessage(channel=owner, text=message.text, blocks=message.blocks)
+                except SlackApiError as exc:
+                    log.warning("Could not tell owner %s of suggestion %s: %s", owner, suggestion.id,
+                                exc.response.get("error"))
+
+    async def on_decision(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
+                          client: AsyncWebClient) -> None:
+        """An owner accepts or rejects a suggestion from the message they were sent."""
+        await ack()
+        channel, user, thread = _where(body)
+
+        async def tell(text: str) -> None:
+            await self._notify(client, channel, user, text, thread, dm=True)
+
+        async with self._apologising(tell):
+            suggestion_id = _question_id(action)
+            if not self.service.is_owner(user) or suggestion_id is None or user is None:
+                raise VerifiedAnswerError("Only policy owners can accept or reject suggestions.")
+            accept = action["action_id"] == render.ACTION_ACCEPT
+            decided = await self.call(self.service.decide, suggestion_id, accept, await self._name(client, user),
+                                      owner_id=user, platform=PLATFORM)
+            await tell(f"Suggestion #{decided.id} {decided.status}." + (
+                " Questions like it now get this clause first." if accept else ""))
 
     async def on_help(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
                       client: AsyncWebClient) -> None:
@@ -291,7 +348,7 @@ class SlackListeners:
             yield
         except RateLimited as exc:
             await self._safely(tell, f":hourglass_flowing_sand: {render.escape(str(exc))}")
-        except QuestionError as exc:
+        except (QuestionError, VerifiedAnswerError) as exc:
             await self._safely(tell, f":warning: {render.escape(str(exc))}")
         except Exception:
             log.exception("Slack request failed")
@@ -311,6 +368,16 @@ class SlackListeners:
             await client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
         else:
             await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread)
+
+    @staticmethod
+    async def _name(client: AsyncWebClient, user: str) -> str:
+        """A person's name as Slack shows it, for "Verified by <name>" (their id if Slack won't say)."""
+        try:
+            profile = (await client.users_info(user=user)).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("Could not read the name of %s: %s", user, exc.response.get("error"))
+            return user
+        return str(profile.get("real_name") or profile.get("name") or user)
 
     async def _thread_parent(self, client: AsyncWebClient, channel: str, thread_ts: str) -> str:
         """The text of a thread's first message, unless a bot wrote it ('' if it can't be read)."""

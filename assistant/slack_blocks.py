@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .models import Answer, Citation, DocumentStatus, Verdict
+from .models import Answer, Citation, DocumentStatus, Suggestion, Verdict, VerifiedAnswer
 from .verdict import LABELS
 
 SECTION_LIMIT = 3000
@@ -155,6 +155,8 @@ def citation_blocks(citation: Citation, overdue: Iterable[str] = (), show_verdic
     if citation.source in set(overdue):
         review += " — :warning: past its review date"
     labels = [f"*{LABELS[citation.verdict]}*"] if show_verdict and citation.verdict is not Verdict.information else []
+    if citation.verified:
+        labels.insert(0, f":white_check_mark: *{escape(citation.verified)}*")
     out.append(context(where, review, *labels))
     return out
 
@@ -272,3 +274,44 @@ def apology(contact: str) -> str:
             f"or ask {escape(contact)}.")
 
 
+
+
+# ---------------------------------------------------------------------------------------- verified answers
+
+ACTION_MARK = "verified_mark"  # an owner: "Mark as the right answer"
+ACTION_SUGGEST = "verified_suggest"  # staff after 👎: "This one answered me"
+ACTION_ACCEPT = "suggestion_accept"
+ACTION_REJECT = "suggestion_reject"
+
+
+def choices_message(question_id: int, question: str, kind: str, citations: list[Citation]) -> SlackMessage:
+    """The answer's clauses and the next ones, each with the button this person may use (only they see it)."""
+    owner = kind == "mark"
+    heading = (f":white_check_mark: *Which clause answers* “{_echo(question)}”? Marking one makes it the first "
+               "answer to questions like it." if owner else
+               f":raising_hand: *Did one of these answer* “{_echo(question)}”? A policy owner will check it.")
+    blocks = [section(heading)]
+    for position, citation in enumerate(citations):
+        blocks += citation_blocks(citation)
+        label, action = ("Mark as the right answer", ACTION_MARK) if owner else ("This one answered me", ACTION_SUGGEST)
+        blocks.append({"type": "actions", "block_id": f"choice_{question_id}_{position}",
+                       "elements": [_button(label, action, f"{question_id}:{position}")]})
+    return SlackMessage(heading, fit(blocks))
+
+
+def suggestion_message(suggestion: Suggestion) -> SlackMessage:
+    """To owners: a clause staff said answered them, with Accept / Reject."""
+    who = f"<@{suggestion.suggested_by}>" if suggestion.suggested_by and \
+        re.fullmatch(r"[UW][A-Z0-9]+", suggestion.suggested_by) else "Someone"
+    heading = f":memo: {who} says this clause answered “{_echo(suggestion.question)}”:"
+    value = str(suggestion.id)
+    blocks = [section(heading), *quote_blocks(suggestion.quote), context(f":page_facing_up: {escape(suggestion.source)}"),
+              {"type": "actions", "block_id": f"suggestion_{value}", "elements": [
+                  _button("Accept as the right answer", ACTION_ACCEPT, value, style="primary"),
+                  _button("Reject", ACTION_REJECT, value)]}]
+    return SlackMessage(_fallback(heading, f"> {escape(suggestion.quote)}"), blocks)
+
+
+def verified_text(answer: VerifiedAnswer) -> str:
+    return (f":white_check_mark: Marked as the right answer to “{_echo(answer.questions[-1])}” "
+            f"({escape(answer.label)}). Questions like it now get this clause first.")

@@ -44,11 +44,12 @@ from microsoft_agents.hosting.core import (
 )
 from pydantic import ValidationError
 
-from .errors import ConfigError, QuestionError
+from .errors import ConfigError, QuestionError, VerifiedAnswerError
 from .models import Answer
 from .service import AnswerService
 from .settings import Settings
-from .teams_cards import HELP_VERB, answer_card, answer_text, cited_clauses, help_text, welcome_text
+from .teams_cards import (HELP_VERB, MARK_VERB, MORE_VERB, SUGGEST_VERB, answer_card, answer_text, choices_card,
+                          cited_clauses, help_text, welcome_text)
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,9 @@ class TeamsBot:
         if value and value.get("verb") == HELP_VERB and not (activity.text or "").strip():
             await self.on_help(context, value)
             return
+        if value and value.get("verb") in (MORE_VERB, MARK_VERB, SUGGEST_VERB) and not (activity.text or "").strip():
+            await self.on_verified(context, value)
+            return
         if not _is_personal(activity) and not _mentions_bot(activity):
             return  # in channels and group chats, only questions addressed to the bot
         question = " ".join((activity.text or "").replace("\u00a0", " ").split())
@@ -145,7 +149,8 @@ class TeamsBot:
             log.exception("could not answer a Teams question in %s", activity.conversation.id)
             await context.send_activity(APOLOGY)
             return
-        sent = await context.send_activity(_answer_activity(reply.answer, reply.question_id))
+        owner = self.service.is_owner(_user(activity))
+        sent = await context.send_activity(_answer_activity(reply.answer, reply.question_id, owner))
         if sent and sent.id:
             await asyncio.to_thread(self.service.remember_message, reply.question_id, PLATFORM,
                                     activity.conversation.id, sent.id)
@@ -160,6 +165,38 @@ class TeamsBot:
             await asyncio.to_thread(self.service.feedback, question_id, "help", PLATFORM, _user(context.activity))
         contact = await asyncio.to_thread(self.service.contact, question_id)
         await context.send_activity(help_text(contact))
+
+    async def on_verified(self, context: TurnContext, value: dict) -> None:
+        """Owners: the clauses to mark as the right answer, and marking one; staff after 👎: suggesting one."""
+        user, verb = _user(context.activity), value.get("verb")
+        question_id, position = _int(value.get("question_id")), _int(value.get("position"))
+        try:
+            if question_id is None:
+                raise VerifiedAnswerError("That answer is no longer on record.")
+            if verb == MORE_VERB:
+                if not await self._send_choices(context, question_id):
+                    await context.send_activity("Only policy owners can mark the right answer.")
+            elif verb == MARK_VERB and position is not None:
+                marked = await asyncio.to_thread(self.service.mark_answer, question_id, position, user or "",
+                                                 PLATFORM, name=_name(context.activity))
+                await context.send_activity(f"Marked as the right answer to \u201c{marked.questions[-1]}\u201d "
+                                            f"({marked.label}). Questions like it now get this clause first.")
+            elif verb == SUGGEST_VERB and position is not None:
+                await asyncio.to_thread(self.service.suggest, question_id, position, user, PLATFORM)
+                await context.send_activity("Thanks, I've passed it to the policy owners to check.")
+        except VerifiedAnswerError as exc:
+            await context.send_activity(str(exc))
+
+    async def _send_choices(self, context: TurnContext, question_id: int) -> bool:
+        """The clauses with what this person may do with them; False when they may do nothing."""
+        kind, clauses = await asyncio.to_thread(self.service.choices, question_id, _user(context.activity))
+        if not kind or not clauses:
+            return False
+        answer = await asyncio.to_thread(self.service.question, question_id)
+        card = choices_card(question_id, answer.question if answer else "", kind, clauses)
+        await context.send_activity(Activity(type=ActivityTypes.message, attachments=[
+            Attachment(content_type=ADAPTIVE_CARD, content=card)]))
+        return True
 
     # ------------------------------------------------------------------ feedback loop (👍/👎)
 
@@ -181,6 +218,11 @@ class TeamsBot:
             await asyncio.to_thread(self.service.feedback, question_id, rating, PLATFORM, _user(activity),
                                     _feedback_comment(action.get("feedback")))
         await _invoke_response(context, 200)
+        if question_id is not None and rating == "down":  # "Did another clause answer you?"
+            try:
+                await self._send_choices(context, question_id)
+            except Exception:
+                log.exception("could not offer other clauses after 👎 on question %s", question_id)
 
     # ------------------------------------------------------------------ welcome and errors
 
@@ -203,7 +245,7 @@ class TeamsBot:
             log.exception("could not send the apology either")
 
 
-def _answer_activity(answer: Answer, question_id: int) -> Activity:
+def _answer_activity(answer: Answer, question_id: int, owner: bool = False) -> Activity:
     """The answer message: text with [n] markers, the citations entity, the card and the feedback loop."""
     citations = [
         ClientCitation(at_type="Claim", position=c.position, appearance=ClientCitationAppearance(
@@ -218,7 +260,7 @@ def _answer_activity(answer: Answer, question_id: int) -> Activity:
         type=ActivityTypes.message,
         text=answer_text(answer),
         text_format="markdown",
-        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=answer_card(answer, question_id))],
+        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=answer_card(answer, question_id, owner))],
         entities=[entity],
         channel_data={"feedbackLoopEnabled": True},
     )
@@ -242,6 +284,11 @@ def _mentions_bot(activity: Activity) -> bool:
 def _user(activity: Activity) -> str | None:
     sender = activity.from_property
     return (sender.aad_object_id or sender.id) if sender else None
+
+
+def _name(activity: Activity) -> str | None:
+    """The sender's display name, for "Verified by <name>"."""
+    return activity.from_property.name if activity.from_property and activity.from_property.name else None
 
 
 def _channel(activity: Activity) -> str | None:

@@ -64,14 +64,15 @@ def answer_text(answer: Answer) -> str:
         parts.append("The closest clauses I found (they may not answer your question):")
     for n, citation in enumerate(quoted(answer), start=1):
         lead = f"(under \u201c{citation.context}\u201d) " if citation.context else ""
-        parts.append(f"{lead}\u201c{citation.quote}\u201d [{n}]\n\n\u2014 {citation.where}{_due(citation)}")
+        parts.append(f"{lead}\u201c{citation.quote}\u201d [{n}]\n\n\u2014 {citation.where}{_due(citation)}"
+                     + (f"\n\n\u2714 {citation.verified}" if citation.verified else ""))
     parts += [f"\u26a0\ufe0f {warning}" for warning in answer.warnings]
     if answer.answered:
         parts.append(f"Still unsure? Ask {answer.contact}.")
     return "\n\n".join(parts)
 
 
-def answer_card(answer: Answer, question_id: int) -> dict:
+def answer_card(answer: Answer, question_id: int, owner: bool = False) -> dict:
     """An Adaptive Card 1.5: verdict, each quote in an emphasis box with "[n] Document › Section", warnings."""
     body: list[dict] = [_block(answer.verdict_line, weight="Bolder", size="Medium", style="heading")]
     if not answer.answered and quoted(answer):
@@ -83,6 +84,8 @@ def answer_card(answer: Answer, question_id: int) -> dict:
         items.append(_block(citation.quote, id=f"quote-{n}"))
         items.append(_block(f"[{n}] {citation.where}{_due(citation)}", id=f"source-{n}", isSubtle=True,
                             size="Small"))
+        if citation.verified:
+            items.append(_block(f"\u2714 {citation.verified}", id=f"verified-{n}", size="Small", color="Good"))
         body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
     for warning in answer.warnings:
         body.append(_block(f"\u26a0\ufe0f {warning}", id="review-warning", color="Warning"))
@@ -95,7 +98,9 @@ def answer_card(answer: Answer, question_id: int) -> dict:
         "fallbackText": answer_text(answer),
         "body": body,
         "actions": [{"type": "Action.Submit", "title": "Still need help?",
-                     "data": {"verb": HELP_VERB, "question_id": question_id}}],
+                     "data": {"verb": HELP_VERB, "question_id": question_id}}]
+        + ([{"type": "Action.Submit", "title": "Mark the right answer\u2026",
+             "data": {"verb": MORE_VERB, "question_id": question_id}}] if owner else []),
     }
 
 
@@ -123,3 +128,31 @@ def _due(citation: Citation) -> str:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+# ---------------------------------------------------------------------------------------- verified answers
+
+MORE_VERB = "more"  # owners: the answer's clauses and the next ones, each with "Mark as the right answer"
+MARK_VERB = "mark"  # an owner: "Mark as the right answer"
+SUGGEST_VERB = "suggest"  # staff after 👎: "This one answered me"
+
+
+def choices_card(question_id: int, question: str, kind: str | None, citations: list[Citation]) -> dict:
+    """The clauses for a question, each with "Mark as the right answer" (owners) or "This one answered me"
+    (someone who gave the answer 👎); without either, the clauses alone."""
+    title = {"mark": f"Which clause answers \u201c{question}\u201d? Marking one makes it the first answer to "
+                     "questions like it.",
+             "suggest": f"Did one of these answer \u201c{question}\u201d? A policy owner will check it."}.get(
+        kind or "", f"Clauses for \u201c{question}\u201d")
+    body: list[dict] = [_block(title, weight="Bolder")]
+    for position, citation in enumerate(citations):
+        items = [_block(citation.quote), _block(f"{citation.where}{_due(citation)}", isSubtle=True, size="Small")]
+        if kind:
+            verb, label = (MARK_VERB, "Mark as the right answer") if kind == "mark" else (SUGGEST_VERB,
+                                                                                         "This one answered me")
+            items.append({"type": "ActionSet", "actions": [{
+                "type": "Action.Submit", "title": label,
+                "data": {"verb": verb, "question_id": question_id, "position": position}}]})
+        body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": CARD_VERSION, "body": body}

@@ -60,6 +60,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.threads: dict[tuple[str, str], list[dict]] = {}  # (channel, thread ts) -> messages
+        self.names: dict[str, str] = {}  # user id -> real name, for users.info
         self.gates: dict[str, threading.Event] = {}  # method -> hold its answer until the event is set
         self.socket_url = ""
         self.rejected_tokens = {"xoxb-rejected", "xapp-rejected"}
@@ -146,6 +147,11 @@ class FakeSlack:
                     "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID, "user": BOT_USER_ID}}
         if call.method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
+        if call.method == "users.info":
+            user = str(body.get("user", ""))
+            if user not in self.names:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": self.names[user]}}
         if call.method in ("conversations.replies", "conversations.history"):
             messages = self.threads.get((body.get("channel", ""), body.get("ts", "")), [])
             return {"ok": True, "messages": messages, "has_more": False}

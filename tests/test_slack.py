@@ -52,7 +52,7 @@ def slack_settings(settings, fake, tmp_path_factory):
         "slack_bot_token": SecretStr("xoxb-1-test"), "slack_app_token": SecretStr("xapp-1-test"),
         "slack_signing_secret": SecretStr(SECRET), "slack_api_url": fake.base_url,
         "db_path": tmp_path_factory.mktemp("slack") / "slack.db", "rate_limit_per_minute": 3,
-        "channel_scopes": {"CNOPE": ["no-such-policy/*"], "CSOCIAL": ["glenmere-*"]},
+        "channel_scopes": {"CNOPE": ["no-such-policy/*"], "CSOCIAL": ["glenmere-*"]}, "owners": ["UOLIVE"],
     })
 
 
@@ -344,6 +344,79 @@ def test_still_need_help_posts_the_contact_and_records_it(fake, slack, service, 
                            and "please ask" in c.body["text"])
     assert call.body["text"] == ":bust_in_silhouette: <@USTUCK> For help with this, please ask *the Headteacher*."
     assert ("help", "USTUCK") in [(f.rating, f.user_id) for f in service.store.feedback(qid)]
+
+
+def _choices(fake, user: str, count: int = 1) -> list[dict]:
+    """The buttons of the private "which clause?" message a person was sent."""
+    [*_, call] = fake.wait_for("chat.postEphemeral", lambda c: c.body.get("user") == user and c.body.get("blocks")
+                               and "answer" in c.body["text"], count=count)
+    return [e for b in call.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_an_owner_marks_a_clause_under_more_clauses_as_the_right_answer(fake, slack, service, answered, policy_text):
+    qid, message_ts, thread = answered
+    fake.names["UOLIVE"] = "Olive Owner"
+    slack.click("more_clauses", str(qid), message_ts, thread, fake.response_url("o-more"), user="UOLIVE",
+                channel="C-buttons")
+    buttons = _choices(fake, "UOLIVE")
+    assert {b["action_id"] for b in buttons} == {"verified_mark"} and len(buttons) >= 4
+    pick = buttons[-1]["value"]  # a clause from "More clauses"
+    slack.click("verified_mark", pick, message_ts, thread, fake.response_url("o-mark"), user="UOLIVE",
+                channel="C-buttons")
+    [done] = fake.wait_for("chat.postEphemeral", lambda c: c.body.get("user") == "UOLIVE"
+                           and "Marked as the right answer" in c.body["text"])
+    assert "Verified by Olive Owner, " in done.body["text"]
+    [verified] = [a for a in service.store.verified_answers() if a.owner_id == "UOLIVE"]
+    assert fold(verified.quote) in fold(policy_text) and verified.questions == [FRIENDS]
+
+    # the next person asking it in other words gets that clause first, labelled
+    ts = mention(slack, "Am I allowed to be Facebook friends with a pupil's parent?", channel="C-verified")
+    [answer] = fake.wait_for("chat.postMessage", in_thread("C-verified", ts))
+    assert fold(verified.quote) in fold(quotes_of(answer)[0])
+    assert any("Verified by Olive Owner" in e.get("text", "") for b in answer.body["blocks"]
+               if b["type"] == "context" for e in b["elements"])
+
+    # staff cannot mark, and get no marking buttons
+    slack.click("verified_mark", pick, message_ts, thread, fake.response_url("s-mark"), user="U-nosy",
+                channel="C-buttons")
+    [refused] = fake.wait_for("chat.postEphemeral", lambda c: c.body.get("user") == "U-nosy")
+    assert "Only policy owners" in refused.body["text"]
+    service.store.remove_verified(verified.id)
+
+
+def test_after_a_thumbs_down_staff_suggest_the_clause_that_answered_them(fake, slack, service, answered):
+    qid, message_ts, thread = answered
+    public = lambda c: in_thread("C-buttons", thread)(c) and "More clauses" in c.body["text"]  # noqa: E731
+    before = len(fake.received("chat.postMessage", public))
+    slack.click("more_clauses", str(qid), message_ts, thread, fake.response_url("n-more"), user="U-content",
+                channel="C-buttons")
+    fake.wait_for("chat.postMessage", public, count=before + 1)
+    assert not fake.received("chat.postEphemeral", lambda c: c.body.get("user") == "U-content")
+
+    slack.click("feedback_down", str(qid), message_ts, thread, fake.response_url("d-down"), user="U-down",
+                channel="C-buttons")
+    [thanks] = fake.wait_for("chat.postEphemeral", lambda c: c.body.get("user") == "U-down")
+    assert "More clauses" in thanks.body["text"]
+    slack.click("more_clauses", str(qid), message_ts, thread, fake.response_url("d-more"), user="U-down",
+                channel="C-buttons")
+    buttons = _choices(fake, "U-down")
+    assert {b["action_id"] for b in buttons} == {"verified_suggest"}
+    slack.click("verified_suggest", buttons[1]["value"], message_ts, thread, fake.response_url("d-pick"),
+                user="U-down", channel="C-buttons")
+    [told] = fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "UOLIVE")
+    [suggestion] = service.store.suggestions()
+    assert suggestion.suggested_by == "U-down" and suggestion.question == FRIENDS
+    accept = next(e for b in told.body["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "suggestion_accept")
+    slack.click("suggestion_accept", accept["value"], "1800000000.777777", None, fake.response_url("o-accept"),
+                user="UOLIVE", channel="D-olive")
+    [accepted] = fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "D-olive")
+    assert accepted.body["text"].startswith(f"Suggestion #{suggestion.id} accepted.")
+    assert service.store.suggestions() == []
+    accepted_answers = [a for a in service.store.verified_answers() if a.quote == suggestion.quote]
+    assert accepted_answers
+    for verified in accepted_answers:
+        service.store.remove_verified(verified.id)
 
 
 # ------------------------------------------------------------------------------------ agent view

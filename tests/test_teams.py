@@ -329,3 +329,93 @@ def test_teams_package_zip(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="--bot-id"):
         build_package(tmp_path / "bad.zip", None)
     assert not (tmp_path / "bad.zip").exists()
+
+
+# ---------------------------------------------------------------------------------------- verified answers
+
+
+@pytest.fixture(scope="module")
+def owned(settings, engine, tmp_path_factory):
+    """A bot whose settings name Olive (AAD id aad-olive) a policy owner; Alice is staff."""
+    own = settings.model_copy(update={"owners": ["aad-olive"]})
+    service = AnswerService(own, engine, Store(tmp_path_factory.mktemp("teams-owned") / "o.db"))
+    with pytest.MonkeyPatch.context() as mp:
+        _clear_credentials(mp)
+        mp.setenv(ANON, "true")
+        app = create_app(service)
+    with BotServer(app) as server:
+        yield server, service
+
+
+def _card(sent) -> dict:
+    return sent.body["attachments"][0]["content"]
+
+
+def _submits(card: dict) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Submit":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+OLIVE = {"id": "29:olive", "name": "Olive Owner", "aadObjectId": "aad-olive"}
+
+
+def test_an_owner_marks_the_right_answer_and_later_questions_get_it_first(owned, connector, engine):
+    bot, service = owned
+    conversation = "a:personal-olive"
+    _, answer = ask(bot, connector, conversation, "Can I give my mobile number to a pupil?", **{"from": OLIVE})
+    actions = _submits(_card(answer))
+    [choose] = [a for a in actions if a["data"]["verb"] == "more"]
+    status, _ = bot.post(activity(connector, conversation, None, value=choose["data"], **{"from": OLIVE}))
+    assert status == 202
+    choices = connector.wait_for(conversation, "message", count=2)[-1]
+    marks = [a["data"] for a in _submits(_card(choices)) if a["title"] == "Mark as the right answer"]
+    assert len(marks) >= 4  # the answer's clauses and those under "More clauses"
+    pick = marks[-1]  # one from "More clauses"
+    status, _ = bot.post(activity(connector, conversation, None, value=pick, **{"from": OLIVE}))
+    assert status == 202
+    done = connector.wait_for(conversation, "message", count=3)[-1]
+    assert "Marked as the right answer" in done.body["text"] and "Verified by Olive Owner, " in done.body["text"]
+    [verified] = service.store.verified_answers()
+    assert verified.owner_id == "aad-olive" and verified.platform == "teams"
+
+    # Alice (staff) asks the same thing in other words: the marked clause comes first, labelled
+    _, again = ask(bot, connector, "a:personal-alice-2", "Am I allowed to give a pupil my mobile number?")
+    card = _card(again)
+    assert any(b.get("id") == "verified-1" and b["text"].startswith("\u2714 Verified by Olive Owner, ")
+               for c in card["body"] if c.get("type") == "Container" for b in c["items"])
+    assert fold(verified.quote) in fold(json.dumps(card, ensure_ascii=False))
+    assert not [a for a in _submits(card) if a["data"]["verb"] == "more"]  # staff get no owner action
+    status, _ = bot.post(activity(connector, "a:personal-alice-2", None, value=choose["data"]))
+    assert status == 202
+    refused = connector.wait_for("a:personal-alice-2", "message", count=2)[-1]
+    assert refused.body["text"] == "Only policy owners can mark the right answer."
+
+
+def test_after_a_thumbs_down_staff_can_say_which_clause_answered_them(owned, connector):
+    bot, service = owned
+    conversation = "a:personal-alice-suggest"
+    _, answer = ask(bot, connector, conversation, "Can parents post pictures from the school play online?")
+    question_id = service.store.questions(platform="teams")[-1].id
+    invoke = activity(connector, conversation, type="invoke", name="message/submitAction", replyToId=answer.id,
+                      value={"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "{}"}})
+    assert bot.post(invoke)[0] == 200
+    offer = connector.wait_for(conversation, "message", count=2)[-1]
+    suggests = [a["data"] for a in _submits(_card(offer)) if a["title"] == "This one answered me"]
+    assert suggests and all(s["question_id"] == question_id for s in suggests)
+    assert bot.post(activity(connector, conversation, None, value=suggests[1]))[0] == 202
+    thanks = connector.wait_for(conversation, "message", count=3)[-1]
+    assert "passed it to the policy owners" in thanks.body["text"]
+    [pending] = service.store.suggestions()
+    assert (pending.question_id, pending.suggested_by, pending.platform) == (question_id, "aad-alice", "teams")

@@ -342,8 +342,8 @@ def owned(settings, engine, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         _clear_credentials(mp)
         mp.setenv(ANON, "true")
-        app = create_app(service)
-    with BotServer(app) as server:
+        server = BotServer(service)
+    with server:
         yield server, service
 
 

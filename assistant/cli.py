@@ -88,7 +88,9 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
 @corpus_option
 @index_option
 @click.option("--scope", help="Only search this policy (its source path, or a glob pattern).")
-def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Path | None, scope: str | None) -> None:
+@click.option("--all", "every_clause", is_flag=True, help="Quote every ranked clause, not only the one that answers.")
+def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Path | None, scope: str | None,
+        every_clause: bool) -> None:
     """Answer a question from the policies."""
     from .render import answer_text
 
@@ -97,7 +99,7 @@ def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Pat
     engine = _engine(_settings(corpus_dir=corpus, index_dir=index_dir), quiet=as_json)
     if question is not None:
         answer = engine.ask(question, scope=scope)
-        click.echo(answer.model_dump_json(indent=2) if as_json else answer_text(answer))
+        click.echo(answer.model_dump_json(indent=2) if as_json else answer_text(answer, every_clause=every_clause))
         return
     failed = 0
     for number, line in enumerate(sys.stdin, start=1):

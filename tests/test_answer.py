@@ -185,6 +185,39 @@ def test_bad_questions(engine, question, message):
     assert "\n" not in str(err.value) and len(str(err.value)) < 200
 
 
+def test_a_question_not_in_english_is_told_so(engine):
+    with pytest.raises(QuestionError, match="I can only answer questions in English"):
+        engine.ask("Puis-je accepter une demande d'ami d'un parent sur Facebook ?")
+
+
+def test_the_example_in_error_messages_comes_from_settings(engine):
+    other = _engine_on(engine, example_questions=["How do I book a meeting room?"])
+    with pytest.raises(QuestionError, match="How do I book a meeting room") as err:
+        other.ask("?!?")
+    assert "friend" not in str(err.value)
+
+
+@pytest.mark.parametrize("question", ["Is this policy still current?", "Who owns it?", "When was it last reviewed?"])
+def test_questions_about_the_policy_itself_are_answered_from_its_metadata(engine, question):
+    answer = engine.ask(question)
+    assert answer.answered and answer.verdict is Verdict.information
+    line = answer.verdict_line
+    assert line.startswith(TITLE) and "last reviewed in June 2023" in line and "June 2024" in line
+    assert "past its review date" in line and "the Headteacher" in line and "Headteacher" in line
+    [review] = answer.citations  # the review lines, quoted from the document
+    assert "Next Review Due" in review.quote and "June 2024" in review.quote
+    text = engine.document(POLICY).text
+    assert all(text[a - engine.document(POLICY).offset:b - engine.document(POLICY).offset].strip()
+               for a, b in review.spans)
+    assert not answer.warnings  # the status line already says it is overdue: said once
+
+
+def test_a_policy_not_yet_due_says_so(engine):
+    answer = _engine_on(engine, today=date(2024, 1, 10)).ask("Is this policy still current?")
+    assert "is next due for review in June 2024" in answer.verdict_line
+    assert "within its review period" in answer.verdict_line
+
+
 def test_question_is_tidied(engine):
     answer = engine.ask("  Can I add\na pupil\tas a friend?  ")
     assert answer.question == "Can I add a pupil as a friend?"

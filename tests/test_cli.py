@@ -68,8 +68,13 @@ def test_ask_text(indexed):
     assert lines[0].startswith("Not allowed:")
     assert "Staff must never add pupils as friends" in " ".join(result.output.split())
     assert any(line.strip().startswith(WHERE.strip()) for line in lines), result.output
-    assert "review due June 2024" in result.output
+    # the review warning once, not a review date beside the quote as well
+    assert result.output.count("June 2024") == 1 and "Warning: Social Media Policy 2023-24 was due" in result.output
     assert "Still unsure? Ask the Headteacher." in result.output
+    # the clause that answers is quoted alone; the other ranked clauses are named under "More clauses"
+    assert result.output.count("\u201c") == 1 and "More clauses" in result.output
+    every = CliRunner().invoke(main, _args(indexed, "ask", "--all", "Can I add a pupil as a friend?"))
+    assert every.exit_code == 0 and every.output.count("\u201c") > 1 and "More clauses" not in every.output
 
 
 def test_ask_json(indexed):
@@ -143,7 +148,9 @@ def test_chat_command(indexed):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("question", ["", "x" * 100_000, "pupil\x00\x07\x1b friend"], ids=["empty", "100kB", "binary"])
+@pytest.mark.parametrize("question", ["", "x" * 100_000, "pupil\x00\x07\x1b friend",
+                                      "Puis-je accepter une demande d'ami d'un parent sur Facebook ?"],
+                         ids=["empty", "100kB", "binary", "French"])
 def test_bad_questions_give_one_line_errors(indexed, question):
     result = CliRunner().invoke(main, _args(indexed, "ask", question))
     _assert_one_line_error(result)

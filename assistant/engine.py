@@ -181,7 +181,9 @@ class PolicyEngine:
         """The hit as a citation quoting its passage as a reader sees it, with the source offsets shown."""
         clause = hit.clause
         doc = self._documents[clause.source]
-        start, end = list_lines(doc.text, passage.start, passage.end)
+        start, end = passage.start, passage.end
+        if "\n" in doc.text[start:end]:  # a passage of several list items: each shows its marker
+            start, end = list_lines(doc.text, start, end)
         quote = shown(doc.text, start, end)
         context = columns = None
         if clause.kind == "row":

@@ -128,11 +128,15 @@ def _assemble(text: str, start: int, hidden: list[bool], breaks: dict[int, str])
             spans.append((a, b))
         i = j
     lines: list[str] = []
-    for line in "".join(out).split("\n"):  # a source line break stays only before a list item
-        if lines and not LIST_ITEM.match(line):
+    new_paragraph = False
+    for line in "".join(out).split("\n"):  # a line break stays only between paragraphs and before list items
+        if not line.strip():
+            new_paragraph = True
+        elif lines and not new_paragraph and not LIST_ITEM.match(line):
             lines[-1] += " " + line
         else:
             lines.append(line)
+            new_paragraph = False
     cells = (" ".join(cell.split()) for line in lines for cell in line.split(_CELL))
     return Shown("\n".join(cell for cell in cells if cell), tuple(spans))
 

@@ -290,7 +290,9 @@ def test_policy_command_help_list_and_lookup(fake, slack, policy_text):
     for quote in quotes:
         assert fold(quote) in fold(policy_text)
     sections = [e["text"] for b in lookup.body["blocks"] if b["type"] == "context" for e in b["elements"]]
-    assert sum("Social Media Policy 2023-24" in s for s in sections) == 3
+    assert sum("*Social Media Policy 2023-24 › " in s for s in sections) == 3
+    # the policy is past its review date: said once under the clauses, not beside each
+    assert sum("past its review date" in s for s in sections) == 1
 
 
 def test_policy_command_lookup_respects_the_channel_scope(fake, slack):

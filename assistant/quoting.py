@@ -35,7 +35,7 @@ _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + 
 _AUTOLINK = re.compile(r"(<)(https?://[^>\s]+|mailto:[^>\s]+|[^<>\s@]+@[^<>\s]+)(>)")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
-_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)(?:\s[^<>]*)?/?>")
+_TAG = re.compile(r"</?([a-zA-Z][\w.:-]*)(?:\s[^<>]*)?/?>")
 _TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{[^}]*\}\}|\{:[^}\n]*\}|\{#[^}\n]*\}")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
 _EMPHASIS = re.compile(r"\*{1,3}|`+|(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)|~~")

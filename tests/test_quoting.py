@@ -35,6 +35,7 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     ("See the [guide]({% page \"a/b\"\n%}) first.", "See the guide first."),
     ("![logo](logo.png) Staff **must** sign in.", "Staff must sign in."),
     ("Ask <abbr title=\"x\">HR</abbr> via <hr@example.org>.", "Ask HR via hr@example.org."),
+    ("Visit <https://example.org/> today.", "Visit <https://example.org/> today."),
     ("Report it.<br>\nEven later.", "Report it. Even later."),
     ("| Technical | Your writing is excellent. |", "Technical\nYour writing is excellent."),
     ("Leave:\n- one day\n- two `days`", "Leave:\n- one day\n- two days"),

@@ -15,7 +15,7 @@ from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
 from assistant.text import fold
-from assistant.verdict import asks_for_ruling, clause_verdict, verdict_line
+from assistant.verdict import asks_for_ruling, clause_verdict, rule_parts, ruling_for, verdict_line
 
 POLICY = "glenmere-social-media-policy-2023-24.md"
 TITLE = "Social Media Policy 2023-24"
@@ -94,6 +94,18 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     ("Does the social networking code apply to volunteers?", False),
     ("When is this policy due for review?", False),
     ("Who wrote the guidance in this policy?", False),
+    # a wh-question asks for facts even when it holds a rule word
+    ("How many hours are we expected to work each week?", False),
+    ("how far ahead do I need to put in a leave request?", False),
+    ("what's the longest single workday I'm allowed to put in?", False),
+    ("how do I book flights, is there a travel agency we're supposed to use?", False),
+    ("Do we get our birthday off?", False),
+    ("Could a breach of the policy lead to disciplinary action?", False),
+    # the question after a preamble decides
+    ("my laptop is acting weird. should I just shut it down?", True),
+    ("I'll be out running errands, can I just dial in by phone?", True),
+    ("Will abusive comments on the school's accounts be tolerated?", True),
+    ("My dad is having surgery. What are my options?", False),
 ])
 def test_only_questions_about_what_is_allowed_get_a_ruling(question, ruling):
     assert asks_for_ruling(question) is ruling
@@ -112,6 +124,32 @@ def test_list_item_carries_its_lead_in(engine):
     assert citation.context == "The following are not considered acceptable:"  # emphasis marks dropped
     assert citation.section == "Code of Conduct for all members of staff at Glenmere Primary School – Social Networking"
     assert citation.where.startswith(f"{TITLE} › Code of Conduct")
+
+
+@pytest.mark.parametrize("question, text, verdict", [
+    # the part of the sentence about the thing asked governs, not the first rule word in it
+    ("Can I question a decision made by my manager?",
+     "Questioning a decision is acceptable, but personal attacks are not acceptable.", Verdict.permitted),
+    ("Are personal attacks on colleagues ok?",
+     "Questioning a decision is acceptable, but personal attacks are not acceptable.", Verdict.prohibited),
+    ("Can I bring my dog to work?",
+     "Staff may bring dogs to the office on Fridays. Cats must not be brought in.", Verdict.permitted),
+    # equally matching parts with different rules: no ruling
+    ("Can I use my phone or my laptop in meetings?",
+     "You may use your laptop in meetings, but you must not use your phone in meetings.", Verdict.information),
+    # nothing in the text is about the thing asked: no ruling
+    ("Can I park in the car park?", "Staff must not share passwords.", Verdict.information),
+    ("Do I need to clear a conference talk with anyone?",
+     "Employees should get approval from the founder they report to about which conferences to speak at.",
+     Verdict.needs_permission),
+])
+def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verdict):
+    assert ruling_for(question, text) is verdict
+
+
+def test_rule_parts_split_sentences_and_contrasts():
+    assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
+        "Pets may visit.", "Food must stay in the kitchen,", "but drinks are fine", "smoking is banned."]
 
 
 @pytest.mark.parametrize("text, context, verdict", [

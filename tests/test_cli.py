@@ -115,11 +115,13 @@ def test_eval_command(indexed, tmp_path):
     questions = tmp_path / "dev.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in [
         {"id": "c1", "question": "Can I add a pupil as a friend on my personal account?", "answerable": True,
-         "quotes": ["Staff must never add pupils as friends into their personal accounts"], "source": POLICY},
+         "quotes": ["Staff must never add pupils as friends into their personal accounts"], "source": POLICY,
+         "ruling": True, "verdict": "prohibited"},
         {"id": "c2", "question": "Can I accept a friend request from a parent on Facebook?", "answerable": True,
-         "quotes": ["staff are strongly advised not to become 'friends' with parents"], "source": POLICY},
+         "quotes": ["staff are strongly advised not to become 'friends' with parents"], "source": POLICY,
+         "ruling": True, "verdict": "permitted"},  # deliberately wrong gold: the stated ruling must count as wrong
         {"id": "c3", "question": "What is the mileage rate for driving my own car?", "answerable": False,
-         "quotes": []},
+         "quotes": [], "ruling": False, "verdict": "information"},
     ]) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, _args(indexed, "eval", str(questions)))
     assert result.exit_code == 0, result.output
@@ -130,6 +132,12 @@ def test_eval_command(indexed, tmp_path):
     row = next(line for line in out.splitlines() if line.startswith("policy-assistant"))
     hit1, hit3, mrr = (float(x) for x in row.split()[1:4])
     assert 0 <= hit1 <= hit3 <= 1 and 0 <= mrr <= 1 and hit3 >= 0.5
+    # rulings: c1 right, c2 stated against a wrong gold; precision = right / stated, coverage = right / due
+    assert row.split()[6:] == ["2", "1", "0.50", "0.50"], row
+    assert "wrong rulings: c2: advised_against (permitted)" in out
+    naive = next(line for line in out.splitlines() if line.startswith("naive-paragraph"))
+    assert naive.split()[4:] == ["—"] * 6, naive  # the baseline never abstains and states no ruling
+    assert 0.5 <= float(naive.split()[2]) <= 1  # whole paragraphs hold both gold quotes within three
 
 
 def test_list_command(indexed):

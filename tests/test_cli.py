@@ -137,7 +137,7 @@ def test_eval_command(indexed, tmp_path):
     assert "wrong rulings: c2: advised_against (permitted)" in out
     naive = next(line for line in out.splitlines() if line.startswith("naive-paragraph"))
     assert naive.split()[4:] == ["—"] * 6, naive  # the baseline never abstains and states no ruling
-    assert 0.5 <= float(naive.split()[2]) <= 1  # whole paragraphs hold both gold quotes within three
+    assert 0 < float(naive.split()[3]) <= 1  # MRR: whole paragraphs hold the gold quotes within ten
 
 
 def test_list_command(indexed):

@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 # ahead of the next distinct passage. Each threshold is one global number, chosen once on all the
 # development sets together (never per corpus or per question); leave-one-set-out figures are in the
 # README. A ruling needs more confidence than an answer: a wrong ruling is worse than none.
+# The ruling threshold is the lowest at which no development set states a wrong ruling (the worst wrong
+# one stood at 0.825); the lead is not weighed yet (MARGIN_WEIGHT 0), as its benefit was not measured in time.
 ANSWER_THRESHOLD = 0.43
-RULING_THRESHOLD = 0.43
+RULING_THRESHOLD = 0.83
 MARGIN_WEIGHT = 0.0
 MARGIN_CAP = 0.3  # a lead beyond this says nothing more
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from assistant.engine import PolicyEngine
+from assistant.engine import RULING_THRESHOLD, PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
 from assistant.text import fold
@@ -77,10 +77,25 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     answer = engine.ask(question)
     assert answer.answered
     assert _cites(answer, gold), [c.quote for c in answer.citations]
-    assert answer.verdict is verdict
     gold_citation = next(c for c in answer.citations if fold(gold) in fold(c.quote))
     assert gold_citation.verdict is verdict
-    assert answer.verdict_line == verdict_line(verdict, TITLE, True, "the Headteacher")
+    # the answer states the ruling only when sure the first quote answers; otherwise it quotes without one
+    stated = verdict if answer.confidence >= RULING_THRESHOLD else Verdict.information
+    assert answer.verdict is stated
+    assert answer.verdict_line == verdict_line(stated, TITLE, True, "the Headteacher")
+
+
+def test_a_ruling_needs_more_confidence_than_an_answer(engine):
+    questions = ["Can I add a pupil as a friend?", "Can I share confidential school information online?",
+                 "Can I use the school logo on my website?", "Can I message children from my class on WhatsApp?",
+                 "Is it OK to complain about my headteacher on Facebook?", "Can I email a pupil if their parents agree?"]
+    answers = [engine.ask(q) for q in questions]
+    assert answers[0].verdict is Verdict.prohibited and answers[0].confidence >= RULING_THRESHOLD
+    unsure = [a for a in answers if a.answered and a.confidence < RULING_THRESHOLD]
+    assert unsure, [(a.question, a.confidence) for a in answers]  # the gate is exercised
+    for a in unsure:
+        assert a.verdict is Verdict.information and a.verdict_line.startswith("Here is what")
+        assert a.citations  # still quoted
 
 
 @pytest.mark.parametrize("question, ruling", [

@@ -30,6 +30,7 @@ test: index
 eval: install
 	$(VENV)/bin/policy-assistant eval ../shared/eval/glenmere_dev.jsonl --corpus ../shared/eval/corpora/glenmere
 	$(VENV)/bin/policy-assistant eval ../shared/eval/18f_dev.jsonl --corpus ../shared/eval/corpora/18f_handbook
+	$(VENV)/bin/policy-assistant eval ../shared/eval/clef_handbook_dev.jsonl --corpus ../shared/eval/corpora/clef_handbook
 	$(VENV)/bin/policy-assistant eval ../shared/eval/policyqa_dev.jsonl --corpus ../shared/eval/corpora/policyqa_dev
 
 bench: install

@@ -14,17 +14,18 @@ from dataclasses import dataclass
 
 from .models import Clause, PolicyDocument
 
-MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries
+MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
 HEADING_MAX_WORDS = 16
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _NOISE = re.compile(r"^\s*(\{%.*%\}|<!--.*-->|</?[a-zA-Z][^>]*>|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\))\s*$")
+_WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "vs.", "U.S.", "approx.",
                   "Inc.", "Ltd.", "Co.", "Jr.", "Sr.", "p.", "pp.", "Fig.", "Sec.", "cf.", "a.m.", "p.m.")
@@ -105,7 +106,7 @@ def _blocks(text: str) -> list[_Block]:
             close()
             blocks.append(_Block("row", line.start + _lead(line.text), line.end))
             continue
-        if m := _LIST_ITEM.match(line.text):
+        if m := LIST_ITEM.match(line.text):
             close()
             current = _Block("item", line.start + m.end(), line.end, indent=len(m.group(1).expandtabs(4)))
             continue
@@ -196,7 +197,8 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
             if header_row is None and row.strip().startswith("|"):
                 header_row = row  # the first row of a Markdown table names the columns
                 continue
-            yield _make(doc, section, "row", block.start, block.end, header_row)
+            for start, end in _sentence_groups(text, block.start, block.end):
+                yield _make(doc, section, "row", start, end, header_row)
             continue
         header_row = None
         if block.kind == "item":
@@ -219,6 +221,12 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
         if groups:
             last = _last_sentence(text, block.start, block.end)
             lead_in = last if last.rstrip().endswith(":") or len(last.split()) <= 40 else None
+
+
+def is_list_marker(gap: str) -> bool:
+    """True when `gap` is nothing but white space and one list item's marker ("\n- ", "\n  2. ")."""
+    match = LIST_ITEM.match(gap + "x")
+    return match is not None and match.end() == len(gap)
 
 
 def _is_lead_in(text: str, start: int, end: int) -> bool:
@@ -264,27 +272,60 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _sentence_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Greedy groups of whole sentences of at most MAX_CLAUSE_WORDS words (a longer sentence stands alone)."""
+    """Greedy groups of whole sentences of at most MAX_CLAUSE_WORDS words; a longer sentence is cut in pieces."""
     start, end = _trim(text, start, end)
     if start >= end:
         return []
-    if len(text[start:end].split()) <= MAX_CLAUSE_WORDS:
+    if _word_count(text, start, end, MAX_CLAUSE_WORDS + 1) <= MAX_CLAUSE_WORDS:
         return [(start, end)]
     groups: list[tuple[int, int]] = []
     g_start: int | None = None
     g_end = start
     words = 0
     for s, e in sentence_spans(text, start, end):
-        n = len(text[s:e].split())
+        n = _word_count(text, s, e, MAX_CLAUSE_WORDS + 1)
         if g_start is not None and words + n > MAX_CLAUSE_WORDS:
             groups.append((g_start, g_end))
             g_start, words = None, 0
+        if n > MAX_CLAUSE_WORDS:  # one sentence over the limit (or text with no sentence ends at all)
+            groups += _word_pieces(text, s, e)
+            continue
         if g_start is None:
             g_start = s
         g_end, words = e, words + n
     if g_start is not None:
         groups.append((g_start, g_end))
     return groups
+
+
+def _word_count(text: str, start: int, end: int, cap: int) -> int:
+    """Words in text[start:end], counting no further than `cap` (a 30 MB line is not split to count it)."""
+    n = 0
+    for _ in _WORD.finditer(text, start, end):
+        n += 1
+        if n >= cap:
+            break
+    return n
+
+
+def _word_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A run of words over the limit cut into pieces of at most MAX_CLAUSE_WORDS words.
+
+    Each piece ends, where it can, after a word closing a phrase (`;`, `,`, `:`, `)`) in its second
+    half, so pieces read as whole phrases; otherwise at the limit.
+    """
+    pieces: list[tuple[int, int]] = []
+    words: list[re.Match[str]] = []
+    for match in _WORD.finditer(text, start, end):
+        words.append(match)
+        if len(words) == MAX_CLAUSE_WORDS:
+            cut = next((i for i in range(len(words) - 1, MAX_CLAUSE_WORDS // 2 - 1, -1)
+                        if words[i].group()[-1] in ";,:)"), len(words) - 1)
+            pieces.append((words[0].start(), words[cut].end()))
+            words = words[cut + 1:]
+    if words:
+        pieces.append((words[0].start(), words[-1].end()))
+    return pieces
 
 
 def _last_sentence(text: str, start: int, end: int) -> str:
@@ -304,24 +345,3 @@ def passage(clause: Clause) -> str:
     where = " › ".join((clause.document, *clause.section))
     lead = f"{plain(clause.context)} " if clause.context else ""
     return f"{where}: {lead}{plain(clause.text)}"
-
-
-def short_lists(clauses: list[Clause], max_words: int) -> dict[int, tuple[int, int]]:
-    """For each item of a short list (its items together at most `max_words`), the span of the list.
-
-    A short list is quoted whole: "Fewer than 3 years: 4 hours" means little without its siblings.
-    Items belong to one list when they follow each other under the same lead-in and section.
-    """
-    spans: dict[int, tuple[int, int]] = {}
-    i = 0
-    while i < len(clauses):
-        j = i
-        if clauses[i].kind == "item":
-            while j + 1 < len(clauses) and clauses[j + 1].kind == "item" and all(
-                    getattr(clauses[j + 1], f) == getattr(clauses[i], f) for f in ("source", "section", "context")):
-                j += 1
-        if j > i and sum(len(c.text.split()) for c in clauses[i:j + 1]) <= max_words:
-            for k in range(i, j + 1):
-                spans[k] = (clauses[i].start, clauses[j].end)
-        i = j + 1
-    return spans

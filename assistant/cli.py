@@ -119,7 +119,9 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
 @corpus_option
 @index_option
 @click.option("--scope", help="Only search this policy (its source path, or a glob pattern).")
-def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Path | None, scope: str | None) -> None:
+@click.option("--all", "every_clause", is_flag=True, help="Quote every ranked clause, not only the one that answers.")
+def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Path | None, scope: str | None,
+        every_clause: bool) -> None:
     """Answer a question from the policies."""
     from .render import answer_text
 
@@ -128,7 +130,7 @@ def ask(question: str | None, as_json: bool, corpus: Path | None, index_dir: Pat
     engine = _engine(_settings(corpus_dir=corpus, index_dir=index_dir), quiet=as_json)
     if question is not None:
         answer = engine.ask(question, scope=scope)
-        click.echo(answer.model_dump_json(indent=2) if as_json else answer_text(answer))
+        click.echo(answer.model_dump_json(indent=2) if as_json else answer_text(answer, every_clause=every_clause))
         return
     failed = 0
     for number, line in enumerate(sys.stdin, start=1):
@@ -168,33 +170,69 @@ def _batch_item(line: str, scope: str | None) -> tuple[str, str | None]:
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_(file: Path, corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
-    """Score answers against gold quotes, with BM25-only and dense-only baselines."""
-    from .evaluation import evaluate, read_questions, to_json
+    """Score answers against gold quotes and verdicts, with the naive paragraph, BM25-only and dense-only baselines."""
+    from .evaluation import evaluate_all, read_questions, table, to_json
 
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     if index_dir is None and corpus is not None:  # keep evaluation indexes apart from the product's
-        key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
-        settings = settings.model_copy(update={"index_dir": settings.home / ".cache" / "eval-index" / key})
+        settings = _eval_settings(corpus)
     questions = read_questions(file)
     engine = _engine(settings, quiet=as_json)
-    runs = [evaluate(engine, questions, "hybrid", "policy-assistant"),
-            evaluate(engine, questions, "lexical", "bm25-only"),
-            evaluate(engine, questions, "dense", "dense-only")]
+    # the naive baseline's paragraph vectors are cached beside an evaluation index, never in the product's
+    runs = evaluate_all(engine, questions, settings.index_dir if index_dir is None and corpus is not None else None)
     if as_json:
         click.echo(to_json(runs))
         return
     click.echo(f"{file.name}: {runs[0].answerable} answerable, {runs[0].unanswerable} unanswerable questions")
-    click.echo(f"{'':18}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'abstain':>9}{'false-abstain':>15}")
-    for run in runs:
-        row = run.row()
-        abstain = "—" if run.name != "policy-assistant" or row["abstain(unanswerable)"] is None \
-            else f"{row['abstain(unanswerable)']:.2f}"
-        false_abstain = f"{row['false_abstain']:.2f}" if run.name == "policy-assistant" else "—"
-        click.echo(f"{run.name:18}{row['hit@1']:7.2f}{row['hit@3']:7.2f}{row['MRR']:7.2f}{abstain:>9}{false_abstain:>15}")
+    for line in table(runs):
+        click.echo(line)
     if runs[0].misses:
         shown = runs[0].misses[:20]
         more = f" and {len(runs[0].misses) - len(shown)} more" if len(runs[0].misses) > len(shown) else ""
         click.echo(f"not first: {', '.join(shown)}{more}")
+    if runs[0].wrong_rulings:
+        click.echo(f"wrong rulings: {', '.join(runs[0].wrong_rulings)}")
+
+
+def _eval_settings(corpus: Path) -> Settings:
+    """Settings whose index for this corpus is kept apart from the product's (under <home>/.cache/eval-index)."""
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
+    settings = _settings(corpus_dir=corpus)
+    return settings.model_copy(update={"index_dir": settings.home / ".cache" / "eval-index" / key})
+
+
+@main.command(name="eval-thresholds")
+@click.argument("pairs", nargs=-1, required=True, metavar="QUESTIONS.jsonl=CORPUS...")
+def eval_thresholds(pairs: tuple[str, ...]) -> None:
+    """Choose the abstention and ruling thresholds on all sets together, and score each set left out."""
+    from .embeddings import Embedder
+    from .engine import PolicyEngine
+    from .evaluation import choose_thresholds, collect_signals, leave_one_set_out, read_questions
+
+    signals = []
+    embedder = None
+    for pair in pairs:
+        file, sep, corpus = pair.partition("=")
+        if not sep:
+            raise click.UsageError(f"{pair!r}: expected QUESTIONS.jsonl=CORPUS")
+        settings = _eval_settings(Path(corpus))
+        embedder = embedder or Embedder(settings.model)
+        engine = PolicyEngine.open(settings, embedder=embedder)
+        signals += collect_signals(engine, read_questions(Path(file)), Path(file).stem)
+    t = choose_thresholds(signals)
+    click.echo(f"all sets: margin weight {t.margin_weight:.2f}, answer at {t.answer:.2f}, rule at {max(t.ruling, t.answer):.2f}")
+    click.echo(f"{'left out':22}{'weight':>7}{'answer':>7}{'rule':>6}{'abstain':>9}{'false-abstain':>15}"
+               f"{'rulings':>9}{'wrong':>7}{'precision':>11}{'coverage':>10}")
+
+    def cell(v: float | int | None, width: int) -> str:
+        return f"{'—':>{width}}" if v is None else f"{v:>{width}}" if isinstance(v, int) else f"{v:>{width}.2f}"
+
+    for name, row in leave_one_set_out(signals).items():
+        rule = max(float(row["ruling"] or 0), float(row["answer"] or 0))
+        click.echo(f"{name:22}{cell(row['margin_weight'], 7)}{cell(row['answer'], 7)}{cell(rule, 6)}"
+                   f"{cell(row['abstain(unanswerable)'], 9)}{cell(row['false_abstain'], 15)}{cell(row.get('rulings'), 9)}"
+                   f"{cell(row.get('wrong_rulings'), 7)}{cell(row.get('ruling_precision'), 11)}"
+                   f"{cell(row.get('ruling_coverage'), 10)}")
 
 
 @main.command()

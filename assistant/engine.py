@@ -16,23 +16,28 @@ from dataclasses import dataclass
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
-from .models import Answer, Citation, Clause, DocumentStatus, PolicyDocument, Verdict, VerifiedAnswer
+from .language import is_english
+from .review import about_policy, named_document, status_line
+from .models import Answer, Citation, DocumentStatus, Place, PolicyDocument, Verdict, VerifiedAnswer
+from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
-from .chunking import sentence_spans, short_lists
 from .settings import Settings
-from .text import tokens
-from .verdict import asks_for_ruling, clause_verdict, verdict_line
+from .verdict import asks_for_ruling, clause_verdict, ruling_for, verdict_line
 from .verified import VerifiedBook, VerifiedMatch, locate
 
 log = logging.getLogger(__name__)
 
-QUOTE_WORDS = 60
-NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
-# Abstention: a clause "answers" when the question's meaning is close to it and the question's
-# topical words are found in it; see `_confidence`. One global threshold, chosen once on all the
-# development sets together, never per corpus or per question: the highest at which no set wrongly
-# abstains on more than 1 answerable question in 10, less a small margin (0.44 -> 0.43).
+# Abstention and rulings read three signals of the best passage (see `_confidence`): how close its
+# meaning is to the question, how much of the question's topical weight it holds, and how far it stands
+# ahead of the next distinct passage. Each threshold is one global number, chosen once on all the
+# development sets together (never per corpus or per question); leave-one-set-out figures are in the
+# README. A ruling needs more confidence than an answer: a wrong ruling is worse than none.
+# The ruling threshold is the lowest at which no development set states a wrong ruling (the worst wrong
+# one stood at 0.825); the lead is not weighed yet (MARGIN_WEIGHT 0), as its benefit was not measured in time.
 ANSWER_THRESHOLD = 0.43
+RULING_THRESHOLD = 0.83
+MARGIN_WEIGHT = 0.0
+MARGIN_CAP = 0.3  # a lead beyond this says nothing more
 
 
 @dataclass
@@ -55,7 +60,7 @@ class PolicyEngine:
         self.embedder = embedder
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
-        self._list_spans = short_lists(index.clauses, QUOTE_WORDS)
+        self.quoter = Quoter(self._documents, index.clauses)
         self.verified: VerifiedBook | None = None
 
     @classmethod
@@ -90,12 +95,15 @@ class PolicyEngine:
         started = time.perf_counter()
         question = self.check_question(question)
         chosen = self.resolve_scope(scope)
+        if about_policy(question, [d.title for d in self._in_scope(chosen)]):
+            return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
-        confidence = _confidence(hits[0]) if hits else 0.0
+        passages = self._distinct(hits, question)
+        confidence = _confidence(passages)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
         match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
         taken = [(match.answer.source, match.start, match.end)] if match else []
-        picked = [(h, span) for h, span in self._distinct(hits) if not _overlaps(taken, h.clause.source, *span)]
+        picked = [(h, p) for h, p in passages if not overlaps(taken, h.clause.source, p.start, p.end)]
         picked = picked[:self.settings.max_citations - len(taken)]
         citations = [self.citation(h, question, span) for h, span in picked]
         if match:
@@ -104,10 +112,12 @@ class PolicyEngine:
         top_source = citations[0].source if citations else None
         top_doc = self._documents.get(top_source) if top_source else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
-        ruling = answered and bool(citations) and asks_for_ruling(question)
-        verdict = citations[0].verdict if ruling else Verdict.information
+        verdict = Verdict.information
         if match and match.answer.verdict is not None:
             verdict = match.answer.verdict  # the owner's own reading of the clause
+        elif answered and citations and confidence >= RULING_THRESHOLD and asks_for_ruling(question):
+            # the rule of the part of the first quote that is about the thing asked; none when unsure
+            verdict = ruling_for(question, citations[0].quote, citations[0].context)
         document = top_doc.title if top_doc else "the policy"
         return Answer(
             question=question,
@@ -136,15 +146,21 @@ class PolicyEngine:
         doc = self._documents[answer.source]
         clause = next((c for c in self.index.clauses if c.source == answer.source and c.start < match.end
                        and match.start < c.end), None)
-        quote = list_quote(doc.text, match.start, match.end)
+        start, end = match.start, match.end
+        if "\n" in doc.text[start:end]:  # several list items: each shows its marker
+            start, end = list_lines(doc.text, start, end)
+        quote = shown(doc.text, start, end)
+        context = shown(clause.context, 0, len(clause.context)).text.replace("\n", " ") \
+            if clause and clause.context and clause.kind != "row" else None
         return Citation(
-            quote="\n".join(line.strip() for line in without_emphasis(quote).split("\n")),
+            quote=quote.text,
+            spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
             source=answer.source,
             document=clause.document if clause else doc.title,
             section=clause.section_label if clause else "",
             score=round(match.similarity, 4),
             verdict=answer.verdict or (clause_verdict(clause.text, clause.context) if clause else Verdict.information),
-            context=without_emphasis(" ".join(clause.context.split())) if clause and clause.context else None,
+            context=context,
             clause_id=clause.id if clause else f"verified-{answer.id}",
             review_due=doc.review_due_label,
             verified=answer.label,
@@ -155,11 +171,12 @@ class PolicyEngine:
         doc = self._documents.get(source)
         return doc is not None and locate(doc.text, quote) is not None
 
-    def lookup(self, words: str, scope: str | list[str] | None = None, k: int = 3, offset: int = 0) -> list[Citation]:
+    def lookup(self, words: str, scope: str | list[str] | None = None, k: int = 3, offset: int = 0,
+               mode: Mode = "hybrid") -> list[Citation]:
         """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""
         words = self.check_question(words)
-        hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=3 * (offset + k))
-        return [self.citation(h, words, span) for h, span in self._distinct(hits)[offset:offset + k]]
+        hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=3 * (offset + k), mode=mode)
+        return [self.citation(h, words, span) for h, span in self._distinct(hits, words)[offset:offset + k]]
 
     def check_question(self, question: str) -> str:
         """The question, tidied; raises QuestionError for empty, huge or binary input."""
@@ -175,7 +192,10 @@ class PolicyEngine:
             raise QuestionError("That doesn't look like a question in words; please type it as plain text.")
         question = " ".join(question.split())
         if not re.search(r"\w", question):
-            raise QuestionError("Please ask a question, e.g. \"Can I accept a friend request from a parent?\"")
+            example = self.settings.example_questions[0] if self.settings.example_questions else None
+            raise QuestionError("Please ask a question" + (f", e.g. \"{example}\"" if example else "") + ".")
+        if not is_english(question):
+            raise QuestionError("Sorry, I can only answer questions in English.")
         return question
 
     def resolve_scope(self, scope: str | list[str] | None) -> Scope:
@@ -211,72 +231,37 @@ class PolicyEngine:
 
     # ------------------------------------------------------------------ pieces
 
-    def quote_span(self, hit: Hit) -> tuple[int, int]:
-        """What a hit quotes: its clause, or the whole of a short list it belongs to."""
-        return self._list_spans.get(hit.position, (hit.clause.start, hit.clause.end))
+    def _distinct(self, hits: list[Hit], question: str = "") -> list[tuple[Hit, Passage]]:
+        """Hits in order with the passage each quotes (see `quoting.Quoter.passages`)."""
+        passages = self.quoter.passages([(h.position, h.clause) for h in hits], question)
+        return [(hits[rank], passage) for rank, passage in passages]
 
-    def _distinct(self, hits: list[Hit]) -> list[tuple[Hit, tuple[int, int]]]:
-        """Hits in order with the span each quotes, skipping any that overlaps a span already taken.
-
-        When other strong hits stand right next to a hit in the same section, and together they
-        still make a short quote, they are quoted as one passage: two neighbouring sentences that
-        both match usually answer the question together ("called to jury duty" + "does not count
-        against your leave").
-        """
-        taken: list[tuple[str, int, int]] = []
-        out = []
-        for rank, hit in enumerate(hits):
-            start, end = self.quote_span(hit)
-            if _overlaps(taken, hit.clause.source, start, end):
-                continue
-            start, end = self._widen(hit, start, end, hits[:rank + 1 + NEIGHBOUR_DEPTH], taken)
-            taken.append((hit.clause.source, start, end))
-            out.append((hit, (start, end)))
-        return out
-
-    def _widen(self, hit: Hit, start: int, end: int, near: list[Hit],
-               taken: list[tuple[str, int, int]]) -> tuple[int, int]:
-        """The span grown over adjacent strong hits of the same section while it stays a short quote."""
-        text = self._documents[hit.clause.source].text
-        grown = True
-        while grown:
-            grown = False
-            for other in near:
-                clause = other.clause
-                if clause.source != hit.clause.source or clause.section != hit.clause.section:
-                    continue
-                a, b = self.quote_span(other)
-                if not self._adjacent((start, end), (a, b), clause.source) or _overlaps(taken, clause.source, a, b):
-                    continue
-                lo, hi = min(start, a), max(end, b)
-                if len(text[lo:hi].split()) <= QUOTE_WORDS:
-                    start, end, grown = lo, hi, True
-        return start, end
-
-    def _adjacent(self, span: tuple[int, int], other: tuple[int, int], source: str) -> bool:
-        """True when only white space or a list marker stands between the two spans."""
-        lo, hi = (span, other) if span[0] < other[0] else (other, span)
-        if lo[1] > hi[0]:
-            return False
-        gap = self._documents[source].text[lo[1]:hi[0]]
-        return not gap.strip() or _LIST_MARKER.fullmatch(gap.lstrip()) is not None
-
-    def citation(self, hit: Hit, question: str, span: tuple[int, int]) -> Citation:
-        """The hit as a citation quoting `span` (its clause, its short list, or a joined passage)."""
+    def citation(self, hit: Hit, question: str, passage: Passage) -> Citation:
+        """The hit as a citation quoting its passage as a reader sees it, with the source offsets shown."""
         clause = hit.clause
         doc = self._documents[clause.source]
-        quote = quote_of(doc.text, clause, question) if span == (clause.start, clause.end) \
-            else list_quote(doc.text, *span)
+        start, end = passage.start, passage.end
+        if "\n" in doc.text[start:end]:  # a passage of several list items: each shows its marker
+            start, end = list_lines(doc.text, start, end)
+        quote = shown(doc.text, start, end)
+        context = columns = None
+        if clause.kind == "row":
+            columns = header_cells(clause.context) if clause.context else None
+        elif clause.context:
+            context = shown(clause.context, 0, len(clause.context)).text.replace("\n", " ")
         return Citation(
-            quote="\n".join(line.strip() for line in without_emphasis(quote).split("\n")),
+            quote=quote.text,
+            spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
             source=clause.source,
             document=clause.document,
             section=clause.section_label,
             score=round(hit.score, 4),
             verdict=clause_verdict(clause.text, clause.context),
-            context=without_emphasis(" ".join(clause.context.split())) if clause.context else None,
+            context=context,
+            columns=columns,
             clause_id=clause.id,
             review_due=doc.review_due_label,
+            also=[Place(source=c.source, document=c.document, section=c.section_label) for c in passage.also],
         )
 
     def _warnings(self, sources: set[str]) -> list[str]:
@@ -288,6 +273,38 @@ class PolicyEngine:
                 out.append(f"{doc.title} was due for review in {doc.review_due_label or f'{doc.review_due:%B %Y}'}; "
                            f"check with {self.contact_for(source)} that it is still current.")
         return out
+
+    def _in_scope(self, scope: Scope) -> list[PolicyDocument]:
+        sources = sorted(scope.sources) if scope.sources is not None else sorted(self._documents)
+        return [self._documents[s] for s in sources]
+
+    def _status_answer(self, question: str, chosen: Scope, started: float) -> Answer:
+        """A question about a policy itself, answered from its metadata, quoting its review line."""
+        documents = self._in_scope(chosen)
+        doc = documents[0] if len(documents) == 1 else named_document(question, documents)
+        elapsed = lambda: round((time.perf_counter() - started) * 1000, 1)  # noqa: E731
+        if doc is None:
+            return Answer(question=question, answered=False, scope=chosen.label, contact=self.settings.contact,
+                          verdict_line="Which policy do you mean? Please name it in your question "
+                                       "(`/policy list` or `policy-assistant list` shows them).",
+                          latency_ms=elapsed())
+        contact = self.contact_for(doc.source)
+        return Answer(question=question, answered=True, verdict=Verdict.information, scope=chosen.label,
+                      verdict_line=status_line(doc, self.settings.review_date(), contact),
+                      citations=[self._review_citation(doc)] if doc.review_lines else [],
+                      contact=contact, confidence=1.0, latency_ms=elapsed())
+
+    def _review_citation(self, doc: PolicyDocument) -> Citation:
+        """The lines where a policy states its own review dates, quoted."""
+        assert doc.review_lines is not None
+        start, end = doc.review_lines
+        quote = shown(doc.text, start, end)
+        clause = next((c for c in self.index.clauses if c.source == doc.source and c.start < end and start < c.end),
+                      None)
+        return Citation(quote=quote.text, spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
+                        source=doc.source, document=doc.title, section=clause.section_label if clause else "",
+                        score=1.0, clause_id=clause.id if clause else f"review:{doc.source}",
+                        review_due=doc.review_due_label)
 
     def _only_document(self, scope: Scope) -> PolicyDocument | None:
         sources = scope.sources if scope.sources is not None else set(self._documents)
@@ -334,52 +351,10 @@ def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyInde
     return build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
 
 
-def _confidence(hit: Hit) -> float:
-    """How sure we are the best clause answers the question, from meaning and topical overlap."""
-    return hit.dense + 0.5 * hit.coverage
-
-
-def without_emphasis(text: str) -> str:
-    """Markdown emphasis marks dropped (`***must not***` -> `must not`); the words stay verbatim."""
-    text = re.sub(r"\*{1,3}", "", text)
-    return re.sub(r"(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)", "", text)
-
-
-def _overlaps(taken: list[tuple[str, int, int]], source: str, start: int, end: int) -> bool:
-    """True when the span overlaps one already quoted from the same document."""
-    return any(s == source and a < end and start < b for s, a, b in taken)
-
-
-_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])[ \t]+")
-
-
-def list_quote(text: str, start: int, end: int) -> str:
-    """A short list quoted verbatim, one item a line (white space within a line folded).
-
-    A quote that starts at a list item starts at its marker, so every item reads alike ("- ...").
-    """
-    line_start = text.rfind("\n", 0, start) + 1
-    if _LIST_MARKER.fullmatch(text[line_start:start]):
-        start = line_start
-    return "\n".join(" ".join(line.split()) for line in text[start:end].splitlines() if line.strip())
-
-
-def quote_of(text: str, clause: Clause, question: str) -> str:
-    """The clause as a verbatim quote (white space folded); long clauses are cut to the best sentences."""
-    words = clause.text.split()
-    if len(words) <= QUOTE_WORDS:
-        return " ".join(words)
-    wanted = set(tokens(question))
-    spans = sentence_spans(text, clause.start, clause.end)
-    best, best_score = (clause.start, clause.end), -1.0
-    for i in range(len(spans)):
-        n = 0
-        for j in range(i, len(spans)):
-            n += len(text[spans[j][0]:spans[j][1]].split())
-            if n > QUOTE_WORDS and j > i:
-                break
-            score = len(wanted & set(tokens(text[spans[i][0]:spans[j][1]]))) - 0.001 * n
-            if score > best_score:
-                best, best_score = (spans[i][0], spans[j][1]), score
-    quote = text[best[0]:best[1]].split()
-    return " ".join(quote[:QUOTE_WORDS])
+def _confidence(passages: list[tuple[Hit, Passage]]) -> float:
+    """How sure we are the best passage answers: meaning, topical overlap, and its lead over the next one."""
+    if not passages:
+        return 0.0
+    top = passages[0][0]
+    lead = top.score - passages[1][0].score if len(passages) > 1 else MARGIN_CAP
+    return top.dense + 0.5 * top.coverage + MARGIN_WEIGHT * min(lead, MARGIN_CAP)

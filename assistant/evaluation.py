@@ -1,17 +1,32 @@
-"""Score the engine on JSON Lines questions with gold quotes (format: shared/eval/README.md)."""
+"""Score the engine on JSON Lines questions with gold quotes and verdicts (format: shared/eval/README.md).
+
+Besides the product, the same run scores three baselines on the same questions: BM25 alone and
+dense search alone over the product's clauses, and the naive paragraph baseline — the bundled
+model over whole paragraphs (text between blank lines), no BM25, nothing else.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from .engine import PolicyEngine
 from .errors import PolicyAssistantError
+from .models import Answer, Verdict
 from .retrieval import Mode
 from .text import fold
+from .vectors import VectorIndex
+
+NAIVE = "naive-paragraph"
+PARAGRAPH_CACHE = "paragraph-cache.npz"
 
 
 class EvalQuestion(BaseModel):
@@ -21,11 +36,20 @@ class EvalQuestion(BaseModel):
     quotes: list[str] = []
     source: str | None = None
     scope: str | None = None
+    ruling: bool | None = None
+    verdict: str | None = None
+
+    @property
+    def gold_verdict(self) -> str | None:
+        """The right verdict line (an unanswerable question's is always `information`)."""
+        if self.verdict is None:
+            return None
+        return self.verdict if self.answerable else Verdict.information.value
 
 
 @dataclass
 class Scores:
-    """hit@1, hit@3 and MRR over answerable questions; abstention figures over both kinds."""
+    """hit@1, hit@3 and MRR over answerable questions; abstention and ruling figures where they apply."""
 
     name: str
     answerable: int = 0
@@ -35,15 +59,26 @@ class Scores:
     reciprocal: float = 0.0
     abstained_unanswerable: int = 0
     abstained_answerable: int = 0
+    rulings: int = 0  # answers stating a verdict other than "information"
+    right_rulings: int = 0
+    rulings_due: int = 0  # answerable questions whose gold verdict is a ruling
+    wrong_rulings: list[str] = field(default_factory=list)  # "id: stated (gold)"
     misses: list[str] = field(default_factory=list)
+    abstains: bool = False  # whether this system can abstain at all
+    has_verdicts: bool = False
 
-    def row(self) -> dict[str, float | None]:
+    def row(self) -> dict[str, float | int | None]:
         n, u = max(self.answerable, 1), self.unanswerable
-        return {
+        row: dict[str, float | int | None] = {
             "hit@1": self.hit1 / n, "hit@3": self.hit3 / n, "MRR": self.reciprocal / n,
-            "abstain(unanswerable)": self.abstained_unanswerable / u if u else None,
-            "false_abstain": self.abstained_answerable / n,
+            "abstain(unanswerable)": self.abstained_unanswerable / u if u and self.abstains else None,
+            "false_abstain": self.abstained_answerable / n if self.abstains else None,
         }
+        if self.has_verdicts and self.abstains:
+            row.update({"rulings": self.rulings, "wrong_rulings": len(self.wrong_rulings),
+                        "ruling_precision": self.right_rulings / self.rulings if self.rulings else None,
+                        "ruling_coverage": self.right_rulings / self.rulings_due if self.rulings_due else None})
+        return row
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
@@ -61,31 +96,271 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     return questions
 
 
+def gold_rank(q: EvalQuestion, quotes: list[str]) -> int | None:
+    """1-based rank of the first quote holding a gold quote (normalised as in shared/eval/README.md)."""
+    gold = [fold(g) for g in q.quotes]
+    return next((i for i, quote in enumerate(quotes, 1) if any(g in fold(quote) for g in gold)), None)
+
+
+def _count_hit(scores: Scores, q: EvalQuestion, rank: int | None) -> None:
+    if rank:
+        scores.hit1 += rank == 1
+        scores.hit3 += rank <= 3
+        scores.reciprocal += 1 / rank
+    if rank != 1:
+        scores.misses.append(q.id)
+
+
+def score_ruling(scores: Scores, q: EvalQuestion, answer: Answer) -> None:
+    """Count the answer's verdict line: a ruling is right only when it is the gold verdict."""
+    gold = q.gold_verdict
+    if gold is None:
+        return
+    scores.has_verdicts = True
+    scores.rulings_due += gold != Verdict.information.value
+    if not answer.answered or answer.verdict is Verdict.information:
+        return
+    scores.rulings += 1
+    if answer.verdict.value == gold:
+        scores.right_rulings += 1
+    else:
+        scores.wrong_rulings.append(f"{q.id}: {answer.verdict.value} ({gold})")
+
+
 def evaluate(engine: PolicyEngine, questions: list[EvalQuestion], mode: Mode = "hybrid", name: str = "") -> Scores:
     """Ask every question; a hit at k is a gold quote inside one of the first k cited quotes."""
-    scores = Scores(name or mode)
+    scores = Scores(name or mode, abstains=mode == "hybrid")
     for q in questions:
         answer = engine.ask(q.question, scope=q.scope, mode=mode)
+        if mode == "hybrid":
+            score_ruling(scores, q, answer)
         if not q.answerable:
             scores.unanswerable += 1
             scores.abstained_unanswerable += not answer.answered
             continue
         scores.answerable += 1
         scores.abstained_answerable += not answer.answered
-        gold = [fold(g) for g in q.quotes]
         # MRR looks down the ranking further than the shown citations
         ranked = [c.quote for c in answer.citations] if answer.answered else []
         if answer.answered:
-            ranked += [c.quote for c in engine.lookup(q.question, scope=q.scope, k=7, offset=len(ranked))]
-        rank = next((i for i, quote in enumerate(ranked, 1) if any(g in fold(quote) for g in gold)), None)
-        if rank:
-            scores.hit1 += rank == 1
-            scores.hit3 += rank <= 3
-            scores.reciprocal += 1 / rank
-        if rank != 1:
-            scores.misses.append(q.id)
+            ranked += [c.quote for c in engine.lookup(q.question, scope=q.scope, k=7, offset=len(ranked), mode=mode)]
+        _count_hit(scores, q, gold_rank(q, ranked))
     return scores
+
+
+# ---------------------------------------------------------------------- the naive paragraph baseline
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def paragraphs(text: str) -> list[str]:
+    """The document's paragraphs: its text between blank lines, nothing else done to it."""
+    return [p.strip() for p in _BLANK_LINE.split(text) if p.strip()]
+
+
+class ParagraphBaseline:
+    """Dense search with the product's model over whole paragraphs: no BM25, no sections, nothing else."""
+
+    def __init__(self, engine: PolicyEngine, cache_dir: Path | None = None) -> None:
+        self.embedder = engine.retriever.embedder
+        self.texts: list[str] = []
+        self.sources: list[str] = []
+        for doc in engine.index.documents:
+            for p in paragraphs(doc.text):
+                self.texts.append(p)
+                self.sources.append(doc.source)
+        vectors = self._embed(cache_dir)
+        self.vectors = VectorIndex.build(vectors)
+        self._by_source: dict[str, list[int]] = {}
+        for i, s in enumerate(self.sources):
+            self._by_source.setdefault(s, []).append(i)
+
+    def _embed(self, cache_dir: Path | None) -> np.ndarray:
+        keys = [hashlib.sha1(f"{self.embedder.name}\0{t}".encode()).hexdigest() for t in self.texts]
+        cache: dict[str, np.ndarray] = {}
+        path = cache_dir / PARAGRAPH_CACHE if cache_dir else None
+        if path and path.exists():
+            try:
+                with np.load(path) as data:
+                    cache = dict(zip(data["keys"].tolist(), data["vectors"]))
+            except (OSError, ValueError, KeyError):
+                cache = {}
+        missing = [i for i, k in enumerate(keys) if k not in cache]
+        if missing:
+            fresh = self.embedder.encode([self.texts[i] for i in missing])
+            cache.update({keys[i]: fresh[n] for n, i in enumerate(missing)})
+            if path:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+                os.close(fd)
+                np.savez(tmp, keys=np.array(keys), vectors=np.stack([cache[k] for k in keys]))
+                os.replace(tmp, path)
+        if not keys:
+            return np.zeros((0, self.embedder.dimension), np.float32)
+        return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+    def search(self, question: str, source: str | None = None, k: int = 10) -> list[str]:
+        """The k paragraphs closest in meaning to the question, best first."""
+        allowed = None
+        if source is not None:
+            allowed = np.array(self._by_source.get(source, []), dtype=np.int64)
+            if not len(allowed):
+                return []
+        _, ids = self.vectors.search(self.embedder.encode([question])[0], k, allowed)
+        return [self.texts[int(i)] for i in ids]
+
+
+def evaluate_naive(baseline: ParagraphBaseline, questions: list[EvalQuestion]) -> Scores:
+    """The naive baseline on the same questions (it never abstains and states no verdicts)."""
+    scores = Scores(NAIVE)
+    for q in questions:
+        if not q.answerable:
+            scores.unanswerable += 1
+            continue
+        scores.answerable += 1
+        _count_hit(scores, q, gold_rank(q, baseline.search(q.question, q.scope)))
+    return scores
+
+
+def evaluate_all(engine: PolicyEngine, questions: list[EvalQuestion], cache_dir: Path | None = None) -> list[Scores]:
+    """The product and its three baselines, in one run over the same questions."""
+    return [evaluate(engine, questions, "hybrid", "policy-assistant"),
+            evaluate_naive(ParagraphBaseline(engine, cache_dir), questions),
+            evaluate(engine, questions, "lexical", "bm25-only"),
+            evaluate(engine, questions, "dense", "dense-only")]
 
 
 def to_json(scores: list[Scores]) -> str:
     return json.dumps({s.name: s.row() for s in scores}, indent=2)
+
+
+def table(scores: list[Scores]) -> list[str]:
+    """The scores as aligned text lines, product first."""
+    lines = [f"{'':18}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'abstain':>9}{'false-abstain':>15}"
+             f"{'rulings':>9}{'wrong':>7}{'precision':>11}{'coverage':>10}"]
+
+    def cell(value: float | int | None, width: int, digits: int = 2) -> str:
+        if value is None:
+            return f"{'—':>{width}}"
+        return f"{value:>{width}}" if isinstance(value, int) else f"{value:>{width}.{digits}f}"
+
+    for s in scores:
+        r = s.row()
+        lines.append(f"{s.name:18}{cell(r['hit@1'], 7)}{cell(r['hit@3'], 7)}{cell(r['MRR'], 7)}"
+                     f"{cell(r['abstain(unanswerable)'], 9)}{cell(r['false_abstain'], 15)}"
+                     f"{cell(r.get('rulings'), 9)}{cell(r.get('wrong_rulings'), 7)}"
+                     f"{cell(r.get('ruling_precision'), 11)}{cell(r.get('ruling_coverage'), 10)}")
+    return lines
+
+
+# ---------------------------------------------------------------------- thresholds and leave-one-set-out
+
+@dataclass
+class Signals:
+    """What the engine's abstention and ruling decisions read for one question, and the gold to judge them."""
+
+    dataset: str
+    answerable: bool
+    gold_verdict: str | None
+    asks_ruling: bool
+    ruling: str  # the verdict read from the first quote's governing part ("information": none)
+    closeness: float  # meaning + topical overlap of the best passage
+    lead: float  # its lead over the next distinct passage, capped
+
+
+@dataclass
+class Thresholds:
+    margin_weight: float
+    answer: float
+    ruling: float
+
+    def score(self, s: Signals) -> float:
+        return s.closeness + self.margin_weight * s.lead
+
+
+def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset: str) -> list[Signals]:
+    from .engine import MARGIN_CAP
+    from .verdict import asks_for_ruling, ruling_for
+
+    out = []
+    for q in questions:
+        hits = engine.retriever.search(q.question, engine.resolve_scope(q.scope).sources, k=10)
+        passages = engine._distinct(hits, q.question)
+        if not passages:
+            continue
+        top, span = passages[0]
+        lead = top.score - passages[1][0].score if len(passages) > 1 else MARGIN_CAP
+        first = engine.citation(top, q.question, span)
+        out.append(Signals(dataset, q.answerable, q.gold_verdict, asks_for_ruling(q.question),
+                           ruling_for(q.question, first.quote, first.context).value,
+                           top.dense + 0.5 * top.coverage, min(lead, MARGIN_CAP)))
+    return out
+
+
+def abstention_figures(signals: list[Signals], t: Thresholds) -> dict[str, tuple[float | None, float]]:
+    """Per set: (share of unanswerable questions abstained on, share of answerable ones wrongly refused)."""
+    out = {}
+    for name in sorted({s.dataset for s in signals}):
+        answerable = [s for s in signals if s.dataset == name and s.answerable]
+        other = [s for s in signals if s.dataset == name and not s.answerable]
+        refused = sum(t.score(s) < t.answer for s in answerable) / max(len(answerable), 1)
+        out[name] = (sum(t.score(s) < t.answer for s in other) / len(other) if other else None, refused)
+    return out
+
+
+def ruling_figures(signals: list[Signals], t: Thresholds) -> dict[str, tuple[int, int, int]]:
+    """Per set with gold verdicts: (rulings stated, right rulings, questions whose gold verdict is a ruling)."""
+    out = {}
+    for name in sorted({s.dataset for s in signals if s.gold_verdict is not None}):
+        stated = right = due = 0
+        for s in signals:
+            if s.dataset != name or s.gold_verdict is None:
+                continue
+            due += s.gold_verdict != Verdict.information.value
+            if s.asks_ruling and s.ruling != Verdict.information.value and t.score(s) >= max(t.answer, t.ruling):
+                stated += 1
+                right += s.ruling == s.gold_verdict
+        out[name] = (stated, right, due)
+    return out
+
+
+def choose_thresholds(signals: list[Signals]) -> Thresholds:
+    """One global setting for all sets: the abstention that refuses most unanswerable questions on the worst
+    set while no set refuses more than 1 answerable question in 10, then the lowest ruling threshold at
+    which every set keeps ruling precision at 0.95 or better."""
+    best: tuple[tuple[float, float], Thresholds] | None = None
+    for w in np.arange(0, 2.01, 0.25):
+        for a in np.arange(0.30, 0.80, 0.01):
+            t = Thresholds(round(float(w), 2), round(float(a), 2), 0.0)
+            figures = abstention_figures(signals, t)
+            if any(refused > 0.10 for _, refused in figures.values()):
+                continue
+            rates = [rate for rate, _ in figures.values() if rate is not None]
+            key = (min(rates, default=0.0), sum(rates))
+            if best is None or key > best[0]:
+                best = (key, t)
+    chosen = best[1] if best else Thresholds(0.0, 0.30, 0.0)
+    for r in np.arange(0.30, 1.50, 0.01):
+        chosen.ruling = round(float(r), 2)
+        if all(not stated or right / stated >= 0.95 for stated, right, _ in ruling_figures(signals, chosen).values()):
+            return chosen
+    chosen.ruling = float("inf")
+    return chosen
+
+
+def leave_one_set_out(signals: list[Signals]) -> dict[str, dict[str, float | int | None]]:
+    """For each set: thresholds chosen on the other sets alone, scored on it."""
+    out: dict[str, dict[str, float | int | None]] = {}
+    for name in sorted({s.dataset for s in signals}):
+        t = choose_thresholds([s for s in signals if s.dataset != name])
+        mine = [s for s in signals if s.dataset == name]
+        abstained, refused = abstention_figures(mine, t)[name]
+        row: dict[str, float | int | None] = {"margin_weight": t.margin_weight, "answer": t.answer, "ruling": t.ruling,
+                                              "abstain(unanswerable)": abstained, "false_abstain": refused}
+        if name in (rulings := ruling_figures(mine, t)):
+            stated, right, due = rulings[name]
+            row.update({"rulings": stated, "wrong_rulings": stated - right,
+                        "ruling_precision": right / stated if stated else None,
+                        "ruling_coverage": right / due if due else None})
+        out[name] = row
+    return out

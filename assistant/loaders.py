@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text"
              ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.S)
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
@@ -108,14 +110,15 @@ def load_document(path: Path, source: str | None = None) -> PolicyDocument:
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+    offset = 0
     if kind in ("markdown", "text"):
-        meta, text = _split_front_matter(_decode(raw, source), source)
+        meta, text, offset = _split_front_matter(_decode(raw, source), source)
     else:
         meta, text = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
         hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx") else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
-    return _document(source, kind, text, meta, path)
+    return _document(source, kind, text, meta, path).model_copy(update={"offset": offset})
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -129,22 +132,27 @@ def _decode(raw: bytes, source: str) -> str:
     raise DocumentError(f"{source}: is not valid text")  # pragma: no cover - cp1252 rarely fails
 
 
-def _split_front_matter(text: str, source: str) -> tuple[dict, str]:
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, text
-    try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError:
-        log.warning("%s: front matter is not valid YAML; ignored", source)
-        return {}, text[match.end():]
-    return (meta if isinstance(meta, dict) else {}), text[match.end():]
+def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
+    """YAML (`---`) or TOML (`+++`) front matter read as metadata, and the text after it with its offset."""
+    for pattern, parse, kind in ((_FRONT_MATTER, yaml.safe_load, "YAML"), (_TOML_FRONT_MATTER, tomllib.loads, "TOML")):
+        match = pattern.match(text)
+        if not match:
+            continue
+        try:
+            meta = parse(match.group(1)) or {}
+        except (yaml.YAMLError, tomllib.TOMLDecodeError):
+            log.warning("%s: front matter is not valid %s; ignored", source, kind)
+            meta = {}
+        return (meta if isinstance(meta, dict) else {}), text[match.end():], match.end()
+    return {}, text, 0
 
 
 def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> PolicyDocument:
     head = text[:3000]
-    due_text = _meta_str(meta, "next_review_due", "review_due", "next_review") or _first_group(_REVIEW_DUE, head)
-    last = _meta_str(meta, "last_reviewed", "last_review", "reviewed") or _first_group(_LAST_REVIEW, head)
+    due_text = _meta_str(meta, "next_review_due", "review_due", "next_review", "next_review_date", "review_date") \
+        or _first_group(_REVIEW_DUE, head)
+    last = _meta_str(meta, "last_reviewed", "last_review", "reviewed", "last_review_date") \
+        or _first_group(_LAST_REVIEW, head)
     due = parse_month(due_text) if due_text else None
     return PolicyDocument(
         source=source,
@@ -152,10 +160,27 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
         text=text,
         format=kind,
         contact=_meta_str(meta, "contact", "owner"),
+        owner=_meta_str(meta, "owner", "author", "contact"),
         last_reviewed=_month_label(last),
         review_due=due,
         review_due_label=_month_label(due_text) if due_text else None,
+        review_lines=_review_lines(text),
     )
+
+
+def _review_lines(text: str) -> tuple[int, int] | None:
+    """Where the document itself states its review dates: the lines from the first such statement to the last."""
+    head = text[:3000]
+    found = [m for m in (_LAST_REVIEW.search(head), _REVIEW_DUE.search(head)) if m]
+    if not found:
+        return None
+    start = min(m.start() for m in found)
+    end = max(m.end() for m in found)
+    if end - start > 300:  # far apart: the next review date is what matters
+        start, end = found[-1].start(), found[-1].end()
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, len(text) if line_end < 0 else line_end
 
 
 def _meta_str(meta: dict, *keys: str) -> str | None:

@@ -31,9 +31,12 @@ class PolicyDocument(BaseModel):
     text: str
     format: str
     contact: str | None = None
+    owner: str | None = None
+    offset: int = 0  # where `text` starts in the source file (after any front matter)
     last_reviewed: str | None = None
     review_due: date | None = None
     review_due_label: str | None = None
+    review_lines: tuple[int, int] | None = None  # where the text states its review dates (offsets in `text`)
 
 
 class Clause(BaseModel):
@@ -61,24 +64,49 @@ class Clause(BaseModel):
         return SECTION_SEP.join(self.section)
 
 
+class Place(BaseModel):
+    """Another place where the same quoted words stand."""
+
+    source: str
+    document: str
+    section: str
+
+    @property
+    def where(self) -> str:
+        return SECTION_SEP.join(part for part in (self.document, self.section) if part)
+
+
 class Citation(BaseModel):
-    """A verbatim quote from a clause and where it stands."""
+    """A verbatim quote from a clause and where it stands.
+
+    `quote` is what a reader sees: the source's words with its markup hidden (a link shows its text,
+    a table row its cells one a line). `spans` are the source file's character offsets of every
+    piece shown (offsets into the extracted text for DOCX, PDF and HTML).
+    """
 
     quote: str
+    spans: list[tuple[int, int]] = Field(default_factory=list)
     source: str
     document: str
     section: str
     score: float
     verdict: Verdict = Verdict.information
     context: str | None = None
+    columns: list[str] | None = Field(None, description="a table row's column headers")
     clause_id: str
     review_due: str | None = None
+    also: list[Place] = Field(default_factory=list, description="other places where the same words stand")
     verified: str | None = Field(None, description='"Verified by <owner>, <date>" when an owner confirmed it')
 
     @property
     def where(self) -> str:
         """"Document › Section", the way every edge shows a citation."""
         return SECTION_SEP.join(part for part in (self.document, self.section) if part)
+
+    @property
+    def places(self) -> str:
+        """"Document › Section", and every other place the same words stand."""
+        return "; ".join([self.where, *(p.where for p in self.also)])
 
 
 class Answer(BaseModel):
@@ -96,6 +124,17 @@ class Answer(BaseModel):
     confidence: float = 0.0
     latency_ms: float = 0.0
     verified_id: int | None = Field(None, description="the verified answer whose clause comes first")
+
+    @property
+    def shown(self) -> list[Citation]:
+        """What the chat edges and the terminal show: the clause that answers (joined neighbours and all)
+        alone, or, when abstaining, the two closest clauses."""
+        return self.citations[:1] if self.answered else self.related[:2]
+
+    @property
+    def held_back(self) -> list[Citation]:
+        """Ranked citations not shown at first, offered under "More clauses"."""
+        return self.citations[1:] if self.answered else []
 
 
 class DocumentStatus(BaseModel):

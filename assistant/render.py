@@ -7,28 +7,35 @@ import textwrap
 from .models import Answer, Citation, DocumentStatus, Suggestion, VerifiedAnswer
 
 
-def citation_text(citation: Citation, width: int = 88) -> str:
+def citation_text(citation: Citation, width: int = 88, review: bool = True) -> str:
+    """A quote with where it stands (every place, when the same words stand in several)."""
     lines = []
     if citation.context:
-        lines.append(f"  (under \"{citation.context}\")")
+        lines.append(f"  (under \u201c{citation.context}\u201d)")
+    if citation.columns:
+        lines.append("  (columns: " + " \u00b7 ".join(f"\u201c{c}\u201d" for c in citation.columns) + ")")
     quoted = f"\u201c{citation.quote}\u201d".split("\n")  # a short list keeps one item a line
     for n, line in enumerate(quoted):
         lines += textwrap.wrap(line, width=width, initial_indent="  " if n == 0 else "   ", subsequent_indent="   ")
-    due = f"  (review due {citation.review_due})" if citation.review_due else ""
-    lines.append(f"  — {citation.where}{due}")
+    due = f"  (review due {citation.review_due})" if review and citation.review_due else ""
+    lines.append(f"  \u2014 {citation.places}{due}")
     if citation.verified:
-        lines.append(f"  ✔ {citation.verified}")
+        lines.append(f"  \u2714 {citation.verified}")
     return "\n".join(lines)
 
 
-def answer_text(answer: Answer, width: int = 88) -> str:
-    """The answer as it reads in chat: verdict, the quotes with where they stand, warnings, contact."""
+def answer_text(answer: Answer, width: int = 88, every_clause: bool = False) -> str:
+    """The answer as it reads in chat: verdict, the clause that answers with where it stands, the review
+    warning once, the contact; the other ranked clauses are named under "More clauses" (all quoted
+    with `every_clause`)."""
     parts = [answer.verdict_line]
-    for citation in answer.citations:
-        parts.append(citation_text(citation, width))
-    if not answer.answered and answer.related:
+    shown = answer.citations if every_clause and answer.answered else answer.shown
+    if not answer.answered and shown:
         parts.append("The closest clauses I found (they may not answer your question):")
-        parts += [citation_text(c, width) for c in answer.related[:2]]
+    parts += [citation_text(c, width, review=not answer.warnings) for c in shown]
+    rest = [] if every_clause else answer.held_back
+    if rest:
+        parts.append("More clauses (`ask --all` quotes them): " + "; ".join(c.where for c in rest))
     parts += [f"Warning: {w}" for w in answer.warnings]
     if answer.answered:
         parts.append(f"Still unsure? Ask {answer.contact}.")

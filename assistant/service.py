@@ -199,12 +199,12 @@ class AnswerService:
         return self.engine.lookup(words, scope=self.scope_for(channel), k=k, offset=offset)
 
     def more(self, question_id: int, k: int = 3, platform: str = "", user: str | None = None) -> list[Citation]:
-        """The next clauses for an earlier question, after those already shown (counted like a question)."""
+        """The next clauses for an earlier question, after the one its answer showed (counted like a question)."""
         self._count(platform, user, "more")
         stored = self.store.question(question_id)
         if stored is None or stored.answer is None:
             return []
-        shown = len(stored.answer.citations) or len(stored.answer.related)
+        shown = len(stored.answer.shown)
         return self.engine.lookup(stored.answer.question, scope=stored.answer.scope, k=k, offset=shown)
 
     def feedback(self, question_id: int, rating: str, platform: str, user: str | None = None,

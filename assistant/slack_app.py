@@ -190,7 +190,7 @@ class SlackListeners:
             if parent and (not text or looks_like_question(parent)):
                 text = parent
         if not text:
-            await self._notify(client, channel, user, render.usage_hint(), thread, dm=False)
+            await self._notify(client, channel, user, render.usage_hint(self.service.examples()), thread, dm=False)
             return
         await self._answer(client, text, user, channel, thread, dm=False)
 
@@ -333,7 +333,7 @@ class SlackListeners:
                       dm: bool) -> None:
         async with self._apologising(lambda message: self._notify(client, channel, user, message, thread, dm)):
             reply = await self.call(self.service.answer, text, PLATFORM, user=user, channel=channel, private=dm)
-            message = render.answer_message(reply.question_id, reply.answer, await self._overdue())
+            message = render.answer_message(reply.question_id, reply.answer)
             try:
                 await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
                                               blocks=message.blocks, unfurl_links=False, unfurl_media=False)

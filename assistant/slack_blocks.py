@@ -144,20 +144,21 @@ def quote_blocks(quote: str) -> list[Block]:
     return [section("> " + piece.replace("\n", "\n> "), verbatim=True) for piece in pieces]
 
 
-def citation_blocks(citation: Citation, overdue: Iterable[str] = (), show_verdict: bool = False) -> list[Block]:
-    """The quote, then where it stands: "Document › Section", the review date (and the clause's verdict)."""
+def citation_blocks(citation: Citation, show_verdict: bool = False, review: bool = True) -> list[Block]:
+    """The quote, then where it stands: every "Document › Section" it stands in, the review date (and the
+    clause's verdict)."""
     out: list[Block] = []
     if citation.context:
         out.append(context(f"_From the list under:_ {escape(citation.context)}"))
+    if citation.columns:
+        out.append(context("_Columns:_ " + " · ".join(escape(c) for c in citation.columns)))
     out += quote_blocks(citation.quote)
-    where = f":page_facing_up: *{escape(citation.where)}*"
-    review = f"Review due {escape(citation.review_due)}" if citation.review_due else "No review date"
-    if citation.source in set(overdue):
-        review += " — :warning: past its review date"
+    where = f":page_facing_up: *{escape(citation.places)}*"
     labels = [f"*{LABELS[citation.verdict]}*"] if show_verdict and citation.verdict is not Verdict.information else []
     if citation.verified:
         labels.insert(0, f":white_check_mark: *{escape(citation.verified)}*")
-    out.append(context(where, review, *labels))
+    dates = [f"Review due {escape(citation.review_due)}"] if review and citation.review_due else []
+    out.append(context(where, *dates, *labels))
     return out
 
 
@@ -177,18 +178,19 @@ def _fallback(*lines: str) -> str:
 # ---------------------------------------------------------------------------------------- messages
 
 
-def answer_message(question_id: int, answer: Answer, overdue: Iterable[str] = ()) -> SlackMessage:
-    """An answer: verdict line, the quoted clauses with where they stand, warnings, contact, buttons."""
-    overdue = set(overdue)
+def answer_message(question_id: int, answer: Answer) -> SlackMessage:
+    """An answer: verdict line, the clause that answers (or the closest ones), the review warning once,
+    contact, buttons; the other ranked clauses wait under "More clauses"."""
     icon = ICONS[answer.verdict] if answer.answered else ABSTAIN_ICON
     blocks = [section(f"{icon} *{escape(answer.verdict_line)}*"), context(f"Question: {_echo(answer.question)}")]
-    if answer.answered:
-        for citation in answer.citations:
-            blocks += citation_blocks(citation, overdue)
-    elif answer.related:
+    if not answer.answered and answer.shown:
         blocks.append(section("The closest clauses I found (they may not answer your question):"))
-        for citation in answer.related[:2]:
-            blocks += citation_blocks(citation, overdue)
+    for citation in answer.shown:
+        blocks += citation_blocks(citation, review=not answer.warnings)
+    if answer.held_back:
+        n = len(answer.held_back)
+        blocks.append(context(f"{n} more clause{'s' if n > 1 else ''} matched: press *More clauses* to see "
+                              f"{'them' if n > 1 else 'it'}."))
     blocks += [section(f":warning: {escape(w)}") for w in answer.warnings]
     who = f":bust_in_silhouette: Who to ask: *{escape(answer.contact)}*"
     blocks.append(section(who) if not answer.answered else context(f"Still unsure? Ask {escape(answer.contact)}."))
@@ -202,12 +204,20 @@ def answer_message(question_id: int, answer: Answer, overdue: Iterable[str] = ()
 
 def clauses_message(heading: str, citations: list[Citation], overdue: Iterable[str] = (),
                     none: str = "No clause matches that.") -> SlackMessage:
-    """A list of clauses under a heading: the `/policy <words>` lookup and "More clauses"."""
+    """A list of clauses under a heading: the `/policy <words>` lookup and "More clauses".
+
+    A policy past its review date is said once, under the clauses, not beside each of them.
+    """
     if not citations:
         return SlackMessage(none, [section(none)])
     blocks = [section(heading)]
     for citation in citations:
-        blocks += citation_blocks(citation, overdue, show_verdict=True)
+        blocks += citation_blocks(citation, show_verdict=True)
+    overdue = set(overdue)
+    late = {c.document: c.review_due for c in citations if c.source in overdue}
+    blocks += [context(f":warning: {escape(title)} is past its review date"
+                       + (f" ({escape(due)})." if due else "."))
+               for title, due in sorted(late.items())]
     first = citations[0]
     return SlackMessage(_fallback(heading, f"> {escape(first.quote)}\n— {escape(first.where)}"), fit(blocks))
 
@@ -259,8 +269,10 @@ def help_message() -> SlackMessage:
     return SlackMessage(text, [section(text)])
 
 
-def usage_hint() -> str:
-    return "Ask me a policy question, e.g. “Can I accept a friend request from a parent?” (`/policy help` for more)."
+def usage_hint(examples: list[str]) -> str:
+    """How to ask, with one of the configured example questions."""
+    example = f", e.g. “{escape(examples[0])}”" if examples else ""
+    return f"Ask me a policy question{example} (`/policy help` for more)."
 
 
 def contact_text(user: str | None, contact: str) -> str:

@@ -30,8 +30,8 @@ class CitedClause:
 
 
 def quoted(answer: Answer) -> list[Citation]:
-    """The clauses an answer quotes: its citations, or the closest clauses when it abstains."""
-    return answer.citations if answer.answered else answer.related[:2]
+    """The clauses an answer shows: the one that answers, or the closest clauses when it abstains."""
+    return answer.shown
 
 
 def cited_clauses(answer: Answer) -> list[CitedClause]:
@@ -39,6 +39,11 @@ def cited_clauses(answer: Answer) -> list[CitedClause]:
     return [CitedClause(position=n, name=_citation_name(c), abstract=_clip(" ".join(c.quote.split()), ABSTRACT_CHARS),
                         quote=c.quote, detail_card=_detail_card(c))
             for n, c in enumerate(quoted(answer), start=1)]
+
+
+def _review(answer: Answer) -> bool:
+    """Review dates go beside quotes unless a review warning already says it, once, for the answer."""
+    return not answer.warnings
 
 
 def _citation_name(citation: Citation) -> str:
@@ -52,19 +57,20 @@ def _citation_name(citation: Citation) -> str:
 
 def _detail_card(citation: Citation) -> dict:
     body = [_block(citation.quote)]
-    body.append(_block(f"{citation.where}{_due(citation)}", isSubtle=True, size="Small"))
+    body.append(_block(f"{citation.places}{_due(citation)}", isSubtle=True, size="Small"))
     return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": CARD_VERSION, "body": body}
 
 
 def answer_text(answer: Answer) -> str:
-    """The message text (also the plain-text fallback): verdict, each quote with its [n] marker, warnings."""
+    """The message text (also the plain-text fallback): verdict, the quote with its [n] marker, the warning once."""
     parts = [f"**{answer.verdict_line}**"]
     if not answer.answered and quoted(answer):
         parts.append("The closest clauses I found (they may not answer your question):")
     for n, citation in enumerate(quoted(answer), start=1):
         lead = f"(under \u201c{citation.context}\u201d) " if citation.context else ""
-        parts.append(f"{lead}\u201c{citation.quote}\u201d [{n}]\n\n\u2014 {citation.where}{_due(citation)}"
+        due = _due(citation) if _review(answer) else ""
+        parts.append(f"{lead}\u201c{citation.quote}\u201d [{n}]\n\n\u2014 {citation.places}{due}"
                      + (f"\n\n\u2714 {citation.verified}" if citation.verified else ""))
     parts += [f"\u26a0\ufe0f {warning}" for warning in answer.warnings]
     if answer.answered:
@@ -72,35 +78,53 @@ def answer_text(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
+def _quote_container(citation: Citation, label: str, n: int | None, review: bool) -> dict:
+    """One quote in an emphasis box, with its list lead-in or table columns above and its place below."""
+    items = []
+    if citation.context:
+        items.append(_block(f"Under \u201c{citation.context}\u201d", isSubtle=True, size="Small"))
+    if citation.columns:
+        items.append(_block("Columns: " + " \u00b7 ".join(f"\u201c{c}\u201d" for c in citation.columns),
+                            isSubtle=True, size="Small"))
+    ids = {"quote": {"id": f"quote-{n}"}, "source": {"id": f"source-{n}"}} if n else {"quote": {}, "source": {}}
+    items.append(_block(citation.quote, **ids["quote"]))
+    items.append(_block(f"{label}{citation.places}{_due(citation) if review else ''}", isSubtle=True, size="Small",
+                        **ids["source"]))
+    if citation.verified:
+        items.append(_block(f"\u2714 {citation.verified}", size="Small", color="Good",
+                            **({"id": f"verified-{n}"} if n else {})))
+    return {"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items}
+
+
 def answer_card(answer: Answer, question_id: int, owner: bool = False) -> dict:
-    """An Adaptive Card 1.5: verdict, each quote in an emphasis box with "[n] Document › Section", warnings."""
+    """An Adaptive Card 1.5: verdict, the quote with "[n] Document › Section", the warning once; the other
+    ranked clauses behind a "More clauses" button."""
     body: list[dict] = [_block(answer.verdict_line, weight="Bolder", size="Medium", style="heading")]
     if not answer.answered and quoted(answer):
         body.append(_block("The closest clauses I found (they may not answer your question):", isSubtle=True))
     for n, citation in enumerate(quoted(answer), start=1):
-        items = []
-        if citation.context:
-            items.append(_block(f"Under \u201c{citation.context}\u201d", isSubtle=True, size="Small"))
-        items.append(_block(citation.quote, id=f"quote-{n}"))
-        items.append(_block(f"[{n}] {citation.where}{_due(citation)}", id=f"source-{n}", isSubtle=True,
-                            size="Small"))
-        if citation.verified:
-            items.append(_block(f"\u2714 {citation.verified}", id=f"verified-{n}", size="Small", color="Good"))
-        body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
+        body.append(_quote_container(citation, f"[{n}] ", n, _review(answer)))
     for warning in answer.warnings:
         body.append(_block(f"\u26a0\ufe0f {warning}", id="review-warning", color="Warning"))
     if not answer.answered:
         body.append(_block(f"Please ask {answer.contact}.", id="contact", weight="Bolder"))
+    actions: list[dict] = []
+    if answer.held_back:
+        more = {"type": "AdaptiveCard", "version": CARD_VERSION,
+                "body": [_quote_container(c, "", None, _review(answer)) for c in answer.held_back]}
+        actions.append({"type": "Action.ShowCard", "title": "More clauses", "id": "more-clauses", "card": more})
+    actions.append({"type": "Action.Submit", "title": "Still need help?",
+                    "data": {"verb": HELP_VERB, "question_id": question_id}})
+    if owner:
+        actions.append({"type": "Action.Submit", "title": "Mark the right answer\u2026",
+                        "data": {"verb": MORE_VERB, "question_id": question_id}})
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
         "fallbackText": answer_text(answer),
         "body": body,
-        "actions": [{"type": "Action.Submit", "title": "Still need help?",
-                     "data": {"verb": HELP_VERB, "question_id": question_id}}]
-        + ([{"type": "Action.Submit", "title": "Mark the right answer\u2026",
-             "data": {"verb": MORE_VERB, "question_id": question_id}}] if owner else []),
+        "actions": actions,
     }
 
 

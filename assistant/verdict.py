@@ -11,17 +11,18 @@ from __future__ import annotations
 import re
 
 from .models import Verdict
+from .text import MODAL_WORDS, stem, tokens
 
 _W = r"(?:[\w'’/-]+\s+){0,4}?"
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
         r"\bunless\b[^.;]{0,120}\b(?:agreed|approved|authori[sz]ed|permission|permitted|consent|sign(?:ed)?[- ]off)\b",
-        rf"\b(?:requires?|need|needs|must\s+(?:first\s+)?(?:get|obtain|seek|have|receive)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
+        rf"\b(?:requires?|need|needs|(?:must|should|shall|will\s+need\s+to|needs?\s+to|ha(?:ve|s)\s+to)\s+(?:first\s+)?"
+        rf"(?:get|obtain|seek|have|receive|request|ask\s+for)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         rf"\bwith\s+(?:the\s+)?{_W}(?:permission|approval|consent|agreement)\s+(?:of|from)\b",
         r"\b(?:check|clear|agree)\s+(?:it\s+)?with\s+[^.;]{0,60}\b(?:first|beforehand|before|in advance)\b",
-        r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b",
-        r"\bmust\s+be\s+(?:approved|authori[sz]ed|agreed)\b",
+        r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to)\s+be\s+(?:[^.;]{0,60}?\s)?(?:pre-?)?(?:approved|authori[sz]ed|agreed|signed\s+off|cleared)\b",
     ]),
     (Verdict.advised_against, [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
@@ -41,12 +42,13 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.required, [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
-        r"\bensure\s+that\b", r"\bshould\b", r"^\s*(?:please\s+)?(?:always|do|use|make\s+sure|ensure|submit|report|return|notify)\b",
+        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", r"\bshould\b", r"^\s*(?:please\s+)?(?:always|do|use|make\s+sure|ensure|submit|report|return|notify)\b",
     ]),
     (Verdict.permitted, [
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b(?!\s+not)",
-        r"\b(?:is|are)\s+(?:permitted|allowed|entitled|eligible|welcome)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
-        r"\bfree\s+to\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
+        r"\b(?:is|are)\s+(?:permitted|allowed|entitled|eligible|welcome)\b",
+        r"\b(?:is|are)\s+(?:perfectly\s+|completely\s+|totally\s+)?(?:acceptable|fine|okay|ok)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
+        r"\bfree\s+to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
     ]),
 ]
 _COMPILED = [(v, [re.compile(p, re.I | re.M) for p in ps]) for v, ps in _PATTERNS]
@@ -61,26 +63,48 @@ LABELS = {
 }
 
 
-_SUBJECT = r"(?:i|we|you|staff|teachers|employees|parents|pupils|volunteers|governors|someone|anyone|everyone|people|a|an|the|my|our|they|he|she)"
-_RULING_QUESTION = re.compile(
-    rf"\b(?:can|could|may|might|must|shall|should)\s+{_SUBJECT}\b"
-    rf"|\b(?:will|would)\s+(?:i|we|you)\b"
-    rf"|\b(?:am|are|is)\s+{_SUBJECT}\s+(?:\w+\s+)?(?:allowed|permitted|able|required|supposed|expected|obliged|meant|entitled)\b"
-    r"|\b(?:is|are)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:ok|okay|alright|all right|acceptable|appropriate|fine|allowed|permitted|legal)\b"
-    rf"|\b(?:do|does|did)\s+{_SUBJECT}\s+(?:\w+\s+)?(?:need|have|get|must)\b"
-    r"|\b(?:allowed|permitted|permission|forbidden|banned|prohibited|acceptable|required|mandatory|compulsory"
-    r"|obliged|supposed to|have to|has to|need to|needs to|ok to|okay to)\b",
+# Who a permission question is about: a person or a group of people, never a thing ("Could a breach...").
+_PERSON = (r"(?:i|we|you|he|she|they|staff|teachers?|employees?|parents?|pupils?|students?|volunteers?|governors?"
+           r"|someone|anyone|everyone|people|managers?|(?:my|our|a|an|the)\s+(?:\w+\s+)?(?:manager|colleague|coworker"
+           r"|co-worker|teammate|boss|team|supervisor|friend|child|kid|son|daughter|husband|wife|partner|spouse))")
+_RULE_WORDS = r"(?:allowed|permitted|able|required|supposed|expected|obliged|meant|entitled)"
+_YES_NO_RULING = re.compile(
+    rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
+    rf"(?:can|could|may|might|must|shall|should)\s+{_PERSON}\b"
+    rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?{_RULE_WORDS}\b"
+    r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
+    r"|fine|allowed|permitted|legal|a problem)\b"
+    rf"|(?:do|does|did)\s+{_PERSON}\s+(?:\w+\s+)?(?:need|have\s+to|has\s+to|must)\b"
+    r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
+    rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b)",
     re.I)
+_WH_WORD = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*"
+                      r"(?:how|what|what's|whats|when|where|which|who|whom|whose|why)\b", re.I)
+_QUESTION_PART = re.compile(r"[^?.!;]+\?|[^?.!;]+$")
+
+
+def _questions(question: str) -> list[str]:
+    """The interrogative sentences of a message ("my laptop is acting weird. should I shut it down?")."""
+    parts = [p.strip(" ,") for p in _QUESTION_PART.findall(question) if p.strip(" ,?")]
+    asked = [p for p in parts if p.endswith("?")]
+    return asked or parts[-1:]
 
 
 def asks_for_ruling(question: str) -> bool:
     """True when a question asks whether something is allowed or required ("Can I ...?", "Do I have to ...?").
 
-    Only such questions get a ruling ("Not allowed", "Required") in the verdict line; a question about
-    facts ("What is the school's Twitter handle?") is answered with the quotes alone, so a rule that
-    happens to stand in the best clause is never presented as the answer to something else.
+    Read from the grammar of the question itself: a yes/no question about what a person may, must or
+    needs to do. A question opening with "how", "what", "who", "when" ... asks for facts ("How many
+    hours are we expected to work?") and gets the quotes alone, even when it contains a rule word; so
+    does any question with a wh-part ("how do I book flights, is there an agency we're supposed to use?").
     """
-    return bool(_RULING_QUESTION.search(question))
+    asked = []
+    for part in _questions(question):
+        asked += [p.strip() for p in re.split(r",\s*|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)", part)
+                  if p.strip()]
+    if any(_WH_WORD.match(p) for p in asked):
+        return False
+    return any(_YES_NO_RULING.match(p) for p in asked)
 
 
 def classify(text: str) -> Verdict:
@@ -102,6 +126,35 @@ def clause_verdict(text: str, context: str | None = None) -> Verdict:
         if inherited in (Verdict.prohibited, Verdict.needs_permission, Verdict.advised_against):
             return inherited
     return own
+
+
+# Where one rule ends and another begins inside a sentence: "questioning a decision is acceptable,
+# but personal attacks are not acceptable" holds two rules about two different things.
+_PART_BREAK = re.compile(r"(?<=[.!?;])\s+|[,;]?\s+(?=(?:but|however|whereas|although|though|yet|while)\b)|;\s*", re.I)
+_MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
+
+
+def rule_parts(text: str) -> list[str]:
+    """The text cut into parts that each state at most one rule: sentences, then clauses joined by "but"."""
+    return [p.strip() for p in _PART_BREAK.split(" ".join(text.split())) if p and p.strip()]
+
+
+def ruling_for(question: str, text: str, context: str | None = None) -> Verdict:
+    """The rule the quoted text gives on the very thing asked, or `information` when it gives none.
+
+    The part of the text that shares the most topical words with the question governs: a rule
+    word elsewhere in the text is about something else. When that part states no rule, or
+    equally matching parts state different rules, there is no ruling.
+    """
+    asked = {t for t in tokens(question) if t not in _MODAL_STEMS}
+    if not asked:
+        return Verdict.information
+    scored = [(len(asked & set(tokens(part))), part) for part in rule_parts(text)]
+    best = max((n for n, _ in scored), default=0)
+    if best == 0:
+        return Verdict.information
+    verdicts = {clause_verdict(part, context) for n, part in scored if n == best} - {Verdict.information}
+    return verdicts.pop() if len(verdicts) == 1 else Verdict.information
 
 
 def verdict_line(verdict: Verdict, document: str, answered: bool, contact: str) -> str:

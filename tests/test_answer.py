@@ -11,11 +11,11 @@ from datetime import date
 
 import pytest
 
-from assistant.engine import PolicyEngine
+from assistant.engine import RULING_THRESHOLD, PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
 from assistant.text import fold
-from assistant.verdict import asks_for_ruling, clause_verdict, verdict_line
+from assistant.verdict import asks_for_ruling, clause_verdict, rule_parts, ruling_for, verdict_line
 
 POLICY = "glenmere-social-media-policy-2023-24.md"
 TITLE = "Social Media Policy 2023-24"
@@ -77,10 +77,25 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     answer = engine.ask(question)
     assert answer.answered
     assert _cites(answer, gold), [c.quote for c in answer.citations]
-    assert answer.verdict is verdict
     gold_citation = next(c for c in answer.citations if fold(gold) in fold(c.quote))
     assert gold_citation.verdict is verdict
-    assert answer.verdict_line == verdict_line(verdict, TITLE, True, "the Headteacher")
+    # the answer states the ruling only when sure the first quote answers; otherwise it quotes without one
+    stated = verdict if answer.confidence >= RULING_THRESHOLD else Verdict.information
+    assert answer.verdict is stated
+    assert answer.verdict_line == verdict_line(stated, TITLE, True, "the Headteacher")
+
+
+def test_a_ruling_needs_more_confidence_than_an_answer(engine):
+    questions = ["Can I add a pupil as a friend?", "Can I share confidential school information online?",
+                 "Can I use the school logo on my website?", "Can I message children from my class on WhatsApp?",
+                 "Is it OK to complain about my headteacher on Facebook?", "Can I email a pupil if their parents agree?"]
+    answers = [engine.ask(q) for q in questions]
+    assert answers[0].verdict is Verdict.prohibited and answers[0].confidence >= RULING_THRESHOLD
+    unsure = [a for a in answers if a.answered and a.confidence < RULING_THRESHOLD]
+    assert unsure, [(a.question, a.confidence) for a in answers]  # the gate is exercised
+    for a in unsure:
+        assert a.verdict is Verdict.information and a.verdict_line.startswith("Here is what")
+        assert a.citations  # still quoted
 
 
 @pytest.mark.parametrize("question, ruling", [
@@ -94,6 +109,18 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     ("Does the social networking code apply to volunteers?", False),
     ("When is this policy due for review?", False),
     ("Who wrote the guidance in this policy?", False),
+    # a wh-question asks for facts even when it holds a rule word
+    ("How many hours are we expected to work each week?", False),
+    ("how far ahead do I need to put in a leave request?", False),
+    ("what's the longest single workday I'm allowed to put in?", False),
+    ("how do I book flights, is there a travel agency we're supposed to use?", False),
+    ("Do we get our birthday off?", False),
+    ("Could a breach of the policy lead to disciplinary action?", False),
+    # the question after a preamble decides
+    ("my laptop is acting weird. should I just shut it down?", True),
+    ("I'll be out running errands, can I just dial in by phone?", True),
+    ("Will abusive comments on the school's accounts be tolerated?", True),
+    ("My dad is having surgery. What are my options?", False),
 ])
 def test_only_questions_about_what_is_allowed_get_a_ruling(question, ruling):
     assert asks_for_ruling(question) is ruling
@@ -112,6 +139,32 @@ def test_list_item_carries_its_lead_in(engine):
     assert citation.context == "The following are not considered acceptable:"  # emphasis marks dropped
     assert citation.section == "Code of Conduct for all members of staff at Glenmere Primary School – Social Networking"
     assert citation.where.startswith(f"{TITLE} › Code of Conduct")
+
+
+@pytest.mark.parametrize("question, text, verdict", [
+    # the part of the sentence about the thing asked governs, not the first rule word in it
+    ("Can I question a decision made by my manager?",
+     "Questioning a decision is acceptable, but personal attacks are not acceptable.", Verdict.permitted),
+    ("Are personal attacks on colleagues ok?",
+     "Questioning a decision is acceptable, but personal attacks are not acceptable.", Verdict.prohibited),
+    ("Can I bring my dog to work?",
+     "Staff may bring dogs to the office on Fridays. Cats must not be brought in.", Verdict.permitted),
+    # equally matching parts with different rules: no ruling
+    ("Can I use my phone or my laptop in meetings?",
+     "You may use your laptop in meetings, but you must not use your phone in meetings.", Verdict.information),
+    # nothing in the text is about the thing asked: no ruling
+    ("Can I park in the car park?", "Staff must not share passwords.", Verdict.information),
+    ("Do I need to clear a conference talk with anyone?",
+     "Employees should get approval from the founder they report to about which conferences to speak at.",
+     Verdict.needs_permission),
+])
+def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verdict):
+    assert ruling_for(question, text) is verdict
+
+
+def test_rule_parts_split_sentences_and_contrasts():
+    assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
+        "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]
 
 
 @pytest.mark.parametrize("text, context, verdict", [
@@ -183,6 +236,39 @@ def test_bad_questions(engine, question, message):
     with pytest.raises(QuestionError, match=message) as err:
         engine.ask(question)
     assert "\n" not in str(err.value) and len(str(err.value)) < 200
+
+
+def test_a_question_not_in_english_is_told_so(engine):
+    with pytest.raises(QuestionError, match="I can only answer questions in English"):
+        engine.ask("Puis-je accepter une demande d'ami d'un parent sur Facebook ?")
+
+
+def test_the_example_in_error_messages_comes_from_settings(engine):
+    other = _engine_on(engine, example_questions=["How do I book a meeting room?"])
+    with pytest.raises(QuestionError, match="How do I book a meeting room") as err:
+        other.ask("?!?")
+    assert "friend" not in str(err.value)
+
+
+@pytest.mark.parametrize("question", ["Is this policy still current?", "Who owns it?", "When was it last reviewed?"])
+def test_questions_about_the_policy_itself_are_answered_from_its_metadata(engine, question):
+    answer = engine.ask(question)
+    assert answer.answered and answer.verdict is Verdict.information
+    line = answer.verdict_line
+    assert line.startswith(TITLE) and "last reviewed in June 2023" in line and "June 2024" in line
+    assert "past its review date" in line and "the Headteacher" in line and "Headteacher" in line
+    [review] = answer.citations  # the review lines, quoted from the document
+    assert "Next Review Due" in review.quote and "June 2024" in review.quote
+    text = engine.document(POLICY).text
+    assert all(text[a - engine.document(POLICY).offset:b - engine.document(POLICY).offset].strip()
+               for a, b in review.spans)
+    assert not answer.warnings  # the status line already says it is overdue: said once
+
+
+def test_a_policy_not_yet_due_says_so(engine):
+    answer = _engine_on(engine, today=date(2024, 1, 10)).ask("Is this policy still current?")
+    assert "is next due for review in June 2024" in answer.verdict_line
+    assert "within its review period" in answer.verdict_line
 
 
 def test_question_is_tidied(engine):

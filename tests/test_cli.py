@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
+from assistant.engine import RULING_THRESHOLD
 from assistant.index import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,17 +69,27 @@ def test_ask_text(indexed):
     assert lines[0].startswith("Not allowed:")
     assert "Staff must never add pupils as friends" in " ".join(result.output.split())
     assert any(line.strip().startswith(WHERE.strip()) for line in lines), result.output
-    assert "review due June 2024" in result.output
+    # the review warning once, not a review date beside the quote as well
+    assert result.output.count("June 2024") == 1 and "Warning: Social Media Policy 2023-24 was due" in result.output
     assert "Still unsure? Ask the Headteacher." in result.output
+    # the clause that answers is quoted alone; the other ranked clauses are named under "More clauses"
+    def quotes(output: str) -> int:
+        return sum(line.startswith("  \u201c") for line in output.splitlines())
+    assert quotes(result.output) == 1 and "More clauses" in result.output
+    every = CliRunner().invoke(main, _args(indexed, "ask", "--all", "Can I add a pupil as a friend?"))
+    assert every.exit_code == 0 and quotes(every.output) > 1 and "More clauses" not in every.output
 
 
 def test_ask_json(indexed):
     result = CliRunner().invoke(main, _args(indexed, "ask", "--json", "Can I use the school logo on my website?"))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["answered"] is True and data["verdict"] == "needs_permission"
+    assert data["answered"] is True
+    # a ruling only when the best passage is confidently the answer (engine.RULING_THRESHOLD)
+    assert data["verdict"] == ("needs_permission" if data["confidence"] >= RULING_THRESHOLD else "information")
     assert data["contact"] == "the Headteacher"
-    assert any("written prior permission" in c["quote"] for c in data["citations"][:3])
+    assert any("written prior permission" in c["quote"] and c["verdict"] == "needs_permission"
+               for c in data["citations"][:3])
     assert all(c["source"] == POLICY for c in data["citations"])
 
 
@@ -108,11 +119,13 @@ def test_eval_command(indexed, tmp_path):
     questions = tmp_path / "dev.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in [
         {"id": "c1", "question": "Can I add a pupil as a friend on my personal account?", "answerable": True,
-         "quotes": ["Staff must never add pupils as friends into their personal accounts"], "source": POLICY},
+         "quotes": ["Staff must never add pupils as friends into their personal accounts"], "source": POLICY,
+         "ruling": True, "verdict": "prohibited"},
         {"id": "c2", "question": "Can I accept a friend request from a parent on Facebook?", "answerable": True,
-         "quotes": ["staff are strongly advised not to become 'friends' with parents"], "source": POLICY},
+         "quotes": ["staff are strongly advised not to become 'friends' with parents"], "source": POLICY,
+         "ruling": True, "verdict": "permitted"},  # deliberately wrong gold: the stated ruling must count as wrong
         {"id": "c3", "question": "What is the mileage rate for driving my own car?", "answerable": False,
-         "quotes": []},
+         "quotes": [], "ruling": False, "verdict": "information"},
     ]) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, _args(indexed, "eval", str(questions)))
     assert result.exit_code == 0, result.output
@@ -123,6 +136,12 @@ def test_eval_command(indexed, tmp_path):
     row = next(line for line in out.splitlines() if line.startswith("policy-assistant"))
     hit1, hit3, mrr = (float(x) for x in row.split()[1:4])
     assert 0 <= hit1 <= hit3 <= 1 and 0 <= mrr <= 1 and hit3 >= 0.5
+    # rulings: c1 right, c2 stated against a wrong gold; precision = right / stated, coverage = right / due
+    assert row.split()[6:] == ["2", "1", "0.50", "0.50"], row
+    assert "wrong rulings: c2: advised_against (permitted)" in out
+    naive = next(line for line in out.splitlines() if line.startswith("naive-paragraph"))
+    assert naive.split()[4:] == ["—"] * 6, naive  # the baseline never abstains and states no ruling
+    assert 0 < float(naive.split()[3]) <= 1  # MRR: whole paragraphs hold the gold quotes within ten
 
 
 def test_list_command(indexed):
@@ -143,7 +162,9 @@ def test_chat_command(indexed):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("question", ["", "x" * 100_000, "pupil\x00\x07\x1b friend"], ids=["empty", "100kB", "binary"])
+@pytest.mark.parametrize("question", ["", "x" * 100_000, "pupil\x00\x07\x1b friend",
+                                      "Puis-je accepter une demande d'ami d'un parent sur Facebook ?"],
+                         ids=["empty", "100kB", "binary", "French"])
 def test_bad_questions_give_one_line_errors(indexed, question):
     result = CliRunner().invoke(main, _args(indexed, "ask", question))
     _assert_one_line_error(result)

@@ -11,8 +11,7 @@ from assistant.chunking import chunk_document
 from assistant.errors import CorpusError, DocumentError
 from assistant.loaders import load_corpus, load_document, parse_month
 
-SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
-GLENMERE_TXT = SHARED_EVAL / "corpora" / "glenmere" / "glenmere-social-media-policy-2023-24.txt"
+GLENMERE_TXT = Path(__file__).resolve().parent / "fixtures" / "glenmere-social-media-policy-2023-24.txt"
 
 FRONT_MATTER_MD = """---
 title: Expenses Policy

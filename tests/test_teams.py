@@ -115,8 +115,9 @@ def test_personal_question_gets_verdict_quotes_citations_and_card(bot, connector
 
     stored = service.store.questions(platform="teams")[-1]
     assert stored.answer.question == QUESTION and stored.user_id == "aad-alice"
-    quotes = stored.answer.citations if stored.answer.answered else stored.answer.related[:2]
+    quotes = stored.answer.shown
     assert quotes, "the default corpus answers this question"
+    assert len(quotes) == 1 or not stored.answer.answered  # the clause that answers, alone
 
     msg = answer.body
     assert msg["text"].startswith(f"**{stored.answer.verdict_line}**")
@@ -147,7 +148,14 @@ def test_personal_question_gets_verdict_quotes_citations_and_card(bot, connector
         assert blocks[f"source-{n}"].startswith(f"[{n}] {citation.where}")
     if stored.answer.warnings:
         assert any(b.get("id") == "review-warning" for b in card["body"])
-    [action] = card["actions"]
+    *more, action = card["actions"]
+    if stored.answer.held_back:  # the other ranked clauses wait behind "More clauses"
+        [shelf] = more
+        assert shelf["type"] == "Action.ShowCard" and shelf["title"] == "More clauses"
+        held = [b["text"] for c in shelf["card"]["body"] for b in c["items"]]
+        assert all(c.quote in held for c in stored.answer.held_back)
+    if stored.answer.warnings:  # the review date said once, in the warning
+        assert not any("review due" in b for b in blocks.values())
     assert action["title"] == "Still need help?"
     assert action["data"] == {"verb": "help", "question_id": stored.id}
 

@@ -1,13 +1,16 @@
-"""The product's promise: every clause is an exact slice of its document and every quote is found verbatim.
+"""The product's promise: every clause is an exact slice of its document, and every quote shows the
+document's own words, each piece mapping back to its exact source offsets, with no markup showing.
 
-Checked over whole corpora (the default one and every evaluation corpus), over answers to real
-evaluation questions, and over random Markdown-ish documents (hypothesis).
+Checked over whole corpora (the default one, the fixtures in tests/fixtures, and every evaluation
+corpus when ../shared/eval is present), over answers to questions, and over random Markdown-ish
+documents (hypothesis).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -15,148 +18,190 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from assistant.chunking import chunk_document
-from assistant.engine import PolicyEngine, quote_of
+from assistant.engine import PolicyEngine
 from assistant.loaders import load_corpus
-from assistant.models import PolicyDocument
+from assistant.models import Citation, PolicyDocument
+from assistant.quoting import QUOTE_WORDS, Quoter, plain_document, shown
 from assistant.settings import Settings
 from assistant.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 CORPORA = {
     "policy_corpus": ROOT / "policy_corpus",
+    "fixtures": FIXTURES,
     "glenmere": SHARED_EVAL / "corpora" / "glenmere",
     "18f_handbook": SHARED_EVAL / "corpora" / "18f_handbook",
+    "clef_handbook": SHARED_EVAL / "corpora" / "clef_handbook",
     "policyqa_dev": SHARED_EVAL / "corpora" / "policyqa_dev",
 }
 QUESTIONS = ["Can I accept a friend request from a parent?", "How much annual leave do I get?",
              "Do you share my data with third parties?"]
+# Source markup a reader must never see inside a quote: links, images, table pipes, front-matter
+# fences, HTML tags (the same test the evaluation's score.py applies).
+MARKUP = re.compile(r"\]\(|!\[|^\s*\||\|\s*$|\s\|\s.*\s\|\s|^\s*(?:\+\+\+|---)\s*$|</?(?!https?:)[a-zA-Z][^>]*>", re.M)
 
 
 def _corpus_dir(name: str) -> Path:
     path = CORPORA[name]
     if not path.is_dir():
-        pytest.skip(f"{path} is not available")
+        pytest.skip(f"evaluation corpus {path} is absent (../shared/eval is not part of a fresh clone)")
     return path
 
 
 def _questions(name: str) -> list[dict]:
     path = SHARED_EVAL / name
     if not path.exists():
-        pytest.skip(f"{path} is not available")
+        pytest.skip(f"evaluation questions {path} are absent (../shared/eval is not part of a fresh clone)")
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _source_text(corpus: Path, doc: PolicyDocument) -> str:
+    """The text a document's offsets refer to: the file itself for Markdown and text."""
+    if doc.format not in ("markdown", "text"):
+        return doc.text
+    with open(corpus / doc.source, encoding="utf-8-sig", newline="") as file:  # line ends as they are
+        return file.read()
+
+
+def assert_faithful(quote: str, spans: list[tuple[int, int]] | tuple[tuple[int, int], ...], source: str) -> None:
+    """The quote is the source's words at `spans`, in order, nothing added; and no markup shows."""
+    assert spans and all(0 <= a < b <= len(source) for a, b in spans), spans
+    assert all(b <= c for (_, b), (c, _) in zip(spans, spans[1:])), "pieces in reading order"
+    pieces = "".join(source[a:b] for a, b in spans)
+    assert re.sub(r"\s+", "", quote) == re.sub(r"\s+", "", pieces), (quote, pieces)
+    assert not MARKUP.search(quote), quote
 
 
 # ---------------------------------------------------------------- whole corpora
 
 @pytest.mark.parametrize("name", sorted(CORPORA))
-def test_every_clause_is_an_exact_slice_and_every_quote_is_verbatim(name):
+def test_every_clause_is_an_exact_slice_and_every_quote_is_faithful(name):
     corpus_dir = _corpus_dir(name)
     corpus = load_corpus(corpus_dir)
     assert corpus.documents
     clause_count = 0
     for doc in corpus.documents:
-        original = fold((corpus_dir / doc.source).read_text("utf-8-sig"))
+        source = _source_text(corpus_dir, doc)
+        plain = plain_document(doc.text)
         clauses = chunk_document(doc)
+        quoter = Quoter({doc.source: doc}, clauses)
         previous_end = 0
-        for clause in clauses:
+        for position, clause in enumerate(clauses):
             clause_count += 1
             assert doc.text[clause.start:clause.end] == clause.text, (doc.source, clause.start)
             assert clause.text.strip() == clause.text and clause.text
             assert clause.start >= previous_end, f"{doc.source}: clauses overlap at {clause.start}"
+            assert len(clause.text.split()) <= QUOTE_WORDS
             previous_end = clause.end
             if clause.context is not None:
                 assert clause.context in doc.text, (doc.source, clause.context)
-            for question in QUESTIONS:
-                quote = quote_of(doc.text, clause, question)
-                assert quote and len(quote.split()) <= 60
-                assert fold(quote) in original, (doc.source, quote)
+            question = QUESTIONS[position % len(QUESTIONS)]
+            for _, passage in quoter.passages([(position, clause)], question):
+                quote = shown(doc.text, passage.start, passage.end)
+                if not quote.text:
+                    continue  # an image or a tag alone: nothing to read, nothing quoted
+                spans = [(a + doc.offset, b + doc.offset) for a, b in quote.spans]
+                assert_faithful(quote.text, spans, source)
+                assert fold(quote.text) in plain, (doc.source, quote.text)
+                assert quote.words <= 2 * QUOTE_WORDS
     assert clause_count > len(corpus.documents)
 
 
-# ---------------------------------------------------------------- answers to evaluation questions
+# ---------------------------------------------------------------- answers
 
 def _engine_over(tmp: Path, corpus: Path, embedder) -> PolicyEngine:
     settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp / "index", db_path=tmp / "db.sqlite")
     return PolicyEngine.open(settings, embedder=embedder)
 
 
-def _assert_answers_quote_verbatim(engine: PolicyEngine, corpus: Path, questions: list[dict]) -> int:
-    originals = {d.source: fold((corpus / d.source).read_text("utf-8-sig")) for d in engine.index.documents}
+def _assert_citations_faithful(engine: PolicyEngine, corpus: Path, citations: list[Citation]) -> None:
+    for citation in citations:
+        doc = engine.document(citation.source)
+        assert doc is not None
+        assert_faithful(citation.quote, citation.spans, _source_text(corpus, doc))
+        assert fold(citation.quote) in plain_document(doc.text)
+        if citation.context:
+            assert fold(citation.context) in plain_document(doc.text)
+
+
+def _assert_answers_faithful(engine: PolicyEngine, corpus: Path, questions: list[dict]) -> int:
     checked = 0
     for q in questions:
         answer = engine.ask(q["question"], scope=q.get("scope"))
-        for citation in answer.citations + answer.related:
-            assert fold(citation.quote) in originals[citation.source], (q["id"], citation.quote)
-            assert len(citation.quote.split()) <= 60
-            if citation.context:
-                assert fold(citation.context) in originals[citation.source]
-            checked += 1
+        quotes = [fold(c.quote) for c in answer.citations]
+        assert len(quotes) == len(set(quotes)), "the same words are quoted once"
+        _assert_citations_faithful(engine, corpus, answer.citations + answer.related)
+        checked += len(answer.citations + answer.related)
     return checked
 
 
-def test_glenmere_answers_quote_verbatim(tmp_path, embedder):
-    corpus = _corpus_dir("glenmere")
-    engine = _engine_over(tmp_path, corpus, embedder)
-    questions = _questions("glenmere_dev.jsonl")
-    sample = random.Random(3).sample(questions, 12) + [q for q in questions if not q["answerable"]][:2]
-    assert _assert_answers_quote_verbatim(engine, corpus, sample) > 20
+FIXTURE_QUESTIONS = [
+    {"id": "f1", "question": "How many local holidays do full-time staff get?"},
+    {"id": "f2", "question": "What should I do if my laptop is stolen?"},
+    {"id": "f3", "question": "Can I accept a gift from a supplier?"},
+    {"id": "f4", "question": "What does good technical feedback sound like?"},
+    {"id": "f5", "question": "Can I work from home on Fridays?"},
+    {"id": "f6", "question": "Can I post confidential information on social media?"},
+    {"id": "f7", "question": "Can I add a pupil as a friend on Facebook?"},
+    {"id": "f8", "question": "Can I post photos of pupils?"},
+    {"id": "f9", "question": "Who owns the staff handbook?"},
+]
 
 
-def test_18f_answers_quote_verbatim(tmp_path, embedder):
-    """A few 18F handbook pages (keeping their paths), so the test embeds hundreds, not ten thousand, clauses."""
-    source = _corpus_dir("18f_handbook")
-    keep = ["leave.md", "overtime.md", "fmla.md", "going-out-of-office.md", "paid-parental-leave.md"]
-    corpus = tmp_path / "18f"
-    target = corpus / "pages" / "travel-and-leave"
-    target.mkdir(parents=True)
-    for name in keep:
-        shutil.copy(source / "pages" / "travel-and-leave" / name, target / name)
-    engine = _engine_over(tmp_path, corpus, embedder)
-    wanted = {f"pages/travel-and-leave/{n}" for n in keep}
-    questions = [q for q in _questions("18f_dev.jsonl") if q.get("source") in wanted or not q["answerable"]]
-    assert len(questions) >= 10
-    assert _assert_answers_quote_verbatim(engine, corpus, questions[:10]) > 10
+def test_fixture_answers_are_faithful_and_clean(tmp_path, embedder):
+    engine = _engine_over(tmp_path, FIXTURES, embedder)
+    assert _assert_answers_faithful(engine, FIXTURES, FIXTURE_QUESTIONS) > len(FIXTURE_QUESTIONS)
 
 
-def test_policyqa_answers_quote_verbatim(tmp_path, embedder):
-    source = _corpus_dir("policyqa_dev")
-    keep = ["ted-com.md", "buffalowildwings-com.md", "cariboucoffee-com.md"]
-    corpus = tmp_path / "pqa"
-    corpus.mkdir()
-    for name in keep:
-        shutil.copy(source / name, corpus / name)
-    engine = _engine_over(tmp_path, corpus, embedder)
-    questions = [q for q in _questions("policyqa_dev.jsonl") if q.get("scope") in keep]
-    sample = random.Random(7).sample(questions, min(10, len(questions)))
-    assert _assert_answers_quote_verbatim(engine, corpus, sample) > 10
+@pytest.mark.parametrize("questions, corpus, keep", [
+    ("glenmere_dev.jsonl", "glenmere", None),
+    ("18f_dev.jsonl", "18f_handbook", ["leave.md", "overtime.md", "fmla.md", "going-out-of-office.md",
+                                       "paid-parental-leave.md"]),
+    ("clef_handbook_dev.jsonl", "clef_handbook", None),
+    ("policyqa_dev.jsonl", "policyqa_dev", ["ted-com.md", "buffalowildwings-com.md", "cariboucoffee-com.md"]),
+])
+def test_answers_to_evaluation_questions_are_faithful_and_clean(tmp_path, embedder, questions, corpus, keep):
+    """A sample of each evaluation set (a few documents of the large ones, keeping their paths)."""
+    source = _corpus_dir(corpus)
+    asked = _questions(questions)
+    if keep is not None:
+        files = {p.name: p for p in source.rglob("*.md") if p.name in keep}
+        target = tmp_path / corpus
+        for path in files.values():
+            (target / path.parent.relative_to(source)).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target / path.relative_to(source))
+        wanted = {p.relative_to(source).as_posix() for p in files.values()}
+        asked = [q for q in asked if (q.get("scope") or q.get("source")) in wanted]
+        source = target
+    engine = _engine_over(tmp_path, source, embedder)
+    sample = random.Random(3).sample(asked, min(12, len(asked)))
+    assert _assert_answers_faithful(engine, source, sample) >= len(sample)
 
 
-def test_default_engine_answers_quote_verbatim(engine, settings):
-    questions = _questions("glenmere_dev.jsonl")[:6]
-    assert _assert_answers_quote_verbatim(engine, settings.corpus_dir, questions) > 10
+def test_default_engine_answers_are_faithful(engine, settings):
+    questions = [{"id": str(i), "question": q} for i, q in enumerate(GLENMERE_QUESTIONS[:6])]
+    assert _assert_answers_faithful(engine, settings.corpus_dir, questions) > 6
 
 
-def test_lookup_quotes_are_verbatim(engine, settings):
-    originals = {d.source: fold((settings.corpus_dir / d.source).read_text("utf-8")) for d in engine.index.documents}
+def test_lookup_quotes_are_faithful(engine, settings):
     citations = engine.lookup("social networking", k=5) + engine.lookup("social networking", k=5, offset=5)
     assert len(citations) == 10 and len({c.clause_id for c in citations}) == 10
-    assert all(fold(c.quote) in originals[c.source] for c in citations)
+    _assert_citations_faithful(engine, settings.corpus_dir, citations)
 
 
-def test_long_clause_is_cut_to_whole_sentences_verbatim():
+def test_long_passage_is_cut_to_whole_sentences_verbatim():
     sentences = [f"Sentence {i} is about topic {i} and nothing else at all today." for i in range(12)]
     sentences[9] = "Staff must report a lost laptop to the service desk within one hour."
     text = "# T\n\n" + " ".join(sentences) + "\n"
     doc = PolicyDocument(source="t.md", title="T", text=text, format="markdown")
-    (clause,) = [c for c in chunk_document(doc) if "lost laptop" in c.text] or [None]
-    assert clause is not None
-    long_clause = clause.model_copy(update={"start": text.index("Sentence 0"), "end": len(text) - 1,
-                                            "text": text[text.index("Sentence 0"):len(text) - 1]})
-    quote = quote_of(text, long_clause, "What if I lose my laptop?")
+    clauses = chunk_document(doc)
+    quoter = Quoter({"t.md": doc}, clauses)
+    start, end = quoter.best_part(clauses[0], text.index("Sentence 0"), len(text) - 1, "What if I lose my laptop?")
+    quote = shown(text, start, end).text
     assert "lost laptop" in quote
-    assert len(quote.split()) <= 60
-    assert fold(quote) in fold(text)
+    assert len(quote.split()) <= QUOTE_WORDS
     assert quote.endswith(".")  # cut at a sentence end, not in the middle
 
 
@@ -182,10 +227,12 @@ _DOCUMENT = st.tuples(st.lists(_BLOCK, max_size=12), st.sampled_from(["\n\n", "\
 
 @hyp_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_DOCUMENT, fmt=st.sampled_from(["markdown", "text"]))
-def test_random_documents_chunk_into_exact_non_overlapping_slices(text, fmt):
+def test_random_documents_chunk_into_exact_slices_and_faithful_quotes(text, fmt):
     doc = PolicyDocument(source="r.md", title="Random", text=text, format=fmt)
+    clauses = chunk_document(doc)
+    quoter = Quoter({"r.md": doc}, clauses)
     previous_end = 0
-    for clause in chunk_document(doc):
+    for position, clause in enumerate(clauses):
         assert doc.text[clause.start:clause.end] == clause.text
         assert clause.text and clause.text == clause.text.strip()
         assert clause.start >= previous_end
@@ -193,27 +240,31 @@ def test_random_documents_chunk_into_exact_non_overlapping_slices(text, fmt):
         if clause.context is not None:
             assert clause.context in doc.text
         assert "code here" not in clause.text and "{%" not in clause.text
-        quote = quote_of(doc.text, clause, "may staff leave")
-        assert fold(quote) in fold(doc.text)
-        assert len(quote.split()) <= 60
+        for _, passage in quoter.passages([(position, clause)], "may staff leave"):
+            quote = shown(doc.text, passage.start, passage.end)
+            if quote.text:
+                assert_faithful(quote.text, quote.spans, doc.text)
+                assert fold(quote.text) in plain_document(doc.text)
 
 
-def test_everything_shown_in_quotation_marks_on_the_terminal_is_verbatim(engine):
-    """The rendered answer, not just the data: each “…” or "…" span stands in the policy it cites."""
-    import re
+GLENMERE_QUESTIONS = [
+    "Can I accept a friend request from a parent?", "Can I add a pupil as a friend?",
+    "Can I post photos of pupils on the school Twitter account?", "Can I use the school logo on my own website?",
+    "What happens if I breach this policy?", "Can parents post photos of other children from school events?",
+    "Who do I tell if I see something worrying online?", "Can I give pupils my personal phone number?",
+    "When is this policy due for review?", "Can I mention the school on my personal Facebook page?",
+]
 
+
+def test_everything_shown_in_quotation_marks_on_the_terminal_stands_in_the_policy(engine):
+    """The rendered answer, not just the data: each “…” span stands in the policy as a reader sees it."""
     from assistant.render import answer_text
 
-    path = SHARED_EVAL / "glenmere_dev.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not available")
-    questions = [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
-    documents = [fold(d.text) for d in engine.index.documents]
-    shown = 0
-    for question in questions:
-        text = answer_text(engine.ask(question))
-        for span in re.findall(r"\u201c(.*?)\u201d|\"(.*?)\"", text, flags=re.S):
-            quoted = fold(next(s for s in span if s))
-            assert any(quoted in document for document in documents), (question, quoted)
-            shown += 1
-    assert shown > len(questions)  # answers really did quote
+    documents = [plain_document(d.text) for d in engine.index.documents]
+    shown_spans = 0
+    for question in GLENMERE_QUESTIONS:
+        text = answer_text(engine.ask(question), every_clause=True)
+        for span in re.findall(r"\u201c(.*?)\u201d", text, flags=re.S):
+            assert any(fold(span) in document for document in documents), (question, span)
+            shown_spans += 1
+    assert shown_spans > len(GLENMERE_QUESTIONS)  # answers really did quote

@@ -94,7 +94,7 @@ def test_owners_mark_answers_and_staff_suggest_them(service):
     with pytest.raises(VerifiedAnswerError, match="Only policy owners"):
         service.mark_answer(reply.question_id, 0, user="U0STAFF", platform="slack")
     # an owner marks a clause from "More clauses" (position after the shown citations)
-    position = len(reply.answer.citations)
+    position = len(reply.answer.shown)
     more = service.more(reply.question_id, k=1)[0]
     marked = service.mark_answer(reply.question_id, position, user="U0OWNER", platform="slack", name="Mrs Head")
     assert marked.owner_id == "U0OWNER" and marked.verified_by == "Mrs Head"

@@ -1,0 +1,354 @@
+"""Quote assembly: which span of a policy each hit quotes, and how that span reads with markup hidden.
+
+A hit quotes its clause, or the whole short list it belongs to; strong neighbours of the same
+section join it while the quote stays short; a sentence that opens by pointing back ("This", "Such",
+"If that's the case") brings the sentence it points to; and the same words standing in several
+places are quoted once, with every place listed.
+
+What a reader sees is the span with its source markup hidden: a Markdown link shows its text, an
+image, an HTML tag, a template tag or a table pipe shows nothing, emphasis marks go. The words that
+remain are never changed or reordered: a `Shown` quote carries the exact source offsets of every
+piece it shows, so each quoted word maps back to where it stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .chunking import LIST_ITEM, is_list_marker, sentence_spans
+from .models import Clause, PolicyDocument
+from .text import fold, tokens
+
+QUOTE_WORDS = 60
+NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
+
+Span = tuple[int, int]
+_REACH = 500
+_CELL = "\x00"  # stands for a hidden table pipe while a quote is assembled: one cell a line
+
+# ------------------------------------------------------------------ markup hidden from quotes
+
+_URL = r"\((?:[^()\s]|\([^()\s]*\)|\{%[^%]*%\}|\{\{[^}]*\}\})*(?:\s+\"[^\"\n]*\")?\)"
+_IMAGE = re.compile(r"!\[[^\]\n]*\](?:" + _URL + r"|\[[^\]\n]*\])")
+_LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + _URL + r"|\]\[[^\]\n]*\])")
+_AUTOLINK = re.compile(r"(<)(mailto:[^>\s]+|[^<>\s@:/]+@[^<>\s]+)(>)")  # <https://…> stands as written
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
+_TAG = re.compile(r"</?([a-zA-Z][\w.:-]*)(?:\s[^<>]*)?/?>")
+_TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{[^}]*\}\}|\{:[^}\n]*\}|\{#[^}\n]*\}")
+_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
+_EMPHASIS = re.compile(r"\*{1,3}|`+|(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)|~~")
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?)+", re.M)
+_LINE = re.compile(r"^.*$", re.M)
+_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A span as a reader sees it: `text`, and the source offsets of each piece of it."""
+
+    text: str
+    spans: tuple[Span, ...]
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def shown(text: str, start: int, end: int) -> Shown:
+    """text[start:end] with markup hidden; lines kept (one list item or table cell a line), spaces folded.
+
+    A table row (a line starting with `|`) shows its cells one a line.
+    """
+    hidden = [False] * (end - start)
+    # markup is looked for a little beyond the span, so a link cut by the span's edge is still seen
+    lo, hi = text.rfind("\n", 0, max(0, start - _REACH)) + 1, min(len(text), end + _REACH)
+    breaks: dict[int, str] = {}  # position (relative) -> separator standing for hidden markup
+
+    def hide(a: int, b: int, sep: str = "") -> None:
+        a, b = max(a, start), min(b, end)
+        for i in range(a - start, b - start):
+            hidden[i] = True
+        if sep and a < b:
+            breaks[a - start] = sep if breaks.get(a - start) != _CELL else _CELL
+
+    for m in _COMMENT.finditer(text, lo, hi):
+        hide(m.start(), m.end(), " ")
+    for m in _TABLE_SEP.finditer(text, lo, hi):
+        hide(m.start(), m.end(), _CELL)
+    for m in _IMAGE.finditer(text, lo, hi):
+        hide(m.start(), m.end(), " ")
+    for m in _LINK.finditer(text, lo, hi):
+        hide(m.start(1), m.end(1))
+        hide(m.start(3), m.end(3))
+    for m in _AUTOLINK.finditer(text, lo, hi):
+        hide(m.start(1), m.end(1))
+        hide(m.start(3), m.end(3))
+    for m in _TAG.finditer(text, lo, hi):
+        hide(m.start(), m.end(), "" if m.group(1).lower() in _INLINE_TAGS.split("|") else " ")
+    for m in _TEMPLATE.finditer(text, lo, hi):
+        hide(m.start(), m.end(), " ")
+    for m in _ESCAPE.finditer(text, lo, hi):
+        hide(m.start(), m.end())
+    for m in _EMPHASIS.finditer(text, lo, hi):
+        hide(m.start(), m.end())
+    for m in _LINE_MARK.finditer(text, lo, hi):
+        hide(m.start(), m.end())
+    for line in _LINE.finditer(text, lo, hi):  # a table row (or a line of one): its pipes separate cells
+        pipes = [i for i in range(line.start(), line.end()) if text[i] == "|" and (i == 0 or text[i - 1] != "\\")]
+        body = line.group().strip()
+        if len(pipes) >= 2 or body.startswith("|") or body.endswith("|"):
+            for i in pipes:
+                hide(i, i + 1, _CELL)
+    return _assemble(text, start, hidden, breaks)
+
+
+def _assemble(text: str, start: int, hidden: list[bool], breaks: dict[int, str]) -> Shown:
+    out: list[str] = []
+    spans: list[Span] = []
+    i, n = 0, len(hidden)
+    while i < n:
+        if hidden[i]:
+            if i in breaks:
+                out.append(breaks[i])
+            i += 1
+            continue
+        j = i
+        while j < n and not hidden[j]:
+            j += 1
+        piece = text[start + i:start + j]
+        out.append(piece)
+        a, b = start + i, start + j
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+        i = j
+    lines: list[str] = []
+    new_paragraph = False
+    for line in "".join(out).split("\n"):  # a line break stays only between paragraphs and before list items
+        if not line.strip():
+            new_paragraph = True
+        elif lines and not new_paragraph and not LIST_ITEM.match(line):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+            new_paragraph = False
+    cells = (" ".join(cell.split()) for line in lines for cell in line.split(_CELL))
+    return Shown("\n".join(cell for cell in cells if cell), tuple(spans))
+
+
+def plain_document(text: str) -> str:
+    """A whole document as a reader sees it, folded: what every shown quote must stand in."""
+    return fold(shown(text, 0, len(text)).text)
+
+
+def header_cells(row: str) -> list[str]:
+    """The cells of a table's header row, as shown."""
+    return shown(row, 0, len(row)).text.split("\n")
+
+
+# ------------------------------------------------------------------ pointing back
+
+_OPENING = r"""^["'“‘(*_]*"""
+_POINTER = re.compile(
+    _OPENING + r"(?:If\s+(?:so|not|that(?:'s|’s|\s+is)\s+the\s+case|this\s+is\s+the\s+case)"
+    r"|In\s+(?:that|this|such)\s+cases?|Otherwise|However|Such|These|Those|They|This|That|It)\b(?!['’-])")
+_SELF_NAMING = re.compile(  # "This policy applies…", "It is important to…" point at nothing before them
+    _OPENING + r"(?:(?:This|That)\s+(?:policy|handbook|document|page|guide|guidance|section|procedure|code|"
+    r"statement|notice|agreement|chapter|site|website)\b|It\s+(?:is|was|will\s+be|would\s+be)\s+(?:\S+\s+){0,3}?"
+    r"(?:to|that|for)\b)", re.I)
+
+
+def points_back(sentence: str) -> bool:
+    """True when a sentence opens with words that refer to the sentence before ("This means…", "If so, …")."""
+    return bool(_POINTER.match(sentence)) and not _SELF_NAMING.match(sentence)
+
+
+# ------------------------------------------------------------------ the assembler
+
+@dataclass
+class Passage:
+    """The span a hit quotes, and the other clauses whose words it also stands for."""
+
+    start: int
+    end: int
+    also: list[Clause] = field(default_factory=list)
+
+
+class Quoter:
+    """Decides what each hit quotes, within one corpus's documents and clauses."""
+
+    def __init__(self, documents: dict[str, PolicyDocument], clauses: list[Clause]) -> None:
+        self.documents = documents
+        self.clauses = clauses
+        self.list_spans = short_lists(clauses, QUOTE_WORDS)
+        self._before: dict[str, list[Clause]] = {}
+        for clause in clauses:
+            self._before.setdefault(clause.source, []).append(clause)
+
+    def span_of(self, position: int, clause: Clause) -> Span:
+        """What a clause quotes on its own: itself, or the whole of a short list it belongs to."""
+        return self.list_spans.get(position, (clause.start, clause.end))
+
+    def passages(self, ranked: list[tuple[int, Clause]], question: str) -> list[tuple[int, Passage]]:
+        """For clauses in rank order (index position, clause): the passage each quotes, best first.
+
+        A clause overlapping a passage already taken is skipped. Other strong clauses right next to
+        a clause in the same section are quoted with it while the passage stays short: two neighbouring
+        sentences that both match usually answer together. A passage whose words are already quoted
+        (the same sentence in another section or document) becomes one more place of that quote.
+        """
+        taken: list[tuple[str, int, int]] = []
+        out: list[tuple[int, Passage]] = []
+        seen: dict[str, Passage] = {}
+        for rank, (position, clause) in enumerate(ranked):
+            start, end = self.span_of(position, clause)
+            if overlaps(taken, clause.source, start, end):
+                continue
+            start, end = self._widen(clause, start, end, ranked[:rank + 1 + NEIGHBOUR_DEPTH], taken)
+            start, end = self.best_part(clause, start, end, question)
+            start, end = self._with_antecedent(clause, start, end)
+            words = fold(shown(self.documents[clause.source].text, start, end).text)
+            earlier = seen.get(words) or next((p for said, p in seen.items() if words and f" {words} " in f" {said} "), None)
+            if earlier is not None:
+                earlier.also.append(clause)
+                taken.append((clause.source, start, end))
+                continue
+            passage = Passage(start, end)
+            seen[words] = passage
+            taken.append((clause.source, start, end))
+            out.append((rank, passage))
+        return out
+
+    def _widen(self, clause: Clause, start: int, end: int, near: list[tuple[int, Clause]],
+               taken: list[tuple[str, int, int]]) -> Span:
+        """The span grown over adjacent strong clauses of the same section while it stays a short quote."""
+        text = self.documents[clause.source].text
+        grown = True
+        while grown:
+            grown = False
+            for position, other in near:
+                if other.source != clause.source or other.section != clause.section:
+                    continue
+                a, b = self.span_of(position, other)
+                if not self._adjacent((start, end), (a, b), text) or overlaps(taken, other.source, a, b):
+                    continue
+                lo, hi = min(start, a), max(end, b)
+                if len(text[lo:hi].split()) <= QUOTE_WORDS:
+                    start, end, grown = lo, hi, True
+        return start, end
+
+    @staticmethod
+    def _adjacent(span: Span, other: Span, text: str) -> bool:
+        """True when only white space or a list marker stands between the two spans."""
+        lo, hi = (span, other) if span[0] < other[0] else (other, span)
+        if lo[1] > hi[0]:
+            return False
+        gap = text[lo[1]:hi[0]]
+        return not gap.strip() or is_list_marker(gap)
+
+    def best_part(self, clause: Clause, start: int, end: int, question: str) -> Span:
+        """A span over the word limit cut to its sentences that best match the question."""
+        text = self.documents[clause.source].text
+        if len(text[start:end].split()) <= QUOTE_WORDS:
+            return start, end
+        wanted = set(tokens(question))
+        spans = sentence_spans(text, start, end)
+        best, best_score = (start, end), -1.0
+        for i in range(len(spans)):
+            n = 0
+            for j in range(i, len(spans)):
+                n += len(text[spans[j][0]:spans[j][1]].split())
+                if n > QUOTE_WORDS and j > i:
+                    break
+                score = len(wanted & set(tokens(text[spans[i][0]:spans[j][1]]))) - 0.001 * n
+                if score > best_score:
+                    best, best_score = (spans[i][0], spans[j][1]), score
+        return _first_words(text, *best, QUOTE_WORDS)
+
+    def _with_antecedent(self, clause: Clause, start: int, end: int) -> Span:
+        """The span, extended back over the sentence it points to when it opens by pointing back.
+
+        When the two together are over the word limit, the span's later sentences give way: the
+        sentence that points back is never quoted without the one it points to.
+        """
+        text = self.documents[clause.source].text
+        if not points_back(shown(text, start, min(end, start + 200)).text):
+            return start, end
+        previous = self._previous_sentence(clause, start)
+        if previous is None:
+            return start, end
+        joined = (previous[0], end)
+        if len(text[joined[0]:joined[1]].split()) > QUOTE_WORDS:
+            own = sentence_spans(text, start, end)
+            keep = own[0][1]
+            for s, e in own[1:]:
+                if len(text[previous[0]:e].split()) > QUOTE_WORDS:
+                    break
+                keep = e
+            joined = (previous[0], keep)
+        return joined
+
+    def _previous_sentence(self, clause: Clause, start: int) -> Span | None:
+        """The sentence just before `start` in the same section (within the clause, or the clause before)."""
+        text = self.documents[clause.source].text
+        holder = next((c for c in self._before[clause.source] if c.start <= start < c.end), clause)
+        if start > holder.start:
+            before = sentence_spans(text, holder.start, start)
+            return before[-1] if before else None
+        siblings = self._before[clause.source]
+        i = next((k for k, c in enumerate(siblings) if c.start == holder.start), None)
+        if not i:
+            return None
+        prior = siblings[i - 1]
+        if prior.section != holder.section or "row" in (prior.kind, holder.kind):
+            return None
+        spans = sentence_spans(text, prior.start, prior.end)
+        return spans[-1] if spans else None
+
+
+def _first_words(text: str, start: int, end: int, limit: int) -> Span:
+    """The span cut after its `limit`-th word."""
+    count = 0
+    for match in re.finditer(r"\S+", text[start:end]):
+        count += 1
+        if count == limit:
+            return start, start + match.end()
+    return start, end
+
+
+def overlaps(taken: list[tuple[str, int, int]], source: str, start: int, end: int) -> bool:
+    """True when the span overlaps one already quoted from the same document."""
+    return any(s == source and a < end and start < b for s, a, b in taken)
+
+
+def short_lists(clauses: list[Clause], max_words: int) -> dict[int, Span]:
+    """For each item of a short list (its items together at most `max_words`), the span of the list.
+
+    A short list is quoted whole: "Fewer than 3 years: 4 hours" means little without its siblings.
+    Items belong to one list when they follow each other under the same lead-in and section.
+    """
+    spans: dict[int, Span] = {}
+    i = 0
+    while i < len(clauses):
+        j = i
+        if clauses[i].kind == "item":
+            while j + 1 < len(clauses) and clauses[j + 1].kind == "item" and all(
+                    getattr(clauses[j + 1], f) == getattr(clauses[i], f) for f in ("source", "section", "context")):
+                j += 1
+        if j > i and sum(len(c.text.split()) for c in clauses[i:j + 1]) <= max_words:
+            for k in range(i, j + 1):
+                spans[k] = (clauses[i].start, clauses[j].end)
+        i = j + 1
+    return spans
+
+
+def list_lines(text: str, start: int, end: int) -> Span:
+    """A span that starts at a list item, widened to start at its marker so every item reads alike."""
+    line_start = text.rfind("\n", 0, start) + 1
+    gap = text[line_start:start]
+    return (line_start, end) if gap.strip() and is_list_marker(gap) else (start, end)

@@ -1,0 +1,76 @@
+"""Evaluation: ruling figures, the naive paragraph baseline, and thresholds chosen on several sets at once."""
+
+from __future__ import annotations
+
+from assistant.evaluation import (EvalQuestion, ParagraphBaseline, Scores, Signals, Thresholds, abstention_figures,
+                                  choose_thresholds, collect_signals, evaluate, evaluate_naive, leave_one_set_out,
+                                  paragraphs, ruling_figures)
+
+POLICY = "glenmere-social-media-policy-2023-24.md"
+
+
+def _signal(dataset: str, answerable: bool, closeness: float, lead: float = 0.1, gold: str | None = "information",
+            ruling: str = "information", asks: bool = False) -> Signals:
+    return Signals(dataset, answerable, gold if answerable else "information", asks, ruling, closeness, lead)
+
+
+def test_paragraphs_are_text_between_blank_lines():
+    assert paragraphs("# Title\n\nOne line\nand its second line.\n \n\n- a\n- b\n") == [
+        "# Title", "One line\nand its second line.", "- a\n- b"]
+
+
+def test_thresholds_refuse_most_unanswerable_while_no_set_refuses_more_than_one_in_ten():
+    signals = [_signal("a", True, 0.5 + i / 100) for i in range(10)] + [_signal("a", False, 0.45), _signal("a", False, 0.7)]
+    signals += [_signal("b", True, 0.6 + i / 100) for i in range(10)] + [_signal("b", False, 0.48)]
+    t = choose_thresholds(signals)
+    figures = abstention_figures(signals, t)
+    assert all(refused <= 0.10 for _, refused in figures.values()), (t, figures)
+    assert figures["b"][0] == 1.0 and figures["a"][0] == 0.5  # 0.7 cannot be refused without refusing answerable ones
+
+
+def test_ruling_threshold_keeps_every_set_precise():
+    right = [_signal("a", True, 0.9, gold="prohibited", ruling="prohibited", asks=True) for _ in range(5)]
+    wrong = [_signal("a", True, 0.6, gold="permitted", ruling="prohibited", asks=True)]
+    t = choose_thresholds(right + wrong)
+    stated, correct, due = ruling_figures(right + wrong, t)["a"]
+    assert (stated, correct, due) == (5, 5, 6)  # the uncertain wrong one is left without a ruling
+    # a question that does not ask for a ruling never gets one, however sure the answer
+    assert ruling_figures([_signal("a", True, 1.0, gold="information", ruling="required")], t)["a"] == (0, 0, 0)
+
+
+def test_leave_one_set_out_scores_each_set_with_thresholds_from_the_others():
+    signals = [_signal("a", True, 0.5 + i / 100) for i in range(10)] + [_signal("a", False, 0.45)]
+    signals += [_signal("b", True, 0.8 + i / 100) for i in range(10)] + [_signal("b", False, 0.75)]
+    loso = leave_one_set_out(signals)
+    assert loso["b"]["answer"] == choose_thresholds([s for s in signals if s.dataset == "a"]).answer
+    assert loso["b"]["abstain(unanswerable)"] == 0.0  # a's threshold is too low for b: honest, not refitted
+    assert loso["a"]["false_abstain"] == 1.0  # b's threshold refuses all of a
+
+
+def test_scores_count_rulings_against_gold():
+    scores = Scores("x", abstains=True, has_verdicts=True, answerable=4, rulings=3, right_rulings=2, rulings_due=4,
+                    wrong_rulings=["q1: permitted (prohibited)"])
+    row = scores.row()
+    assert row["ruling_precision"] == 2 / 3 and row["ruling_coverage"] == 0.5 and row["wrong_rulings"] == 1
+
+
+def test_naive_baseline_and_signals_on_the_default_policy(engine, tmp_path):
+    questions = [
+        EvalQuestion(id="n1", question="Can I add a pupil as a friend on my personal account?",
+                     quotes=["Staff must never add pupils as friends into their personal accounts"], source=POLICY,
+                     ruling=True, verdict="prohibited"),
+        EvalQuestion(id="n2", question="What is the mileage rate for driving my own car?", answerable=False),
+    ]
+    baseline = ParagraphBaseline(engine, tmp_path)
+    assert (tmp_path / "paragraph-cache.npz").exists()
+    assert all(len(p.split()) > 0 for p in baseline.texts) and len(baseline.texts) < len(engine.index.clauses)
+    naive = evaluate_naive(ParagraphBaseline(engine, tmp_path), questions)  # second time from the cache
+    assert naive.answerable == naive.unanswerable == 1 and naive.reciprocal > 0  # found among its ten paragraphs
+    product = evaluate(engine, questions)
+    assert product.hit1 == 1
+    assert product.rulings_due == 1 and product.right_rulings == product.rulings == 1
+    signals = collect_signals(engine, questions, "glenmere")
+    assert [s.answerable for s in signals] == [True, False]
+    assert signals[0].ruling == "prohibited" and signals[0].asks_ruling and not signals[1].asks_ruling
+    t = Thresholds(0.0, 0.43, 0.43)
+    assert t.score(signals[0]) > t.score(signals[1])

@@ -1,0 +1,131 @@
+"""Quote assembly: markup hidden, pieces mapped to source offsets, the same words quoted once, and a
+sentence that points back quoted with the sentence it points to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_document
+from assistant.language import is_english
+from assistant.loaders import load_document
+from assistant.models import PolicyDocument
+from assistant.quoting import Quoter, header_cells, points_back, shown
+from assistant.review import about_policy
+
+MARKUP = Path(__file__).resolve().parent / "fixtures" / "markup"
+
+
+def _doc(text: str) -> PolicyDocument:
+    return PolicyDocument(source="p.md", title="P", text=text, format="markdown")
+
+
+def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> list[tuple[str, list[str]]]:
+    """What the clauses holding these fragments quote, in this order: (quote, its other places)."""
+    clauses = chunk_document(doc)
+    ranked = [next((i, c) for i, c in enumerate(clauses) if f in c.text) for f in fragments]
+    quoter = Quoter({doc.source: doc}, clauses)
+    return [(shown(doc.text, p.start, p.end).text, [" › ".join(c.section) for c in p.also])
+            for _, p in quoter.passages(ranked, question)]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("Get [11 local holidays](https://x.org/h \"t\") a year.", "Get 11 local holidays a year."),
+    ("See the [guide]({% page \"a/b\"\n%}) first.", "See the guide first."),
+    ("![logo](logo.png) Staff **must** sign in.", "Staff must sign in."),
+    ("Ask <abbr title=\"x\">HR</abbr> via <hr@example.org>.", "Ask HR via hr@example.org."),
+    ("Visit <https://example.org/> today.", "Visit <https://example.org/> today."),
+    ("Report it.<br>\nEven later.", "Report it. Even later."),
+    ("| Technical | Your writing is excellent. |", "Technical\nYour writing is excellent."),
+    ("Leave:\n- one day\n- two `days`", "Leave:\n- one day\n- two days"),
+])
+def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
+    quote = shown(source, 0, len(source))
+    assert quote.text == expected
+    assert "".join(source[a:b] for a, b in quote.spans).replace(" ", "").replace("\n", "") == \
+        expected.replace(" ", "").replace("\n", "")
+
+
+def test_a_link_cut_by_the_span_edge_shows_no_markup():
+    text = "Intro. Read the [long\nguide](https://x.org) now."
+    start = text.index("guide")
+    assert shown(text, start, len(text)).text == "guide now."
+
+
+def test_front_matter_is_read_and_never_quoted():
+    doc = load_document(MARKUP / "staff-handbook.md")
+    assert doc.title == "Staff Handbook" and doc.owner == "the People Team"
+    assert doc.last_reviewed == "January 2025" and doc.review_due_label == "December 2025"
+    assert "+++" not in doc.text and not any("People Team" in c.text for c in chunk_document(doc))
+    raw = (MARKUP / "staff-handbook.md").read_text("utf-8")
+    assert raw[doc.offset:] == doc.text  # offsets in the text are offsets in the file, less the front matter
+
+
+def test_a_table_row_is_quoted_as_its_cells_with_the_headers_as_context():
+    doc = load_document(MARKUP / "staff-handbook.md")
+    row = next(c for c in chunk_document(doc) if "Your writing" in c.text)
+    assert row.kind == "row" and row.context is not None
+    assert header_cells(row.context) == ["Area", "What good feedback sounds like"]
+    assert shown(doc.text, row.start, row.end).text == "Technical\nYour writing is excellent."
+
+
+def test_the_same_sentence_in_two_sections_is_quoted_once_with_both_places():
+    doc = load_document(MARKUP / "staff-handbook.md", "staff-handbook.md")
+    clauses = chunk_document(doc)
+    laptops = [(i, c) for i, c in enumerate(clauses) if c.text.startswith("Lost or stolen laptops")]
+    holidays = [(i, c) for i, c in enumerate(clauses) if "11 local holidays" in c.text]
+    assert [c.section for _, c in laptops] == [("Equipment",), ("Security",)]
+    passages = Quoter({doc.source: doc}, clauses).passages(laptops + holidays, "")
+    assert len(passages) == 2  # the laptop sentence once, then the holidays
+    assert [c.section for c in passages[0][1].also] == [("Security",)]
+
+
+def test_a_sentence_pointing_back_is_quoted_with_the_sentence_it_points_to():
+    doc = load_document(MARKUP / "staff-handbook.md", "staff-handbook.md")
+    [(quote, _)] = _quotes(doc, ["If that's the case"])
+    assert quote.startswith("Staff may work from home up to two days a week")
+    assert quote.endswith("between 10am and 4pm.")
+
+
+def test_pointing_back_only_when_the_words_refer_back():
+    assert points_back("If that's the case, they must call.") and points_back("This means you must ask.")
+    assert points_back("Such gifts must be declared.") and points_back("It must be returned.")
+    assert points_back("**These** rules apply.")
+    assert not points_back("This policy applies to all staff.") and not points_back("It is important to ask.")
+    assert not points_back("Thistles grow here.") and not points_back("Staff must sign in.")
+
+
+def test_a_long_passage_cut_to_a_pointing_sentence_keeps_the_one_before():
+    filler = " ".join(f"word{i}" for i in range(40))
+    text = f"# P\n\nStaff may claim travel costs {filler}.\n\nThis includes taxis {filler}.\n"
+    [(quote, _)] = _quotes(_doc(text), ["This includes taxis"])
+    assert quote.startswith("Staff may claim travel costs") and "This includes taxis" in quote
+
+
+@pytest.mark.parametrize("question", [
+    "Can I accept a friend request from a parent?", "Do I get paid for jury duty?", "Photos on Facebook?",
+    "Who do I tell if a pupil might be at risk?", "How many days of annual leave do part-time staff get?"])
+def test_english_questions_are_english(question):
+    assert is_english(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Puis-je accepter une demande d'ami d'un parent sur Facebook ?",
+    "¿Puedo aceptar una solicitud de amistad de un padre?",
+    "Darf ich eine Freundschaftsanfrage von einem Elternteil annehmen?",
+    "Posso accettare una richiesta di amicizia da un genitore?",
+    "Mag ik een vriendschapsverzoek van een ouder accepteren?",
+    "可以接受家长的好友请求吗？", "Можно ли добавить родителя в друзья?"])
+def test_questions_in_other_languages_are_not_english(question):
+    assert not is_english(question)
+
+
+@pytest.mark.parametrize("question, about", [
+    ("Is this policy still current?", True), ("Who owns it?", True), ("When was it last reviewed?", True),
+    ("When is the staff handbook due for review?", True), ("Is the handbook up to date?", True),
+    ("Who is responsible for data protection?", False), ("Can I accept a friend request from a parent?", False),
+    ("Is it still valid to claim expenses after 30 days?", False), ("When should I review my objectives?", False),
+])
+def test_questions_about_the_policy_itself(question, about):
+    assert about_policy(question, ["Staff Handbook"]) is about

@@ -5,7 +5,8 @@ Layout of the index folder::
     manifest.json              written last, atomically: names the files of the current build
     clauses-<build>.jsonl      one Clause per line
     documents-<build>.json     the loaded PolicyDocuments (their text is what quotes come from)
-    vectors-<build>.faiss      one unit vector per clause, same order
+    vectors-<build>.faiss      one unit vector per clause, same order (exact, or HNSW for large corpora)
+    lexical-<build>.npz        BM25 postings of the clause passages, so a start never re-tokenises
     embedding-cache.npz        vectors by content hash, so unchanged clauses are never re-embedded
     build.lock                 held (flock) by the one process building; a second builder waits
 
@@ -37,8 +38,10 @@ from pydantic import BaseModel, ValidationError
 from .chunking import chunk_document, passage
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_
+from .lexical import BM25
 from .loaders import DEFAULT_MAX_FILE_BYTES, SUPPORTED, load_corpus, refusal, supported_files
 from .models import Clause, PolicyDocument
+from .text import tokens
 from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,7 @@ class PolicyIndex:
     documents: list[PolicyDocument]
     clauses: list[Clause]
     vectors: VectorIndex
+    lexicon: BM25
 
 
 def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
@@ -134,10 +138,11 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
     clauses = [clause for doc in corpus.documents for clause in chunk_document(doc)]
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = _load_cache(index_dir / CACHE_FILE)
-    keys = [_cache_key(embedder.name, passage(c)) for c in clauses]
+    passages = [passage(c) for c in clauses]
+    keys = [_cache_key(embedder.name, p) for p in passages]
     missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
     if missing:
-        fresh = embedder.encode([passage(clauses[i]) for _, i in missing], progress=progress)
+        fresh = embedder.encode([passages[i] for _, i in missing], progress=progress)
         cache.update({k: fresh[n] for n, (k, _) in enumerate(missing)})
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dimension), np.float32)
     manifest = Manifest(
@@ -146,7 +151,8 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         documents=len(corpus.documents), clauses=len(clauses), embedded=len(missing), problems=corpus.problems,
     )
-    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors))
+    lexicon = BM25.from_tokens([tokens(p) for p in passages])
+    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors), lexicon)
     _write(index, index_dir)
     _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)})
     return index
@@ -170,20 +176,22 @@ def load_index(index_dir: Path) -> PolicyIndex:
             with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
                 clauses = [Clause.model_validate_json(line) for line in fh if line.strip()]
             vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
+            lexicon = BM25.load(index_dir / f"lexical-{build}.npz")
             break
-        except (ValidationError, ValueError, OSError, UnicodeDecodeError, IndexError_) as exc:
+        except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, EOFError, IndexError_) as exc:
             if attempt < 4 and _manifest_changed(manifest_path, raw_manifest):
                 continue  # a rebuild replaced the build we were reading (and removed its files): read the new one
             reason = _corruption(exc)
             raise IndexError_(f"The index in {index_dir} is corrupt ({reason}); "
                               "rebuild it with `policy-assistant index`") from None
-    if vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses:
+    if (vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses
+            or lexicon.size != len(clauses)):
         raise IndexError_(f"The index in {index_dir} is corrupt (vectors and clauses disagree); "
                           "rebuild it with `policy-assistant index`")
     if {c.source for c in clauses} - {d.source for d in documents}:
         raise IndexError_(f"The index in {index_dir} is corrupt (clauses name documents it does not hold); "
                           "rebuild it with `policy-assistant index`")
-    return PolicyIndex(manifest, documents, clauses, vectors)
+    return PolicyIndex(manifest, documents, clauses, vectors, lexicon)
 
 
 class _Damaged(ValueError):
@@ -231,9 +239,12 @@ def _write(index: PolicyIndex, index_dir: Path) -> None:
     tmp = index_dir / f".vectors-{build}.tmp"
     index.vectors.save(tmp)
     os.replace(tmp, index_dir / f"vectors-{build}.faiss")
+    tmp = index_dir / f".lexical-{build}.tmp"
+    index.lexicon.save(tmp)
+    os.replace(tmp, index_dir / f"lexical-{build}.npz")
     _atomic_write(index_dir / "manifest.json", index.manifest.model_dump_json(indent=2).encode())
     for old in index_dir.iterdir():  # earlier builds: no reader can reach them any more
-        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors") and build not in old.name:
+        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors", "lexical") and build not in old.name:
             old.unlink(missing_ok=True)
 
 

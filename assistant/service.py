@@ -224,6 +224,10 @@ class AnswerService:
     def documents(self) -> list[DocumentStatus]:
         return self.engine.documents()
 
+    def overdue_sources(self) -> frozenset[str]:
+        """Policies past their review date (worked out once per index and day)."""
+        return self.engine.overdue_sources()
+
     def examples(self) -> list[str]:
         """Example questions to offer people (settings.example_questions)."""
         return list(self.settings.example_questions)

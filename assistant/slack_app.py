@@ -326,7 +326,7 @@ class SlackListeners:
         return render.from_slack(parent.get("text", ""))
 
     async def _overdue(self) -> set[str]:
-        return {d.source for d in await self.call(self.service.documents) if d.overdue}
+        return set(await self.call(self.service.overdue_sources))
 
 
 def _where(body: dict) -> tuple[str, str | None, str | None]:

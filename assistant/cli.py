@@ -72,7 +72,7 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     started = time.perf_counter()
     with build_lock(settings.index_dir):  # before the model loads: a second `index` waits for the first
-        built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model),
+        built = build_index(settings.corpus_dir, settings.index_dir, Embedder(settings.model, settings.encoder),
                             progress=sys.stderr.isatty(), max_file_bytes=settings.max_file_bytes)
     m = built.manifest
     for problem in m.problems:
@@ -249,7 +249,7 @@ def gaps(limit: int) -> None:
     if not found:
         click.echo("No unanswered questions recorded.")
         return
-    for topic in unanswered_topics(found, Embedder(settings.model))[:limit]:
+    for topic in unanswered_topics(found, Embedder(settings.model, settings.encoder))[:limit]:
         click.echo(f"{topic.times:4}×  {topic.questions[0].question}  (last asked {topic.last_asked})")
         for other in topic.questions[1:]:
             click.echo(f"{'':7}also: {other.question} ({other.times}×)")

@@ -75,7 +75,7 @@ class PolicyEngine:
 
         if build is not False:
             supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
-        embedder = embedder or Embedder(settings.model)
+        embedder = embedder or Embedder(settings.model, settings.encoder)
         return cls(settings, open_index(settings, embedder, progress, build), embedder)
 
     def reloaded(self) -> PolicyEngine | None:

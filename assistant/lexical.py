@@ -53,7 +53,7 @@ class BM25:
     def load(cls, path: Path) -> BM25:
         """Read postings written by `save`; raises ValueError/OSError/KeyError when damaged."""
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
                 terms, offsets, ids, tfs, lengths = (data[k] for k in ("terms", "offsets", "ids", "tfs", "lengths"))
         except zipfile.BadZipFile as exc:
             raise ValueError(f"lexical postings unreadable: {exc}") from None
@@ -64,7 +64,7 @@ class BM25:
         postings = {t: (ids[a:b], tfs[a:b]) for t, a, b in zip(terms.tolist(), bounds, bounds[1:])}
         return cls(postings, lengths)
 
-    def top(self, query: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def top(self, query: list[str], allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the clauses matching any query term, restricted to sorted `allowed` rows.
 
         Rows come in ascending order with their scores; `best` picks the top k of them.

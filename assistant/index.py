@@ -19,6 +19,7 @@ processes poll `published_build` and switch to a new build when it appears.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -26,6 +27,7 @@ import os
 import tempfile
 import threading
 import uuid
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -63,6 +65,7 @@ class Manifest(BaseModel):
     clauses: int
     embedded: int  # clauses embedded in this build; the rest came from the cache
     problems: list[str] = []
+    chunker: str = ""  # hash of the chunking code, so a later build may reuse unchanged documents' clauses
 
 
 @dataclass
@@ -135,9 +138,12 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         found = ", ".join(sorted(SUPPORTED))
         detail = f" ({'; '.join(corpus.problems)})" if corpus.problems else f" (looked for {found})"
         raise CorpusError(f"No readable policy documents in {corpus_dir}{detail}")
-    clauses = [clause for doc in corpus.documents for clause in chunk_document(doc)]
+    previous = _previous_clauses(index_dir)  # an unchanged document keeps its clauses: no re-chunking
+    clauses = [clause for doc in corpus.documents
+               for clause in (previous[doc.source][1] if doc.source in previous and previous[doc.source][0] == doc
+                              else chunk_document(doc))]
     index_dir.mkdir(parents=True, exist_ok=True)
-    cache = _load_cache(index_dir / CACHE_FILE)
+    cache, token_cache = _load_cache(index_dir / CACHE_FILE)
     passages = [passage(c) for c in clauses]
     keys = [_cache_key(embedder.name, p) for p in passages]
     missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
@@ -150,12 +156,47 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=fingerprint,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         documents=len(corpus.documents), clauses=len(clauses), embedded=len(missing), problems=corpus.problems,
+        chunker=_code_version(),
     )
-    lexicon = BM25.from_tokens([tokens(p) for p in passages])
+    for k, p in zip(keys, passages):
+        if k not in token_cache:
+            token_cache[k] = " ".join(tokens(p))
+    lexicon = BM25.from_tokens([token_cache[k].split() for k in keys])
     index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors), lexicon)
     _write(index, index_dir)
-    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)})
+    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)}, token_cache)
     return index
+
+
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A hash of the code that turns documents into clauses and tokens: reuse across builds only while it holds."""
+    from . import chunking, loaders, text
+
+    digest = hashlib.sha1(f"format={FORMAT}".encode())
+    for module in (chunking, loaders, text):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def _previous_clauses(index_dir: Path) -> dict[str, tuple[PolicyDocument, list[Clause]]]:
+    """The last build's documents with their clauses, when it was made by the same chunking code."""
+    try:
+        manifest = Manifest.model_validate_json((index_dir / "manifest.json").read_bytes())
+        if manifest.format != FORMAT or manifest.chunker != _code_version():
+            return {}
+        build = manifest.build_id
+        documents = {d["source"]: PolicyDocument.model_validate(d)
+                     for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))}
+        out: dict[str, tuple[PolicyDocument, list[Clause]]] = {s: (d, []) for s, d in documents.items()}
+        with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    clause = Clause.model_validate_json(line)
+                    out[clause.source][1].append(clause)
+        return out
+    except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError):
+        return {}  # no usable previous build: chunk everything
 
 
 def load_index(index_dir: Path) -> PolicyIndex:
@@ -265,21 +306,27 @@ def _cache_key(model: str, text: str) -> str:
     return hashlib.sha1(f"{model}\0{text}".encode()).hexdigest()
 
 
-def _load_cache(path: Path) -> dict[str, np.ndarray]:
+def _load_cache(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Vectors by passage key, and the passages' BM25 tokens (while the tokenising code is unchanged)."""
     if not path.exists():
-        return {}
+        return {}, {}
     try:
-        with np.load(path) as data:
-            return dict(zip(data["keys"].tolist(), data["vectors"]))
-    except (OSError, ValueError, KeyError):
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            keys = data["keys"].tolist()
+            vectors = dict(zip(keys, data["vectors"]))
+            same_code = "version" in data.files and str(data["version"]) == _code_version()
+            tokens = dict(zip(keys, data["tokens"].tolist())) if same_code and "tokens" in data.files else {}
+            return vectors, tokens
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         log.warning("Embedding cache %s is unreadable; re-embedding everything", path)
-        return {}
+        return {}, {}
 
 
-def _save_cache(path: Path, cache: dict[str, np.ndarray]) -> None:
+def _save_cache(path: Path, cache: dict[str, np.ndarray], tokens: dict[str, str]) -> None:
     keys = sorted(cache)
     vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache.", suffix=".npz")
     os.close(fd)
-    np.savez(tmp, keys=np.array(keys), vectors=vectors)
+    np.savez(tmp, keys=np.array(keys), vectors=vectors, tokens=np.array([tokens.get(k, "") for k in keys]),
+             version=np.array(_code_version()))
     os.replace(tmp, path)

@@ -357,11 +357,18 @@ def main() -> None:
         row["answer"] = json.loads(out.splitlines()[-1])
         results["corpora"][size] = row
     if not args.no_eval and (EVAL / "corpora").is_dir():
-        results["eval"] = {}
+        record = CACHE / "eval.json"
+        results["eval"] = {} if args.rebuild or not record.exists() else json.loads(record.read_text())
         for runtime in ("onnx", "torch"):
+            if runtime in results["eval"]:
+                results["eval"][runtime]["cached"] = True
+                continue
             print(f"[eval] {runtime}: cold build and score of every evaluation set ...", file=sys.stderr, flush=True)
+            before = load()
             _, _, out = child([str(Path(__file__)), "--eval-worker", runtime])
-            results["eval"][runtime] = json.loads(out.splitlines()[-1])
+            results["eval"][runtime] = json.loads(out.splitlines()[-1]) | {
+                "load": [before, load()], "when": datetime.now(timezone.utc).isoformat(timespec="minutes")}
+            record.write_text(json.dumps(results["eval"], indent=2))
         results["eval_max_difference"] = max(
             abs((a or 0) - (results["eval"]["torch"]["sets"][s][system][k] or 0))
             for s, systems in results["eval"]["onnx"]["sets"].items()

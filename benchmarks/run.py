@@ -45,6 +45,7 @@ TARGETS = {  # issue 12, on this 2-core machine
     "recall@10 approximate vs exact": ">= 0.99", "eval: onnx vs torch": "every figure within 0.01",
 }
 THREADS = 4  # concurrent askers for the "under load" tail
+SAMPLE = 150  # questions timed per corpus (spread over every evaluation set)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -62,8 +63,11 @@ def env(**extra: str) -> dict[str, str]:
     return out
 
 
+LAST_CPU = [0.0]  # CPU seconds (user + system) of the last child: a figure the machine's load barely moves
+
+
 def child(args: list[str], **extra: str) -> tuple[float, float, str]:
-    """Run a Python child to the end: (seconds, its peak RSS in MB, its stdout)."""
+    """Run a Python child to the end: (seconds, its peak RSS in MB, its stdout); its CPU time in LAST_CPU."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env(**extra), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -78,6 +82,7 @@ def child(args: list[str], **extra: str) -> tuple[float, float, str]:
     for r in readers:
         r.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     if proc.returncode:
         raise SystemExit(f"{' '.join(args[:3])} failed ({proc.returncode}): {''.join(err)[-2000:]}")
     return seconds, usage.ru_maxrss / 1024, "".join(out)
@@ -102,6 +107,7 @@ def cold_build(size: str, corpus: Path, rebuild: bool) -> dict:
     seconds, rss, _ = child(["-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)])
     clauses = json.loads((index / "manifest.json").read_text())["clauses"]
     builds[size] = {"clauses": clauses, "seconds": round(seconds, 1), "clauses_per_s": round(clauses / seconds, 1),
+                    "cpu_s": round(LAST_CPU[0], 1), "clauses_per_cpu_s": round(clauses / LAST_CPU[0], 1),
                     "peak_rss_mb": round(rss), "load": [before, load()],
                     "when": datetime.now(timezone.utc).isoformat(timespec="minutes")}
     record.parent.mkdir(parents=True, exist_ok=True)
@@ -115,19 +121,36 @@ def _fresh(index: Path, corpus: Path) -> bool:
     return json.loads((index / "manifest.json").read_text())["corpus_fingerprint"] == corpus_fingerprint(corpus)
 
 
+REINDEX = """
+import json, sys, time
+from pathlib import Path
+from assistant.embeddings import Embedder
+from assistant.index import build_index
+from assistant.settings import Settings
+embedder = Embedder(Settings(_env_file=None).model, Settings(_env_file=None).encoder)
+t = time.perf_counter()
+built = build_index(Path(sys.argv[1]), Path(sys.argv[2]), embedder)
+print(json.dumps({"build_s": time.perf_counter() - t, "embedded": built.manifest.embedded}))
+"""
+
+
 def incremental_build(size: str, corpus: Path) -> dict:
-    """Edit one document, re-index (timed), then put it back and re-index again."""
+    """Edit one document, re-index (timed: the `index` command, and the rebuild alone in its process), undo."""
     index = CACHE / "index" / size
     victim = sorted(p for p in corpus.rglob("*") if p.suffix in (".md", ".txt"))[0]
     original = victim.read_bytes()
-    victim.write_bytes(original + b"\n\nStaff must record every change to this policy in the change log.\n")
     before = load()
     try:
+        victim.write_bytes(original + b"\n\nStaff must record every change to this policy in the change log.\n")
         seconds, rss, _ = child(["-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)])
+        victim.write_bytes(original + b"\n\nStaff must record every change to this policy in the staff log.\n")
+        _, _, out = child(["-c", REINDEX, str(corpus), str(index)])
     finally:
         victim.write_bytes(original)
     child(["-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)])
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(rss), "load": [before, load()]}
+    inner = json.loads(out.splitlines()[-1])
+    return {"seconds": round(seconds, 2), "rebuild_s": round(inner["build_s"], 2), "embedded": inner["embedded"],
+            "peak_rss_mb": round(rss), "load": [before, load()]}
 
 
 def cold_start(size: str, corpus: Path, question: str) -> dict:
@@ -137,7 +160,8 @@ def cold_start(size: str, corpus: Path, question: str) -> dict:
     seconds, rss, out = child(["-m", "assistant", "ask", question, "--json", "--corpus", str(corpus),
                                "--index", str(index)])
     assert json.loads(out)["question"]
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(rss), "load": [before, load()]}
+    return {"seconds": round(seconds, 2), "cpu_s": round(LAST_CPU[0], 2), "peak_rss_mb": round(rss),
+            "load": [before, load()]}
 
 
 # ---------------------------------------------------------------------------------------------- in process
@@ -150,7 +174,8 @@ def worker(corpus: Path, index: Path) -> dict:
     started = time.perf_counter()
     engine = PolicyEngine.open(Settings(_env_file=None, corpus_dir=corpus, index_dir=index, auto_reindex=False))
     opened = time.perf_counter() - started
-    asked = [q["question"] for q in questions()]
+    everything = [q["question"] for q in questions()]
+    asked = everything[:: max(1, len(everything) // SAMPLE)]  # every set represented, in a bounded time
     for q in asked[:5]:
         engine.ask(q)
     out: dict = {"open_s": round(opened, 2), "clauses": len(engine.index.clauses), "questions": len(asked),
@@ -164,11 +189,12 @@ def worker(corpus: Path, index: Path) -> dict:
     before = load()
     for mode in ("hybrid", "lexical", "dense"):
         times = []
+        cpu = time.process_time()
         for q in asked:
             t = time.perf_counter()
             engine.ask(q, mode=mode)  # type: ignore[arg-type]
             times.append((time.perf_counter() - t) * 1000)
-        out[mode] = _summary(times)
+        out[mode] = _summary(times) | {"cpu_ms": round((time.process_time() - cpu) * 1000 / len(asked), 2)}
     out["throughput_qps"] = round(len(asked) / (sum(out["hybrid"]["all"]) / 1000), 1)
 
     def timed(q: str) -> float:
@@ -242,6 +268,116 @@ def eval_worker(runtime: str) -> dict:
     return out
 
 
+# ---------------------------------------------------------------------------------------------- HTTP
+
+def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), seconds: float = 20.0) -> dict:
+    """Signed Slack events to the real bot (`slack --http`, its own process), answers posted to a fake Slack.
+
+    Each simulated user sends an @mention, waits for the answer's chat.postMessage, and asks again, for
+    `seconds` or a set number of questions per round; the time is event sent -> postMessage received.
+    """
+    import secrets
+    import socket
+    import tempfile
+    import urllib.request
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fake_slack import BOT_USER_ID, FakeSlack, SlackSender
+
+    arrived: dict[str, float] = {}
+    lock = threading.Lock()
+
+    class TimedSlack(FakeSlack):
+        def _record(self, call) -> None:  # type: ignore[no-untyped-def]
+            if call.method == "chat.postMessage" and call.body.get("thread_ts"):
+                with lock:
+                    arrived.setdefault(str(call.body["thread_ts"]), time.perf_counter())
+            super()._record(call)
+
+    secret = secrets.token_hex(16)
+    asked = [q["question"] for q in questions()]
+    out: dict = {"corpus_clauses": json.loads((index / "manifest.json").read_text())["clauses"], "users": {}}
+    with TimedSlack() as fake, tempfile.TemporaryDirectory() as tmp:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "slack", "--http", "--port", str(port), "--corpus", str(corpus),
+             "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env(SLACK_BOT_TOKEN="xoxb-1-bench", SLACK_SIGNING_SECRET=secret, SLACK_API_URL=fake.base_url,
+                    POLICY_ASSISTANT_DB_PATH=str(Path(tmp) / "bench.db"), POLICY_ASSISTANT_RATE_LIMIT_PER_MINUTE="100000",
+                    POLICY_ASSISTANT_AUTO_REINDEX="false"))
+        try:
+            deadline = time.time() + 300
+            while time.time() < deadline:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise SystemExit(f"the Slack bot stopped: {proc.stderr.read()[-1500:]}")  # type: ignore[union-attr]
+                    time.sleep(0.5)
+            sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", secret)
+            counter = iter(range(10**9))
+            for n in users:
+                times: list[float] = []
+                errors = 0
+                stop = time.perf_counter() + seconds
+                limit = 60 if n == 1 else 10 * n + 120  # questions in this round, at most
+
+                def user() -> None:
+                    nonlocal errors
+                    while time.perf_counter() < stop:
+                        with lock:
+                            i = next(counter)
+                            if len(times) + errors >= limit:
+                                return
+                        ts = sender.next_ts()
+                        event = {"type": "app_mention", "user": f"U{i:09d}", "ts": ts, "event_ts": ts,
+                                 "channel": "CBENCH", "text": f"<@{BOT_USER_ID}> {asked[i % len(asked)]}"}
+                        sent = time.perf_counter()
+                        status, _ = sender.event(event)
+                        while status == 200 and ts not in arrived and time.perf_counter() - sent < 10:
+                            time.sleep(0.002)
+                        with lock:
+                            if status == 200 and ts in arrived:
+                                times.append((arrived[ts] - sent) * 1000)
+                            else:
+                                errors += 1
+
+                before = load()
+                started = time.perf_counter()
+                pool = [threading.Thread(target=user) for _ in range(n)]
+                for t in pool:
+                    t.start()
+                for t in pool:
+                    t.join()
+                elapsed = time.perf_counter() - started
+                out["users"][str(n)] = {"answered": len(times), "errors": errors,
+                                        "p50_ms": round(statistics.median(times), 1) if times else None,
+                                        "p95_ms": round(percentile(times, 0.95), 1) if times else None,
+                                        "qps": round(len(times) / elapsed, 1), "load": [before, load()]}
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return out
+
+
+def run_eval(runtime: str) -> dict:
+    """The evaluation sets with one runtime, in a child; the result is kept in .cache/bench/eval-<runtime>.json."""
+    before = load()
+    _, _, out = child([str(Path(__file__)), "--eval-worker", runtime])
+    result = json.loads(out.splitlines()[-1]) | {"load": [before, load()],
+                                                 "when": datetime.now(timezone.utc).isoformat(timespec="minutes")}
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / f"eval-{runtime}.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
 # ---------------------------------------------------------------------------------------------- report
 
 def machine() -> dict:
@@ -256,22 +392,24 @@ def machine() -> dict:
 def table(results: dict) -> str:
     lines = [f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
              f"{results['machine']['memory_gb']} GB; load at start {results['machine']['load_at_start']}"]
-    head = (f"{'corpus':>8} {'clauses':>8} {'build/s':>8} {'re-index':>9} {'start':>7} {'RSS MB':>7} "
+    head = (f"{'corpus':>8} {'clauses':>8} {'build/s':>8} {'/CPU-s':>7} {'re-index':>10} {'start':>7} {'RSS MB':>7} "
             f"{'p50':>6} {'p99':>6} {'p99 x4':>7} {'q/s':>6} {'bm25 p50':>9} {'dense p50':>10} "
             f"{'ans/dense':>10} {'recall':>7} {'load':>5}")
     lines += [head, "-" * len(head)]
     for size, r in results["corpora"].items():
         b, w = r["build"], r["answer"]
         build = f"{b['clauses_per_s']:.0f}" + ("*" if b.get("cached") else "")
-        inc = f"{r['incremental']['seconds']:.2f}s" if r.get("incremental") else "—"
+        inc = (f"{r['incremental']['rebuild_s']:.1f}/{r['incremental']['seconds']:.0f}s"
+               if r.get("incremental") else "—")
         lines.append(
-            f"{size:>8} {w['clauses']:>8} {build:>8} {inc:>9} {r['cold_start']['seconds']:>6.1f}s "
+            f"{size:>8} {w['clauses']:>8} {build:>8} {b.get('clauses_per_cpu_s', float('nan')):>7.0f} {inc:>10} {r['cold_start']['seconds']:>6.1f}s "
             f"{max(w['peak_rss_mb'], r['cold_start']['peak_rss_mb']):>7} {w['hybrid']['p50']:>6.1f} "
             f"{w['hybrid']['p99']:>6.1f} {w['concurrent']['p99']:>7.1f} {w['throughput_qps']:>6.0f} "
             f"{w['lexical']['p50']:>9.1f} {w['dense']['p50']:>10.1f} "
             f"{w['hybrid']['p50'] / w['dense']['p50']:>10.2f} {w['recall@10']:>7.3f} {w['load'][0]:>5.1f}")
-    lines.append("build/s: cold build incl. model load (* cached from an earlier run); re-index: after editing one "
-                 "document; start: new process to first answer; RSS: peak of serving or cold start; latency in ms, "
+    lines.append("build/s: cold build incl. model load (* cached from an earlier run); /CPU-s: clauses per CPU-second "
+                 "of that build (barely moved by load); re-index: after editing one "
+                 "document, rebuild alone / whole `index` command; start: new process to first answer; RSS: peak of serving or cold start; latency in ms, "
                  f"warm, in process; p99 x4: with {THREADS} threads asking at once; recall: approximate vs exact top-10")
     if results.get("eval"):
         lines.append("")
@@ -291,6 +429,15 @@ def table(results: dict) -> str:
             f"model load {e['model_load_s']} s" for rt, e in results["eval"].items()))
         if len(runtimes) == 2:
             lines.append(f"largest eval difference {runtimes[0]} vs {runtimes[1]}: {results['eval_max_difference']:.4f}")
+    if results.get("http"):
+        h = results["http"]
+        lines.append("")
+        lines.append(f"HTTP: signed Slack event -> chat.postMessage at the fake Slack, {h['corpus_clauses']} clauses "
+                     "(`slack --http`, its own process)")
+        lines.append(f"{'users':>6} {'answered':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'q/s':>6} {'load':>5}")
+        for n, u in h["users"].items():
+            lines.append(f"{n:>6} {u['answered']:>9} {u['errors']:>7} {u['p50_ms'] or 0:>8.1f} {u['p95_ms'] or 0:>8.1f} "
+                         f"{u['qps']:>6.1f} {u['load'][0]:>5.1f}")
     return "\n".join(lines)
 
 
@@ -329,6 +476,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="cold-build every index again")
     parser.add_argument("--no-eval", action="store_true", help="skip the evaluation sets (onnx vs torch)")
     parser.add_argument("--incremental-up-to", type=int, default=20000, help="re-index timing for corpora up to this size")
+    parser.add_argument("--http", default="2000", help="corpus size for the HTTP (Slack events) figures; '' skips")
     parser.add_argument("--worker", nargs=2, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
     parser.add_argument("--eval-worker", metavar="RUNTIME", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -357,22 +505,22 @@ def main() -> None:
         row["answer"] = json.loads(out.splitlines()[-1])
         results["corpora"][size] = row
     if not args.no_eval and (EVAL / "corpora").is_dir():
-        record = CACHE / "eval.json"
-        results["eval"] = {} if args.rebuild or not record.exists() else json.loads(record.read_text())
+        results["eval"] = {}
         for runtime in ("onnx", "torch"):
-            if runtime in results["eval"]:
-                results["eval"][runtime]["cached"] = True
+            record = CACHE / f"eval-{runtime}.json"
+            if record.exists() and not args.rebuild:
+                results["eval"][runtime] = json.loads(record.read_text()) | {"cached": True}
                 continue
             print(f"[eval] {runtime}: cold build and score of every evaluation set ...", file=sys.stderr, flush=True)
-            before = load()
-            _, _, out = child([str(Path(__file__)), "--eval-worker", runtime])
-            results["eval"][runtime] = json.loads(out.splitlines()[-1]) | {
-                "load": [before, load()], "when": datetime.now(timezone.utc).isoformat(timespec="minutes")}
-            record.write_text(json.dumps(results["eval"], indent=2))
+            results["eval"][runtime] = run_eval(runtime)
         results["eval_max_difference"] = max(
             abs((a or 0) - (results["eval"]["torch"]["sets"][s][system][k] or 0))
             for s, systems in results["eval"]["onnx"]["sets"].items()
             for system, row in systems.items() for k, a in row.items())
+    if args.http:
+        size = args.http
+        print(f"[http] Slack events to the bot over HTTP at {size} ...", file=sys.stderr, flush=True)
+        results["http"] = http_bench(corpus_for(size), CACHE / "index" / size)
     results["machine"]["load_at_end"] = load()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2))

@@ -302,7 +302,7 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "slack", "--http", "--port", str(port), "--corpus", str(corpus),
+            [sys.executable, "-m", "assistant", "slack", "--http", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(corpus),
              "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env=env(SLACK_BOT_TOKEN="xoxb-1-bench", SLACK_SIGNING_SECRET=secret, SLACK_API_URL=fake.base_url,
                     POLICY_ASSISTANT_DB_PATH=str(Path(tmp) / "bench.db"), POLICY_ASSISTANT_RATE_LIMIT_PER_MINUTE="100000",
@@ -311,7 +311,7 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
             deadline = time.time() + 300
             while time.time() < deadline:
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
                         if r.status == 200:
                             break
                 except OSError:

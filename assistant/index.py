@@ -48,7 +48,7 @@ from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5  # bump whenever chunking or the file layout changes: older indexes are then stale
+FORMAT = 6  # bump whenever chunking or the file layout changes: older indexes are then stale
 CACHE_FILE = "embedding-cache.npz"
 LOCK_FILE = "build.lock"
 

@@ -34,7 +34,8 @@ eval: install
 	$(VENV)/bin/policy-assistant eval ../shared/eval/policyqa_dev.jsonl --corpus ../shared/eval/corpora/policyqa_dev
 
 bench: install
-	$(PY) benchmarks/bench_answer.py
+	$(PIP) install --quiet -e '.[bench]'
+	$(PY) benchmarks/run.py
 
 teams-package: install
 	$(VENV)/bin/policy-assistant teams-package --out dist/policy-assistant-teams.zip

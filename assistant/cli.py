@@ -92,7 +92,7 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     started = time.perf_counter()
     with build_lock(settings.index_dir):  # before the model loads: a second `index` waits for the first
-        embedder = Embedder(settings.model)
+        embedder = Embedder(settings.model, settings.encoder)
         built = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=sys.stderr.isatty(),
                             max_file_bytes=settings.max_file_bytes)
     m = built.manifest
@@ -216,7 +216,7 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
         if not sep:
             raise click.UsageError(f"{pair!r}: expected QUESTIONS.jsonl=CORPUS")
         settings = _eval_settings(Path(corpus))
-        embedder = embedder or Embedder(settings.model)
+        embedder = embedder or Embedder(settings.model, settings.encoder)
         engine = PolicyEngine.open(settings, embedder=embedder)
         signals += collect_signals(engine, read_questions(Path(file)), Path(file).stem)
     t = choose_thresholds(signals)
@@ -280,7 +280,7 @@ def gaps(limit: int) -> None:
     if not found:
         click.echo("No unanswered questions recorded.")
         return
-    for topic in unanswered_topics(found, Embedder(settings.model))[:limit]:
+    for topic in unanswered_topics(found, Embedder(settings.model, settings.encoder))[:limit]:
         click.echo(f"{topic.times:4}×  {topic.questions[0].question}  (last asked {topic.last_asked})")
         for other in topic.questions[1:]:
             click.echo(f"{'':7}also: {other.question} ({other.times}×)")
@@ -309,7 +309,7 @@ def report(since: str, html_file: Path | None, index_dir: Path | None) -> None:
     settings = _settings(index_dir=index_dir)
     documents = _documents(settings)
     store = Store(settings.store_target())
-    embedder = Embedder(settings.model) if store.gaps(limit=1) else None
+    embedder = Embedder(settings.model, settings.encoder) if store.gaps(limit=1) else None
     built = build_report(store, documents, embedder, since_days=int(days), today=settings.today)
     click.echo(report_text(built))
     if html_file is not None:

@@ -12,6 +12,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, QuestionError
@@ -62,6 +63,10 @@ class PolicyEngine:
         self._documents = {d.source: d for d in index.documents}
         self.quoter = Quoter(self._documents, index.clauses)
         self.verified: VerifiedBook | None = None
+        self._clause_counts: dict[str, int] = {}
+        for clause in index.clauses:
+            self._clause_counts[clause.source] = self._clause_counts.get(clause.source, 0) + 1
+        self._statuses: tuple[date, list[DocumentStatus], frozenset[str]] | None = None
 
     @classmethod
     def open(cls, settings: Settings, progress: bool = False, embedder: Embedder | None = None,
@@ -72,7 +77,7 @@ class PolicyEngine:
 
         if build is not False:
             supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
-        embedder = embedder or Embedder(settings.model)
+        embedder = embedder or Embedder(settings.model, settings.encoder)
         return cls(settings, open_index(settings, embedder, progress, build), embedder)
 
     def reloaded(self) -> PolicyEngine | None:
@@ -211,15 +216,23 @@ class PolicyEngine:
     # ------------------------------------------------------------------ documents
 
     def documents(self) -> list[DocumentStatus]:
-        """Every policy with its review status."""
+        """Every policy with its review status (worked out once per index and day)."""
+        return list(self._status()[1])
+
+    def overdue_sources(self) -> frozenset[str]:
+        """The policies past their review date."""
+        return self._status()[2]
+
+    def _status(self) -> tuple[date, list[DocumentStatus], frozenset[str]]:
         today = self.settings.review_date()
-        counts: dict[str, int] = {}
-        for clause in self.index.clauses:
-            counts[clause.source] = counts.get(clause.source, 0) + 1
-        return [DocumentStatus(source=d.source, title=d.title, contact=d.contact, last_reviewed=d.last_reviewed,
-                               review_due=d.review_due_label, overdue=bool(d.review_due and d.review_due < today),
-                               clauses=counts.get(d.source, 0))
-                for d in self.index.documents]
+        if self._statuses is None or self._statuses[0] != today:
+            statuses = [DocumentStatus(source=d.source, title=d.title, contact=d.contact,
+                                       last_reviewed=d.last_reviewed, review_due=d.review_due_label,
+                                       overdue=bool(d.review_due and d.review_due < today),
+                                       clauses=self._clause_counts.get(d.source, 0))
+                        for d in self.index.documents]
+            self._statuses = (today, statuses, frozenset(s.source for s in statuses if s.overdue))
+        return self._statuses
 
     def document(self, source: str) -> PolicyDocument | None:
         return self._documents.get(source)

@@ -5,7 +5,8 @@ Layout of the index folder::
     manifest.json              written last, atomically: names the files of the current build
     clauses-<build>.jsonl      one Clause per line
     documents-<build>.json     the loaded PolicyDocuments (their text is what quotes come from)
-    vectors-<build>.faiss      one unit vector per clause, same order
+    vectors-<build>.faiss      one unit vector per clause, same order (exact, or HNSW for large corpora)
+    lexical-<build>.npz        BM25 postings of the clause passages, so a start never re-tokenises
     embedding-cache.npz        vectors by content hash, so unchanged clauses are never re-embedded
     build.lock                 held (flock) by the one process building; a second builder waits
 
@@ -18,6 +19,7 @@ processes poll `published_build` and switch to a new build when it appears.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -25,6 +27,7 @@ import os
 import tempfile
 import threading
 import uuid
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,13 +40,15 @@ from pydantic import BaseModel, ValidationError
 from .chunking import chunk_document, passage
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_
+from .lexical import BM25
 from .loaders import DEFAULT_MAX_FILE_BYTES, SUPPORTED, load_corpus, refusal, supported_files
 from .models import Clause, PolicyDocument
+from .text import tokens
 from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5  # bump whenever chunking or the file layout changes: older indexes are then stale
+FORMAT = 6  # bump whenever chunking or the file layout changes: older indexes are then stale
 CACHE_FILE = "embedding-cache.npz"
 LOCK_FILE = "build.lock"
 
@@ -60,6 +65,7 @@ class Manifest(BaseModel):
     clauses: int
     embedded: int  # clauses embedded in this build; the rest came from the cache
     problems: list[str] = []
+    chunker: str = ""  # hash of the chunking code, so a later build may reuse unchanged documents' clauses
 
 
 @dataclass
@@ -68,6 +74,7 @@ class PolicyIndex:
     documents: list[PolicyDocument]
     clauses: list[Clause]
     vectors: VectorIndex
+    lexicon: BM25
 
 
 def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
@@ -131,13 +138,17 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         found = ", ".join(sorted(SUPPORTED))
         detail = f" ({'; '.join(corpus.problems)})" if corpus.problems else f" (looked for {found})"
         raise CorpusError(f"No readable policy documents in {corpus_dir}{detail}")
-    clauses = [clause for doc in corpus.documents for clause in chunk_document(doc)]
+    previous = _previous_clauses(index_dir)  # an unchanged document keeps its clauses: no re-chunking
+    clauses = [clause for doc in corpus.documents
+               for clause in (previous[doc.source][1] if doc.source in previous and previous[doc.source][0] == doc
+                              else chunk_document(doc))]
     index_dir.mkdir(parents=True, exist_ok=True)
-    cache = _load_cache(index_dir / CACHE_FILE)
-    keys = [_cache_key(embedder.name, passage(c)) for c in clauses]
+    cache, token_cache = _load_cache(index_dir / CACHE_FILE)
+    passages = [passage(c) for c in clauses]
+    keys = [_cache_key(embedder.name, p) for p in passages]
     missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
     if missing:
-        fresh = embedder.encode([passage(clauses[i]) for _, i in missing], progress=progress)
+        fresh = embedder.encode([passages[i] for _, i in missing], progress=progress)
         cache.update({k: fresh[n] for n, (k, _) in enumerate(missing)})
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dimension), np.float32)
     manifest = Manifest(
@@ -145,11 +156,47 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=fingerprint,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         documents=len(corpus.documents), clauses=len(clauses), embedded=len(missing), problems=corpus.problems,
+        chunker=_code_version(),
     )
-    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors))
+    for k, p in zip(keys, passages):
+        if k not in token_cache:
+            token_cache[k] = " ".join(tokens(p))
+    lexicon = BM25.from_tokens([token_cache[k].split() for k in keys])
+    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors), lexicon)
     _write(index, index_dir)
-    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)})
+    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)}, token_cache)
     return index
+
+
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A hash of the code that turns documents into clauses and tokens: reuse across builds only while it holds."""
+    from . import chunking, loaders, text
+
+    digest = hashlib.sha1(f"format={FORMAT}".encode())
+    for module in (chunking, loaders, text):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def _previous_clauses(index_dir: Path) -> dict[str, tuple[PolicyDocument, list[Clause]]]:
+    """The last build's documents with their clauses, when it was made by the same chunking code."""
+    try:
+        manifest = Manifest.model_validate_json((index_dir / "manifest.json").read_bytes())
+        if manifest.format != FORMAT or manifest.chunker != _code_version():
+            return {}
+        build = manifest.build_id
+        documents = {d["source"]: PolicyDocument.model_validate(d)
+                     for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))}
+        out: dict[str, tuple[PolicyDocument, list[Clause]]] = {s: (d, []) for s, d in documents.items()}
+        with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    clause = Clause.model_validate_json(line)
+                    out[clause.source][1].append(clause)
+        return out
+    except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError):
+        return {}  # no usable previous build: chunk everything
 
 
 def load_index(index_dir: Path) -> PolicyIndex:
@@ -170,20 +217,22 @@ def load_index(index_dir: Path) -> PolicyIndex:
             with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
                 clauses = [Clause.model_validate_json(line) for line in fh if line.strip()]
             vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
+            lexicon = BM25.load(index_dir / f"lexical-{build}.npz")
             break
-        except (ValidationError, ValueError, OSError, UnicodeDecodeError, IndexError_) as exc:
+        except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, EOFError, IndexError_) as exc:
             if attempt < 4 and _manifest_changed(manifest_path, raw_manifest):
                 continue  # a rebuild replaced the build we were reading (and removed its files): read the new one
             reason = _corruption(exc)
             raise IndexError_(f"The index in {index_dir} is corrupt ({reason}); "
                               "rebuild it with `policy-assistant index`") from None
-    if vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses:
+    if (vectors.size != len(clauses) or vectors.dimension != manifest.dimension or len(clauses) != manifest.clauses
+            or lexicon.size != len(clauses)):
         raise IndexError_(f"The index in {index_dir} is corrupt (vectors and clauses disagree); "
                           "rebuild it with `policy-assistant index`")
     if {c.source for c in clauses} - {d.source for d in documents}:
         raise IndexError_(f"The index in {index_dir} is corrupt (clauses name documents it does not hold); "
                           "rebuild it with `policy-assistant index`")
-    return PolicyIndex(manifest, documents, clauses, vectors)
+    return PolicyIndex(manifest, documents, clauses, vectors, lexicon)
 
 
 class _Damaged(ValueError):
@@ -231,9 +280,12 @@ def _write(index: PolicyIndex, index_dir: Path) -> None:
     tmp = index_dir / f".vectors-{build}.tmp"
     index.vectors.save(tmp)
     os.replace(tmp, index_dir / f"vectors-{build}.faiss")
+    tmp = index_dir / f".lexical-{build}.tmp"
+    index.lexicon.save(tmp)
+    os.replace(tmp, index_dir / f"lexical-{build}.npz")
     _atomic_write(index_dir / "manifest.json", index.manifest.model_dump_json(indent=2).encode())
     for old in index_dir.iterdir():  # earlier builds: no reader can reach them any more
-        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors") and build not in old.name:
+        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors", "lexical") and build not in old.name:
             old.unlink(missing_ok=True)
 
 
@@ -254,21 +306,27 @@ def _cache_key(model: str, text: str) -> str:
     return hashlib.sha1(f"{model}\0{text}".encode()).hexdigest()
 
 
-def _load_cache(path: Path) -> dict[str, np.ndarray]:
+def _load_cache(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Vectors by passage key, and the passages' BM25 tokens (while the tokenising code is unchanged)."""
     if not path.exists():
-        return {}
+        return {}, {}
     try:
-        with np.load(path) as data:
-            return dict(zip(data["keys"].tolist(), data["vectors"]))
-    except (OSError, ValueError, KeyError):
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            keys = data["keys"].tolist()
+            vectors = dict(zip(keys, data["vectors"]))
+            same_code = "version" in data.files and str(data["version"]) == _code_version()
+            tokens = dict(zip(keys, data["tokens"].tolist())) if same_code and "tokens" in data.files else {}
+            return vectors, tokens
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         log.warning("Embedding cache %s is unreadable; re-embedding everything", path)
-        return {}
+        return {}, {}
 
 
-def _save_cache(path: Path, cache: dict[str, np.ndarray]) -> None:
+def _save_cache(path: Path, cache: dict[str, np.ndarray], tokens: dict[str, str]) -> None:
     keys = sorted(cache)
     vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache.", suffix=".npz")
     os.close(fd)
-    np.savez(tmp, keys=np.array(keys), vectors=vectors)
+    np.savez(tmp, keys=np.array(keys), vectors=vectors, tokens=np.array([tokens.get(k, "") for k in keys]),
+             version=np.array(_code_version()))
     os.replace(tmp, path)

@@ -14,12 +14,12 @@ from typing import Literal
 
 import numpy as np
 
-from .chunking import passage
 from .embeddings import Embedder
 from .index import PolicyIndex
-from .lexical import BM25
+from .lexical import best
 from .models import Clause
 from .text import MODAL_WORDS, stem, tokens
+from .vectors import Subset
 
 Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 100
@@ -27,6 +27,7 @@ LEXICAL_WEIGHT = 0.15
 SECTION_WEIGHT = 0.3
 SHORT_PENALTY = 0.1
 SHORT_WORDS = 12
+SCOPES_KEPT = 64  # document scopes whose vector-search subsets are kept ready
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 
@@ -46,46 +47,64 @@ class Retriever:
     def __init__(self, index: PolicyIndex, embedder: Embedder) -> None:
         self.index = index
         self.embedder = embedder
-        self._passages = [tokens(passage(c)) for c in index.clauses]
-        self._bm25 = BM25(self._passages)
-        self._unseen_idf = max(self._bm25.idf.values(), default=1.0)  # a word the policies never use
-        self._term_sets = [frozenset(p) for p in self._passages]
+        self._bm25 = index.lexicon
+        self._unseen_idf = self._bm25.max_idf  # a word the policies never use
         by_source: dict[str, list[int]] = {}
         for i, clause in enumerate(index.clauses):
-            by_source.setdefault(clause.source, []).append(i)
-        # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer
-        answerable = [i for i, c in enumerate(index.clauses) if c.kind != "lead-in"]
-        self._answerable = np.array(answerable, dtype=np.int64)
-        self._by_source = {s: np.intersect1d(np.array(ids, dtype=np.int64), self._answerable)
-                           for s, ids in by_source.items()}
+            # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer
+            if clause.kind != "lead-in":
+                by_source.setdefault(clause.source, []).append(i)
+        self._answerable = np.array([i for ids in by_source.values() for i in ids], dtype=np.int64)
+        self._answerable.sort()
+        self._by_source = {s: np.array(ids, dtype=np.int64) for s, ids in by_source.items()}
+        self._everything = index.vectors.subset(self._answerable)
+        self._subsets: dict[frozenset[str], Subset] = {}
         self._section_of, self._sections = _section_centroids(index)
         words = np.array([len(c.text.split()) for c in index.clauses], dtype=np.float64)
         self._brevity = SHORT_PENALTY * np.maximum(0.0, (SHORT_WORDS - words) / SHORT_WORDS)
 
     def allowed_ids(self, sources: set[str] | None) -> np.ndarray:
-        """Rows that may answer: every answerable clause, or those of the given documents."""
+        """Rows that may answer, ascending: every answerable clause, or those of the given documents."""
         if sources is None:
             return self._answerable
-        ids = [self._by_source[s] for s in sorted(sources) if s in self._by_source]
-        return np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        ids = [self._by_source[s] for s in sources if s in self._by_source]
+        return np.sort(np.concatenate(ids)) if ids else np.zeros(0, dtype=np.int64)
+
+    def _subset(self, sources: set[str] | None) -> Subset | None:
+        """The rows that may answer, prepared for vector search (kept for the scopes last asked)."""
+        if sources is None:
+            return self._everything
+        key = frozenset(sources)
+        if key not in self._subsets:
+            ids = self.allowed_ids(sources)
+            if not len(ids):
+                return None
+            if len(self._subsets) >= SCOPES_KEPT:
+                self._subsets.pop(next(iter(self._subsets)))
+            self._subsets[key] = self.index.vectors.subset(ids)
+        return self._subsets[key]
 
     def search(self, question: str, sources: set[str] | None = None, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
         """The k best clauses for the question, best first."""
-        allowed = self.allowed_ids(sources)
-        if not len(allowed):
+        within = self._subset(sources)
+        if within is None:
             return []
         query_vec = self.embedder.encode([question])[0]
         query_terms = tokens(question)
-        lexical = self._bm25.scores(query_terms)
-        _, dense_ids = self.index.vectors.search(query_vec, CANDIDATES, allowed)
-        lex_ids = allowed[np.argsort(-lexical[allowed], kind="stable")[:CANDIDATES]]
-        lex_ids = lex_ids[lexical[lex_ids] > 0]
+        lex_rows, lex_scores = self._bm25.top(query_terms, None if sources is None else within.ids)
+        if sources is None and len(lex_rows):
+            keep = self._answerable_rows(lex_rows)
+            lex_rows, lex_scores = lex_rows[keep], lex_scores[keep]
+        _, dense_ids = self.index.vectors.search(query_vec, CANDIDATES, within)
+        lex_ids = best(lex_rows, lex_scores, CANDIDATES)
         candidates = np.unique(np.concatenate([dense_ids, lex_ids])) if mode == "hybrid" else (
             dense_ids if mode == "dense" else lex_ids)
         if not len(candidates):
             return []
         dense = self.index.vectors.similarity(query_vec, candidates)
-        lex = lexical[candidates]
+        at = np.minimum(np.searchsorted(lex_rows, candidates), max(len(lex_rows) - 1, 0))
+        lex = np.where(lex_rows[at] == candidates, lex_scores[at], 0).astype(np.float32) if len(lex_rows) \
+            else np.zeros(len(candidates), np.float32)
         if mode == "dense":
             fused = dense.astype(np.float64)
         elif mode == "lexical":
@@ -100,6 +119,10 @@ class Retriever:
         return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
                     float(lex[i]), self._coverage(weights, int(candidates[i]))) for i in order]
 
+    def _answerable_rows(self, rows: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self._answerable, rows), max(len(self._answerable) - 1, 0))
+        return self._answerable[at] == rows if len(self._answerable) else np.zeros(len(rows), dtype=bool)
+
     def _topical_weights(self, query_terms: list[str]) -> dict[str, float]:
         return {t: self._bm25.idf.get(t, self._unseen_idf) for t in set(query_terms) if t not in _MODAL_STEMS}
 
@@ -107,8 +130,7 @@ class Retriever:
         total = sum(weights.values())
         if not total:
             return 0.0
-        present = self._term_sets[position]
-        return sum(w for t, w in weights.items() if t in present) / total
+        return sum(w for t, w in weights.items() if self._bm25.contains(t, position)) / total
 
 
 def _section_centroids(index: PolicyIndex) -> tuple[np.ndarray, np.ndarray]:

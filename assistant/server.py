@@ -33,6 +33,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .errors import ConfigError
+from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .service import AnswerService
 from .settings import Settings
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 INDEX_POLL_SECONDS = 1.0
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 18\r\n"
         b"Connection: close\r\n\r\n{\"error\": \"busy\"}\n")
@@ -99,6 +101,7 @@ class PolicyServer:
         self.app = web.Application(middlewares=[self._guard], client_max_size=limits.max_body_bytes)
         self.app.router.add_get(HEALTH_PATH, self._healthz)
         self.app.router.add_get(READY_PATH, self._readyz)
+        self.app.router.add_get(METRICS_PATH, self._metrics)
         self._runner: web.AppRunner | None = None
         self._site: _GuardedSite | None = None
 
@@ -151,6 +154,13 @@ class PolicyServer:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        """Prometheus' text format (see `metrics.py`); 503 until the service is loaded."""
+        if self.service is None:
+            return web.json_response({"status": "loading"}, status=503)
+        page = await asyncio.to_thread(self.service.metrics.render)
+        return web.Response(body=page, headers={"Content-Type": METRICS_CONTENT_TYPE})
 
     async def _readyz(self, request: web.Request) -> web.Response:
         if self.service is None:

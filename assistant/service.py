@@ -163,18 +163,34 @@ class AnswerService:
         self.delivered(reply)
         return reply
 
-    def recover(self, platform: str, deliver: Callable[[Reply], None]) -> int:
-        """Answer this platform's questions whose process died before answering; returns how many were sent.
+    def done(self, received: Received) -> None:
+        """The person got a reply that is not an answer (e.g. how to ask): the question is closed."""
+        self.store.finish(received.question_id, "answered")
+
+    def overdue(self, platform: str) -> list[Received]:
+        """This platform's questions whose process died before answering, now leased to this process.
 
         Questions older than settings.abandon_after_minutes are abandoned (logged) instead: an answer
-        that late helps nobody. A delivery that fails leaves the question pending for a later try.
+        that late helps nobody.
         """
-        sent = 0
         too_old = time.time() - self.settings.abandon_after_minutes * 60
+        taken = []
         for received in self.store.overdue(platform, self.settings.question_lease_seconds):
             if received.asked_at < too_old:
-                self.abandon(received, "too old to answer after a restart")
-                continue
+                self.abandon(received, "too old to answer after its process stopped")
+            else:
+                log.warning("Taking over question %s on %s: its process stopped before answering",
+                            received.question_id, platform)
+                taken.append(received)
+        return taken
+
+    def recover(self, platform: str, deliver: Callable[[Reply], None]) -> int:
+        """Answer the overdue questions of a platform through `deliver`; returns how many were sent.
+
+        A delivery that fails leaves the question pending, for a later try.
+        """
+        sent = 0
+        for received in self.overdue(platform):
             try:
                 reply = self.reply(received)
             except QuestionError as exc:
@@ -186,7 +202,6 @@ class AnswerService:
                 log.exception("Could not deliver the recovered answer to question %s", received.question_id)
                 continue
             self.delivered(reply)
-            log.warning("Answered question %s on %s after its first process stopped", received.question_id, platform)
             sent += 1
         return sent
 
@@ -230,6 +245,10 @@ class AnswerService:
 
     def documents(self) -> list[DocumentStatus]:
         return self.engine.documents()
+
+    def overdue_sources(self) -> frozenset[str]:
+        """Policies past their review date (worked out once per index and day)."""
+        return self.engine.overdue_sources()
 
     def examples(self) -> list[str]:
         """Example questions to offer people (settings.example_questions)."""

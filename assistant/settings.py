@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("policy_corpus")
     index_dir: Path = Path("index")
     model: str = Field(default_factory=bundled_model_path, description="sentence-transformers name or path")
+    encoder: Literal["auto", "onnx", "torch"] = Field(
+        "auto", description="model runtime: ONNX Runtime (exported locally once), torch, or auto (ONNX, else torch)")
     db_path: Path = Path("policy_assistant.db")
     database_url: SecretStr | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL", "database_url"),

@@ -3,9 +3,11 @@
 One bolt `AsyncApp` serves both transports: HTTP (`SlackEdge`, mounted at `/slack/events` on the
 shared aiohttp server of `server.py`, through bolt's aiohttp adapter) and Socket Mode
 (`SlackSocketEdge`, bolt's aiohttp Socket Mode handler). Over HTTP the signature is checked on the raw
-bytes before the body is parsed, and a correctly signed body that does not parse gets 400. Events are
-acked at once (bolt runs event listeners as tasks) and claimed by `event_id`, so a Slack retry never
-produces a second answer; the service's blocking calls run in worker threads. This is the only
+bytes before the body is parsed, and a correctly signed body that does not parse gets 400. A question
+is recorded in the store (with its `event_id`) before bolt acks the event, then answered as a task; a
+Slack retry, or the same event reaching another replica, is answered only if the first never was. A
+question whose process died is answered by a live one once its lease runs out (`recover_forever`).
+The service's blocking calls run in worker threads. This is the only
 module that imports slack_bolt; rendering is in `slack_blocks`, answering and recording in `service`.
 """
 
@@ -33,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from . import slack_blocks as render
 from .errors import ConfigError, QuestionError, VerifiedAnswerError
-from .service import AnswerService, RateLimited
+from .service import AnswerService, Asked, RateLimited, Received
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -107,7 +109,8 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-async def build_app(credentials: Credentials, service: AnswerService) -> AsyncApp:
+async def build_app(credentials: Credentials, service: AnswerService,
+                    listeners: SlackListeners | None = None) -> AsyncApp:
     """The bolt AsyncApp with every listener; calls auth.test once (ConfigError if Slack refuses the token)."""
     bolt_log = logging.getLogger("slack_bolt.AsyncApp")
     if not any(isinstance(f, _TokenFromClient) for f in bolt_log.filters):
@@ -122,7 +125,7 @@ async def build_app(credentials: Credentials, service: AnswerService) -> AsyncAp
         raise ConfigError(f"Could not reach the Slack Web API at {client.base_url}: {exc}") from None
     app = AsyncApp(client=client, signing_secret=credentials.signing_secret or "",
                    request_verification_enabled=credentials.signing_secret is not None)
-    SlackListeners(service).register(app)
+    (listeners or SlackListeners(service)).register(app)
     return app
 
 
@@ -137,6 +140,22 @@ def from_a_bot(event: dict) -> bool:
     return bool(event.get("bot_id")) or event.get("subtype") == "bot_message" or bool(event.get("bot_profile"))
 
 
+def asked_in(event: dict, bot_user_id: str | None, event_id: str | None) -> Asked | None:
+    """The question an event asks the bot: an @mention in a channel, or a person's direct message."""
+    text = render.from_slack(event.get("text", "") or "", bot_user_id)
+    user, channel = event.get("user"), event.get("channel")
+    if not isinstance(channel, str) or from_a_bot(event):
+        return None
+    if event.get("type") == "app_mention" and not channel.startswith("D"):
+        return Asked(question=text, platform=PLATFORM, user_id=user, channel=channel,
+                     thread=event.get("thread_ts") or event.get("ts"), event_id=event_id)
+    if (event.get("type") == "message" and event.get("channel_type") == "im" and not event.get("subtype")
+            and user and user != bot_user_id and text):
+        return Asked(question=text, platform=PLATFORM, user_id=user, channel=channel, thread=event.get("thread_ts"),
+                     private=True, event_id=event_id)
+    return None
+
+
 Tell = Callable[[str], Awaitable[Any]]
 
 
@@ -145,13 +164,14 @@ class SlackListeners:
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
+        self._recovery: asyncio.Task[None] | None = None
 
     async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking service call, off the event loop."""
         return await asyncio.to_thread(function, *args, **kwargs)
 
     def register(self, app: AsyncApp) -> None:
-        app.middleware(self.once_per_event)
+        app.middleware(self.record_first)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         app.event("app_home_opened")(self.on_home_opened)
@@ -164,10 +184,38 @@ class SlackListeners:
 
     # --------------------------------------------------------------------------- events
 
-    async def once_per_event(self, body: dict, next: Callable[[], Awaitable[Any]]) -> Any:
-        """Slack retries an event it thinks was missed with the same event_id: answer it only once."""
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
+    async def record_first(self, body: dict, context: Any, req: AsyncBoltRequest, client: AsyncWebClient,
+                           next: Callable[[], Awaitable[Any]]) -> Any:
+        """Record a question before bolt acks its event; a repeat of an answered (or in-hand) event is dropped.
+
+        If the store cannot record it, the event is not acked (503), so Slack delivers it again later;
+        the person hears about the delay once, on the first delivery.
+        """
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        event_id = body.get("event_id") if isinstance(body.get("event_id"), str) and body.get("event_id") else None
+        asked = asked_in(event, context.bot_user_id, event_id) if isinstance(event, dict) else None
+        if asked is None:
+            return await self._once(event_id, next)
+        try:
+            received = await self.call(self.service.receive, asked)
+        except RateLimited as exc:
+            context["rate_limited"] = exc
+            return await next()
+        except Exception:
+            log.exception("Could not record Slack event %s; asking Slack to send it again", event_id)
+            if not req.headers.get("x-slack-retry-num"):
+                await self._safely(lambda text: self._notify(client, asked.channel or "", asked.user_id, text,
+                                                             asked.thread, asked.private),
+                                   render.apology(self.service.settings.contact))
+            return BoltResponse(status=503, body="")
+        if received is None:
+            return BoltResponse(status=200, body="")  # acked; answered (or being answered) already
+        context["received"] = received
+        return await next()
+
+    async def _once(self, event_id: str | None, next: Callable[[], Awaitable[Any]]) -> Any:
+        """Other events (no question in them): handled once per event id."""
+        if event_id:
             try:
                 first = await self.call(self.service.claim_event, event_id)
             except Exception:  # the store is unreachable: better a possible duplicate than silence
@@ -175,33 +223,42 @@ class SlackListeners:
                 first = True
             if not first:
                 log.info("Ignoring Slack's retry of event %s", event_id)
-                return BoltResponse(status=200, body="")  # acked; nothing more to do
+                return BoltResponse(status=200, body="")
         return await next()
 
     async def on_mention(self, event: dict, client: AsyncWebClient, context: Any) -> None:
         """@mention in a channel: answer in the mention's thread (the thread's question if the mention has none)."""
-        channel = event["channel"]
-        if channel.startswith("D") or from_a_bot(event):
-            return  # a direct message also arrives as message.im, which answers it
-        user, thread = event.get("user"), event.get("thread_ts") or event["ts"]
-        text = render.from_slack(event.get("text", ""), context.bot_user_id)
-        if event.get("thread_ts") and not looks_like_question(text):
-            parent = await self._thread_parent(client, channel, event["thread_ts"])
-            if parent and (not text or looks_like_question(parent)):
-                text = parent
-        if not text:
-            await self._notify(client, channel, user, render.usage_hint(self.service.examples()), thread, dm=False)
-            return
-        await self._answer(client, text, user, channel, thread, dm=False)
+        received, limited = context.get("received"), context.get("rate_limited")
+        if received is None and limited is None:
+            return  # not a question for us (a DM also arrives as message.im), or a repeat
+        channel, user = event["channel"], event.get("user")
+        thread, text = event.get("thread_ts") or event["ts"], ""
+        async with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
+            if limited is not None:
+                raise limited
+            text = received.asked.question
+            if event.get("thread_ts") and not looks_like_question(text):
+                parent = await self._thread_parent(client, channel, event["thread_ts"])
+                if parent and (not text or looks_like_question(parent)):
+                    text = parent
+                    received = received.model_copy(update={"asked": received.asked.model_copy(update={"question": text})})
+            if not text:
+                await self._notify(client, channel, user, render.usage_hint(self.service.examples()), thread,
+                                   dm=False)
+                await self.call(self.service.done, received)
+                return
+        if text:
+            await self.answer_received(client, received)
 
     async def on_message(self, event: dict, client: AsyncWebClient, context: Any) -> None:
         """A direct message: answer it there. Bot messages, edits and other subtypes are ignored."""
-        if (event.get("channel_type") != "im" or event.get("subtype") or from_a_bot(event)
-                or not event.get("user") or event.get("user") == context.bot_user_id):
-            return
-        text = render.from_slack(event.get("text", ""), context.bot_user_id)
-        if text:
-            await self._answer(client, text, event["user"], event["channel"], event.get("thread_ts"), dm=True)
+        received, limited = context.get("received"), context.get("rate_limited")
+        if limited is not None:
+            async with self._apologising(lambda text: self._notify(client, event["channel"], event.get("user"), text,
+                                                                   event.get("thread_ts"), dm=True)):
+                raise limited
+        elif received is not None:
+            await self.answer_received(client, received)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
         """The Messages tab (agent view) opened: offer example questions."""
@@ -231,20 +288,24 @@ class SlackListeners:
             elif words.lower() == "list":
                 await reply(render.documents_message(await self.call(self.service.documents)))
             else:
-                found = await self.call(self.service.lookup, words, channel=command.get("channel_id"))
+                found = await self.call(self.service.lookup, words, channel=command.get("channel_id"),
+                                        platform=PLATFORM, user=command.get("user_id"))
                 await reply(render.lookup_message(words, found, await self._overdue()))
 
     # --------------------------------------------------------------------------- buttons
 
     async def on_feedback(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
                           client: AsyncWebClient) -> None:
-        await ack()
+        """👍/👎: recorded before the click is acked (one vote per person per answer: the last counts)."""
         channel, user, thread = _where(body)
         async with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
-            question_id = _question_id(action)
-            rating = "up" if action["action_id"] == render.ACTION_UP else "down"
-            recorded = question_id is not None and await self.call(self.service.feedback, question_id, rating,
-                                                                   PLATFORM, user=user)
+            try:
+                question_id = _question_id(action)
+                rating = "up" if action["action_id"] == render.ACTION_UP else "down"
+                recorded = question_id is not None and await self.call(self.service.feedback, question_id, rating,
+                                                                       PLATFORM, user=user)
+            finally:
+                await ack()
             thanks = "Thanks, your feedback is recorded." + (
                 " If another clause answered you, press *More clauses* and say which." if rating == "down" else "")
             await self._notify(client, channel, user, thanks if recorded else
@@ -258,7 +319,8 @@ class SlackListeners:
         async with self._apologising(lambda text: self._notify(client, channel, user, text, thread, dm=False)):
             question_id = _question_id(action)
             answer = await self.call(self.service.question, question_id) if question_id is not None else None
-            found = await self.call(self.service.more, question_id) if answer and question_id is not None else []
+            found = (await self.call(self.service.more, question_id, platform=PLATFORM, user=user)
+                     if answer and question_id is not None else [])
             message = render.more_message(answer.question if answer else "", found, await self._overdue())
             await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
                                           blocks=message.blocks, unfurl_links=False, unfurl_media=False)
@@ -329,10 +391,13 @@ class SlackListeners:
 
     # --------------------------------------------------------------------------- helpers
 
-    async def _answer(self, client: AsyncWebClient, text: str, user: str | None, channel: str, thread: str | None,
-                      dm: bool) -> None:
-        async with self._apologising(lambda message: self._notify(client, channel, user, message, thread, dm)):
-            reply = await self.call(self.service.answer, text, PLATFORM, user=user, channel=channel, private=dm)
+    async def answer_received(self, client: AsyncWebClient, received: Received) -> None:
+        """Answer a recorded question in its channel and thread; it is done once Slack has the message."""
+        asked = received.asked
+        channel, thread = asked.channel or "", asked.thread
+        async with self._apologising(lambda message: self._notify(client, channel, asked.user_id, message, thread,
+                                                                  asked.private)):
+            reply = await self.call(self.service.reply, received)
             message = render.answer_message(reply.question_id, reply.answer)
             try:
                 await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
@@ -340,6 +405,49 @@ class SlackListeners:
             except SlackApiError as exc:  # e.g. invalid_blocks: the plain text still answers
                 log.error("Slack refused the answer's blocks (%s); sending text only", exc.response.get("error"))
                 await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text)
+            await self.call(self.service.delivered, reply)
+
+    async def _already_posted(self, client: AsyncWebClient, received: Received) -> bool:
+        """Whether the answer is in its thread already (its buttons carry the question id)."""
+        asked = received.asked
+        if not asked.channel or not asked.thread:
+            return False
+        try:
+            response = await client.conversations_replies(channel=asked.channel, ts=asked.thread, limit=200)
+        except SlackApiError as exc:
+            log.warning("Could not read the thread of question %s: %s", received.question_id, exc.response.get("error"))
+            return False
+        value = str(received.question_id)
+        return any(message.get("bot_id") and any(
+            element.get("action_id") == render.ACTION_UP and element.get("value") == value
+            for block in message.get("blocks") or [] for element in block.get("elements") or []
+            if isinstance(element, dict)) for message in response.get("messages") or [])
+
+    def start_recovery(self, client: AsyncWebClient) -> None:
+        """Answer, now and every few seconds, the questions a stopped process left unanswered."""
+        self._recovery = asyncio.create_task(self.recover_forever(client))
+
+    async def stop_recovery(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            try:
+                await self._recovery
+            except asyncio.CancelledError:
+                pass
+            self._recovery = None
+
+    async def recover_forever(self, client: AsyncWebClient) -> None:
+        every = min(max(self.service.settings.question_lease_seconds / 2, 1.0), 30.0)
+        while True:
+            try:
+                for received in await self.call(self.service.overdue, PLATFORM):
+                    if await self._already_posted(client, received):
+                        await self.call(self.service.done, received)  # its process died just after posting
+                    else:
+                        await self.answer_received(client, received)
+            except Exception:
+                log.exception("Could not take over unanswered Slack questions")
+            await asyncio.sleep(every)
 
     @asynccontextmanager
     async def _apologising(self, tell: Tell) -> AsyncIterator[None]:
@@ -393,7 +501,7 @@ class SlackListeners:
         return render.from_slack(parent.get("text", ""))
 
     async def _overdue(self) -> set[str]:
-        return {d.source for d in await self.call(self.service.documents) if d.overdue}
+        return set(await self.call(self.service.overdue_sources))
 
 
 def _where(body: dict) -> tuple[str, str | None, str | None]:
@@ -432,12 +540,15 @@ class SlackEdge:
         assert credentials.signing_secret, "HTTP mode needs the signing secret"
         self.credentials = credentials
         self.app: AsyncApp | None = None
+        self.listeners: SlackListeners | None = None
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post(self.path, self.handle)
 
     async def load(self, service: AnswerService) -> None:
-        self.app = await build_app(self.credentials, service)
+        self.listeners = SlackListeners(service)
+        self.app = await build_app(self.credentials, service, self.listeners)
+        self.listeners.start_recovery(self.app.client)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.app is None:
@@ -455,6 +566,8 @@ class SlackEdge:
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def close(self) -> None:
+        if self.listeners is not None:
+            await self.listeners.stop_recovery()
         self.app = None
 
 
@@ -468,12 +581,14 @@ class SlackSocketEdge:
         assert credentials.app_token, "Socket Mode needs the app-level token"
         self.credentials = credentials
         self.handler: AsyncSocketModeHandler | None = None
+        self.listeners: SlackListeners | None = None
 
     def mount(self, app: web.Application) -> None:
         """Nothing to mount: Socket Mode listens on no port."""
 
     async def load(self, service: AnswerService) -> None:
-        app = await build_app(self.credentials, service)
+        self.listeners = SlackListeners(service)
+        app = await build_app(self.credentials, service, self.listeners)
         try:  # once, ourselves: bolt's client would retry a refused token forever
             await app.client.apps_connections_open(app_token=self.credentials.app_token)
         except SlackApiError as exc:
@@ -485,11 +600,14 @@ class SlackSocketEdge:
             raise ConfigError(f"Slack did not accept SLACK_APP_TOKEN ({exc.response.get('error')}).") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise ConfigError(f"Could not open a Socket Mode connection to Slack: {exc}") from None
+        self.listeners.start_recovery(app.client)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
 
     async def close(self) -> None:
+        if self.listeners is not None:
+            await self.listeners.stop_recovery()
         if self.handler is not None:
             await self.handler.close_async()
             self.handler = None

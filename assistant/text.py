@@ -34,8 +34,13 @@ def fold(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+_MARKUP = re.compile(r"[\[{<\\*_`#>]")
+
+
 def plain(text: str) -> str:
     """Markdown and template markup removed, for embedding and matching (never for quoting)."""
+    if not _MARKUP.search(text):  # nothing for the patterns below to remove
+        return " ".join(text.translate(_QUOTES).split())
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)

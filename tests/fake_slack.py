@@ -143,8 +143,11 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "policybot",
                     "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
         if call.method == "chat.postMessage":
-            return {"ok": True, "channel": body.get("channel"), "ts": ts,
-                    "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID, "user": BOT_USER_ID}}
+            message = {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID, "user": BOT_USER_ID,
+                       "blocks": body.get("blocks") or []}
+            if body.get("thread_ts"):  # kept, so conversations.replies shows the bot's replies as Slack does
+                self.threads.setdefault((body.get("channel", ""), body["thread_ts"]), []).append(message)
+            return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
         if call.method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if call.method == "users.info":

@@ -208,8 +208,17 @@ def _missing_documents(index_dir: Path) -> None:
     (index_dir / f"documents-{_current(index_dir)}.json").unlink()
 
 
+def _truncate_lexicon(index_dir: Path) -> None:
+    path = index_dir / f"lexical-{_current(index_dir)}.npz"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _missing_lexicon(index_dir: Path) -> None:
+    (index_dir / f"lexical-{_current(index_dir)}.npz").unlink()
+
+
 @pytest.mark.parametrize("damage", [_truncate_vectors, _garbage_manifest, _half_a_manifest, _drop_a_clause,
-                                    _garbage_clauses, _missing_documents])
+                                    _garbage_clauses, _missing_documents, _truncate_lexicon, _missing_lexicon])
 def test_corrupt_index_is_reported_clearly(built, embedder, damage):
     corpus, index_dir, _ = built
     damage(index_dir)

@@ -332,7 +332,8 @@ def test_feedback_buttons_are_recorded_with_the_question(fake, slack, service, a
 
 def test_more_clauses_posts_the_next_clauses_in_the_thread(fake, slack, service, answered, policy_text):
     qid, message_ts, thread = answered
-    slack.click("more_clauses", str(qid), message_ts, thread, fake.response_url("more"), channel="C-buttons")
+    slack.click("more_clauses", str(qid), message_ts, thread, fake.response_url("more"), channel="C-buttons",
+                user="U-more")  # U1's /policy lookups above count against its rate limit
     [call] = fake.wait_for("chat.postMessage", lambda c: in_thread("C-buttons", thread)(c)
                            and "More clauses" in c.body["text"])
     quotes = quotes_of(call)
@@ -464,7 +465,8 @@ def test_unusable_questions_get_the_reason(fake, slack):
     assert "Ask me a policy question" in hint.body["text"]
 
 
-def test_internal_error_is_apologised_for_and_logged(fake, slack, service, caplog):
+def test_an_unrecordable_question_is_not_acked_and_its_retry_is_answered(fake, slack, service, caplog):
+    """A question the store cannot record is not acked (Slack sends it again); the person hears once."""
     db = service.store.path
     aside = db.with_name("aside")
     aside.mkdir()
@@ -472,8 +474,12 @@ def test_internal_error_is_apologised_for_and_logged(fake, slack, service, caplo
     for path in moved:
         shutil.move(path, aside / path.name)
     db.mkdir()  # the database is gone and cannot be opened
+    ts = slack.next_ts()
+    event = {"type": "message", "channel_type": "im", "channel": "D-broken", "user": "U-broken", "text": FRIENDS,
+             "ts": ts, "event_ts": ts}
     try:
-        dm(slack, FRIENDS, channel="D-broken", user="U-broken")
+        assert slack.event(event, event_id="EvBroken")[0] == 503
+        assert slack.event(event, event_id="EvBroken", retry=1)[0] == 503
         [reply] = fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "D-broken")
     finally:
         db.rmdir()
@@ -481,11 +487,13 @@ def test_internal_error_is_apologised_for_and_logged(fake, slack, service, caplo
             shutil.move(aside / path.name, path)
         aside.rmdir()
     assert reply.body["text"].startswith(":warning: Sorry, something went wrong") and "blocks" not in reply.body
-    assert "Slack request failed" in caplog.text
+    assert "Could not record Slack event EvBroken" in caplog.text
 
-    dm(slack, FRIENDS, channel="D-recovered", user="U-broken")  # and it answers again once the store is back
-    [call] = fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "D-recovered")
-    assert call.body["blocks"]
+    assert slack.event(event, event_id="EvBroken", retry=2)[0] == 200  # the store is back: Slack's retry
+    [_, answer] = fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "D-broken", count=2)
+    assert answer.body["blocks"]
+    time.sleep(0.3)
+    assert len(fake.received("chat.postMessage", lambda c: c.body.get("channel") == "D-broken")) == 2
 
 
 # ------------------------------------------------------------------------------------ transports

@@ -96,9 +96,15 @@ class PolicyEngine:
     # ------------------------------------------------------------------ questions
 
     def ask(self, question: str, scope: str | list[str] | None = None, mode: Mode = "hybrid") -> Answer:
-        """Answer a question from the policies, quoting the governing clauses verbatim."""
+        """Answer a question from the policies, quoting the governing clauses verbatim.
+
+        The answer carries the question exactly as asked (batch callers pair answers with their questions
+        by it); the tidied text is what is searched."""
         started = time.perf_counter()
-        question = self.check_question(question)
+        answer = self._answer(self.check_question(question), scope, mode, started)
+        return answer if answer.question == question else answer.model_copy(update={"question": question})
+
+    def _answer(self, question: str, scope: str | list[str] | None, mode: Mode, started: float) -> Answer:
         chosen = self.resolve_scope(scope)
         if about_policy(question, [d.title for d in self._in_scope(chosen)]):
             return self._status_answer(question, chosen, started)

@@ -271,9 +271,12 @@ def test_a_policy_not_yet_due_says_so(engine):
     assert "within its review period" in answer.verdict_line
 
 
-def test_question_is_tidied(engine):
-    answer = engine.ask("  Can I add\na pupil\tas a friend?  ")
-    assert answer.question == "Can I add a pupil as a friend?"
+def test_question_is_echoed_as_asked_and_searched_tidied(engine):
+    messy = "  Can I add\na pupil\tas a friend?  "
+    answer = engine.ask(messy)
+    assert answer.question == messy  # batch callers pair answers with their questions by this text
+    tidy = engine.ask("Can I add a pupil as a friend?")
+    assert [c.quote for c in answer.citations] == [c.quote for c in tidy.citations] and answer.citations
 
 
 def test_long_question_near_the_limit_is_fine(engine):

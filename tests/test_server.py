@@ -415,12 +415,18 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_two_index_builds_at_once_take_turns_and_leave_a_sound_index(tmp_path, state):
+def _private_corpus(tmp_path: Path, state) -> tuple[Path, Path]:
+    """A copy of the served corpus and an empty index folder that starts with its embedding cache."""
     _, corpus_src, index_src = state
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(corpus_src, corpus)
     index_dir.mkdir()
     shutil.copy(index_src / "embedding-cache.npz", index_dir / "embedding-cache.npz")
+    return corpus, index_dir
+
+
+def test_two_index_builds_at_once_take_turns_and_leave_a_sound_index(tmp_path, state):
+    corpus, index_dir = _private_corpus(tmp_path, state)
     waited = 0
     for round_ in range(2):  # bounded: two rounds of two concurrent builders
         (corpus / "extra.md").write_text(f"# Extra\n\nVisitors must leave by {round_ + 5}pm.\n", encoding="utf-8")
@@ -440,11 +446,7 @@ def test_two_index_builds_at_once_take_turns_and_leave_a_sound_index(tmp_path, s
 def test_cli_refuses_links_out_of_the_corpus_big_files_and_locked_pdfs_by_name(tmp_path, state):
     from pypdf import PdfWriter
 
-    _, corpus_src, index_src = state
-    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(corpus_src, corpus)
-    index_dir.mkdir()
-    shutil.copy(index_src / "embedding-cache.npz", index_dir / "embedding-cache.npz")
+    corpus, index_dir = _private_corpus(tmp_path, state)
     secret = tmp_path / "outside" / "passwd.txt"
     secret.parent.mkdir()
     secret.write_text("root:x:0:0:root:/root:/bin/bash\nStaff must share the root password.\n", encoding="utf-8")

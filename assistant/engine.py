@@ -155,8 +155,7 @@ class PolicyEngine:
         """A verified answer's quote as the first citation, labelled with who verified it and when."""
         answer = match.answer
         doc = self._documents[answer.source]
-        clause = next((c for c in self.index.clauses if c.source == answer.source and c.start < match.end
-                       and match.start < c.end), None)
+        clause = self.quoter.clause_at(answer.source, match.start, match.end)
         start, end = match.start, match.end
         if "\n" in doc.text[start:end]:  # several list items: each shows its marker
             start, end = list_lines(doc.text, start, end)
@@ -318,8 +317,7 @@ class PolicyEngine:
         assert doc.review_lines is not None
         start, end = doc.review_lines
         quote = shown(doc.text, start, end)
-        clause = next((c for c in self.index.clauses if c.source == doc.source and c.start < end and start < c.end),
-                      None)
+        clause = self.quoter.clause_at(doc.source, start, end)
         return Citation(quote=quote.text, spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
                         source=doc.source, document=doc.title, section=clause.section_label if clause else "",
                         score=1.0, clause_id=clause.id if clause else f"review:{doc.source}",

@@ -190,6 +190,10 @@ class Quoter:
         for clause in clauses:
             self._before.setdefault(clause.source, []).append(clause)
 
+    def clause_at(self, source: str, start: int, end: int) -> Clause | None:
+        """The first clause of that document overlapping the span (only its own clauses are looked at)."""
+        return next((c for c in self._before.get(source, []) if c.start < end and start < c.end), None)
+
     def span_of(self, position: int, clause: Clause) -> Span:
         """What a clause quotes on its own: itself, or the whole of a short list it belongs to."""
         return self.list_spans.get(position, (clause.start, clause.end))

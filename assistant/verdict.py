@@ -51,7 +51,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bfree\s+to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
     ]),
 ]
-_COMPILED = [(v, [re.compile(p, re.I | re.M) for p in ps]) for v, ps in _PATTERNS]
+_COMPILED = [(v, [re.compile("|".join(f"(?:{p})" for p in ps), re.I | re.M)]) for v, ps in _PATTERNS]  # one pass each
 
 LABELS = {
     Verdict.prohibited: "Not allowed",

@@ -117,4 +117,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             status {text} NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
             decided_by {text})""",
     )),
+    Migration(4, "where each policy owner can be messaged (Teams: the conversation reference)", (
+        """CREATE TABLE owner_chats (
+            platform {text} NOT NULL, owner_id {text} NOT NULL, reference {text} NOT NULL, saved_at {text} NOT NULL,
+            PRIMARY KEY (platform, owner_id))""",
+    )),
 )

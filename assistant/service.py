@@ -54,6 +54,7 @@ class AnswerService:
         self._refused_build: str | None = None
         self._lock = threading.Lock()
         self._verified_version: str | None = None
+        self._owner_chats: dict[tuple[str, str], dict] = {}  # saved by this process, to write only on change
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = False) -> AnswerService:
@@ -359,6 +360,22 @@ class AnswerService:
         """The owners to tell on a platform: Slack user ids (U…/W…) or Teams AAD object ids (GUIDs)."""
         slack = re.compile(r"[UW][A-Z0-9]{2,}")
         return [o for o in self.settings.owners if (platform == "slack") == bool(slack.fullmatch(o))]
+
+    def remember_owner_chat(self, user: str | None, platform: str, reference: dict) -> bool:
+        """Keep where an owner can be messaged later (their chat with the bot); False for anyone else."""
+        if not user or not self.is_owner(user):
+            return False
+        if self._owner_chats.get((platform, user)) != reference:
+            self.store.save_owner_chat(platform, user, reference)
+            self._owner_chats[(platform, user)] = reference
+        return True
+
+    def owner_chats(self, platform: str) -> tuple[dict[str, dict], list[str]]:
+        """The owners on a platform who can be messaged, with where; and those who cannot be yet (they have
+        never written to the bot there)."""
+        saved = self.store.owner_chats(platform)
+        owners = self.owners_on(platform)
+        return {o: saved[o] for o in owners if o in saved}, [o for o in owners if o not in saved]
 
     def clause_for(self, question_id: int, position: int) -> Citation:
         """The clause shown at `position` for an earlier question (the answer's, then "More clauses")."""

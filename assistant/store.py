@@ -14,6 +14,7 @@ question then recovers (it is answered again). One flush per answer instead of f
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -547,6 +548,20 @@ class Store:
                 row = rows[0] if len(rows) == 1 else None
         return int(row[0]) if row else None
 
+    # --------------------------------------------------------------------------- owners' chats
+
+    def save_owner_chat(self, platform: str, owner_id: str, reference: dict) -> None:
+        """Where a policy owner can be messaged unprompted (a Teams conversation reference), replacing the last."""
+        with self._db.transaction() as db:
+            db.execute("INSERT INTO owner_chats (platform, owner_id, reference, saved_at) VALUES (?,?,?,?)"
+                       " ON CONFLICT (platform, owner_id) DO UPDATE SET reference=excluded.reference,"
+                       " saved_at=excluded.saved_at", (platform, owner_id, json.dumps(reference), _now()))
+
+    def owner_chats(self, platform: str) -> dict[str, dict]:
+        """Each owner's saved chat on a platform, by owner id."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute("SELECT owner_id, reference FROM owner_chats WHERE platform=?", (platform,)).fetchall()
+        return {str(owner): json.loads(reference) for owner, reference in rows}
 
     # --------------------------------------------------------------------------- verified answers
 

@@ -42,14 +42,15 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.app import Conversation, ProactiveOptions
 from pydantic import ValidationError
 
 from .errors import ConfigError, QuestionError, VerifiedAnswerError
-from .models import Answer
+from .models import Answer, Suggestion
 from .service import AnswerService
 from .settings import Settings
-from .teams_cards import (HELP_VERB, MARK_VERB, MORE_VERB, SUGGEST_VERB, answer_card, answer_text, choices_card,
-                          cited_clauses, help_text, welcome_text)
+from .teams_cards import (ACCEPT_VERB, HELP_VERB, MARK_VERB, MORE_VERB, REJECT_VERB, SUGGEST_VERB, answer_card,
+                          answer_text, choices_card, cited_clauses, help_text, suggestion_card, welcome_text)
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,11 @@ class TeamsBot:
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
+        self.app: AgentApplication[TurnState] | None = None
 
     def register(self, app: AgentApplication[TurnState]) -> None:
+        self.app = app
+        app.before_turn(self.remember_owner)
         app.activity(ActivityTypes.message)(self.on_message)
         app.invoke("message/submitAction")(self.on_submit_action)
         app.conversation_update("membersAdded")(self.on_members_added)
@@ -129,6 +133,9 @@ class TeamsBot:
             return
         if value and value.get("verb") in (MORE_VERB, MARK_VERB, SUGGEST_VERB) and not (activity.text or "").strip():
             await self.on_verified(context, value)
+            return
+        if value and value.get("verb") in (ACCEPT_VERB, REJECT_VERB) and not (activity.text or "").strip():
+            await self.on_decision(context, value)
             return
         if not _is_personal(activity) and not _mentions_bot(activity):
             return  # in channels and group chats, only questions addressed to the bot
@@ -182,10 +189,61 @@ class TeamsBot:
                 await context.send_activity(f"Marked as the right answer to \u201c{marked.questions[-1]}\u201d "
                                             f"({marked.label}). Questions like it now get this clause first.")
             elif verb == SUGGEST_VERB and position is not None:
-                await asyncio.to_thread(self.service.suggest, question_id, position, user, PLATFORM)
+                suggestion = await asyncio.to_thread(self.service.suggest, question_id, position, user, PLATFORM)
                 await context.send_activity("Thanks, I've passed it to the policy owners to check.")
+                await self.tell_owners(context, suggestion)
         except VerifiedAnswerError as exc:
             await context.send_activity(str(exc))
+
+    async def on_decision(self, context: TurnContext, value: dict) -> None:
+        """An owner accepts or rejects a suggestion from the card they were sent."""
+        user = _user(context.activity)
+        suggestion_id = _int(value.get("suggestion_id"))
+        try:
+            if not self.service.is_owner(user) or suggestion_id is None:
+                raise VerifiedAnswerError("Only policy owners can accept or reject suggestions.")
+            accept = value.get("verb") == ACCEPT_VERB
+            decided = await asyncio.to_thread(self.service.decide, suggestion_id, accept,
+                                              _name(context.activity) or user or "", owner_id=user, platform=PLATFORM)
+            await context.send_activity(f"Suggestion #{decided.id} {decided.status}." + (
+                " Questions like it now get this clause first." if accept else ""))
+        except VerifiedAnswerError as exc:
+            await context.send_activity(str(exc))
+
+    # ------------------------------------------------------------------ messaging owners unprompted
+
+    async def remember_owner(self, context: TurnContext, state: TurnState) -> bool:
+        """Before every turn: when a policy owner writes to the bot in their personal chat, keep where
+        (the SDK's conversation reference), so they can be told of suggestions later. Never stops the turn."""
+        activity = context.activity
+        user = _user(activity)
+        if not _is_personal(activity) or not self.service.is_owner(user):
+            return True
+        try:
+            reference = Conversation.from_turn_context(context).store_item_to_json()
+            reference.pop("_span_context", None)
+            await asyncio.to_thread(self.service.remember_owner_chat, user, PLATFORM, reference)
+        except Exception:
+            log.exception("could not keep the Teams chat of owner %s", user)
+        return True
+
+    async def tell_owners(self, context: TurnContext, suggestion: Suggestion) -> None:
+        """Send each Teams owner the suggestion with Accept / Reject, in their personal chat with the bot
+        (the SDK's proactive messaging). An owner who never wrote to the bot cannot be reached: logged."""
+        assert self.app is not None
+        chats, unreachable = await asyncio.to_thread(self.service.owner_chats, PLATFORM)
+        if unreachable:
+            log.warning("Teams owners %s have never written to the bot, so cannot be told of suggestion %s; "
+                        "`policy-assistant verified suggestions` lists it", ", ".join(unreachable), suggestion.id)
+        card = Activity(type=ActivityTypes.message, text=f"Suggestion #{suggestion.id} for \u201c{suggestion.question}\u201d",
+                        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=suggestion_card(suggestion))])
+        for owner, reference in chats.items():
+            try:
+                await self.app.proactive.send_activity(context.adapter, Conversation.from_json_to_store_item(reference),
+                                                       card)
+            except Exception as exc:
+                log.warning("Could not tell Teams owner %s of suggestion %s: %s", owner, suggestion.id,
+                            type(exc).__name__)
 
     async def _send_choices(self, context: TurnContext, question_id: int) -> bool:
         """The clauses with what this person may do with them; False when they may do nothing."""
@@ -352,7 +410,8 @@ class TeamsEdge:
 
     async def load(self, service: AnswerService) -> None:
         agent = AgentApplication[TurnState](
-            ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False, remove_recipient_mention=True),
+            ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False, remove_recipient_mention=True,
+                               proactive=ProactiveOptions()),
             connection_manager=self.connections, **self.config)
         TeamsBot(service).register(agent)
         self.agent = agent

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import SECTION_SEP, Answer, Citation, DocumentStatus
+from .models import SECTION_SEP, Answer, Citation, DocumentStatus, Suggestion
 
 CARD_VERSION = "1.5"
 HELP_VERB = "help"
@@ -159,6 +159,8 @@ def _clip(text: str, limit: int) -> str:
 MORE_VERB = "more"  # owners: the answer's clauses and the next ones, each with "Mark as the right answer"
 MARK_VERB = "mark"  # an owner: "Mark as the right answer"
 SUGGEST_VERB = "suggest"  # staff after 👎: "This one answered me"
+ACCEPT_VERB = "accept"  # an owner accepts a suggestion
+REJECT_VERB = "reject"  # an owner rejects a suggestion
 
 
 def choices_card(question_id: int, question: str, kind: str | None, citations: list[Citation]) -> dict:
@@ -180,3 +182,20 @@ def choices_card(question_id: int, question: str, kind: str | None, citations: l
         body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
     return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": CARD_VERSION, "body": body}
+
+
+def suggestion_card(suggestion: Suggestion) -> dict:
+    """To owners: a clause staff said answered them, with Accept / Reject (as `verified suggestions` does)."""
+    data = {"suggestion_id": suggestion.id}
+    body = [_block(f"A member of staff says this clause answered \u201c{suggestion.question}\u201d:", weight="Bolder"),
+            {"type": "Container", "style": "emphasis", "items": [
+                _block(suggestion.quote), _block(suggestion.source, isSubtle=True, size="Small")]},
+            _block(f"Suggestion #{suggestion.id}. Accepting makes it the first answer to questions like it "
+                   "(also `policy-assistant verified suggestions`).", isSubtle=True, size="Small")]
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": CARD_VERSION, "body": body, "fallbackText": f"Suggestion #{suggestion.id}: "
+            f"\u201c{suggestion.quote}\u201d ({suggestion.source}) for \u201c{suggestion.question}\u201d",
+            "actions": [
+                {"type": "Action.Submit", "title": "Accept as the right answer", "style": "positive",
+                 "data": {"verb": ACCEPT_VERB, **data}},
+                {"type": "Action.Submit", "title": "Reject", "data": {"verb": REJECT_VERB, **data}}]}

@@ -196,3 +196,14 @@ def test_paths_are_resolved_once_against_home_not_the_working_directory(tmp_path
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:hunter2@db/pa")
     url = Settings(_env_file=None)
     assert url.store_target() == "postgresql://u:hunter2@db/pa" and "hunter2" not in repr(url)
+
+
+def test_an_owners_chat_is_kept_per_platform_and_replaced_by_the_latest(open_store):
+    store = open_store()
+    first = {"claims": {"aud": "bot"}, "conversation_reference": {"conversation": {"id": "a:1"}, "serviceUrl": "u/"}}
+    later = {"claims": {}, "conversation_reference": {"conversation": {"id": "a:2"}, "serviceUrl": "v/"}}
+    store.save_owner_chat("teams", "aad-olive", first)
+    store.save_owner_chat("teams", "aad-owen", first)
+    store.save_owner_chat("teams", "aad-olive", later)
+    assert open_store().owner_chats("teams") == {"aad-olive": later, "aad-owen": first}  # as another replica sees it
+    assert store.owner_chats("slack") == {}

@@ -344,8 +344,9 @@ def test_teams_package_zip(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def owned(settings, engine, tmp_path_factory):
-    """A bot whose settings name Olive (AAD id aad-olive) a policy owner; Alice is staff."""
-    own = settings.model_copy(update={"owners": ["aad-olive"]})
+    """A bot whose settings name Olive (AAD id aad-olive) and Owen (aad-owen, who never writes to the bot)
+    policy owners; Alice is staff."""
+    own = settings.model_copy(update={"owners": ["aad-olive", "aad-owen"]})
     service = AnswerService(own, engine, Store(tmp_path_factory.mktemp("teams-owned") / "o.db"))
     with pytest.MonkeyPatch.context() as mp:
         _clear_credentials(mp)
@@ -427,3 +428,47 @@ def test_after_a_thumbs_down_staff_can_say_which_clause_answered_them(owned, con
     assert "passed it to the policy owners" in thanks.body["text"]
     [pending] = service.store.suggestions()
     assert (pending.question_id, pending.suggested_by, pending.platform) == (question_id, "aad-alice", "teams")
+
+
+def test_teams_owners_are_sent_a_suggestion_and_accept_it_from_the_card(owned, connector, caplog):
+    """Olive wrote to the bot once, so its proactive message reaches her personal chat with Accept / Reject;
+    Owen never did, so he cannot be reached (logged). Alice cannot decide; Olive's Accept verifies it."""
+    bot, service = owned
+    olive_chat, alice_chat = "a:personal-olive-dm", "a:personal-alice-suggests"
+    assert bot.post(activity(connector, olive_chat, "hi", **{"from": OLIVE}))[0] == 202
+    connector.wait_for(olive_chat, "message")  # the welcome
+    [(saved_owner, saved)] = service.store.owner_chats("teams").items()  # kept in the store: survives restarts
+    assert saved_owner == "aad-olive" and saved["conversation_reference"]["serviceUrl"] == connector.url
+    assert "aad-alice" not in service.store.owner_chats("teams")  # staff are never kept
+
+    _, answer = ask(bot, connector, alice_chat, "Can a parent tag me in photos on Facebook?")
+    invoke = activity(connector, alice_chat, type="invoke", name="message/submitAction", replyToId=answer.id,
+                      value={"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "{}"}})
+    assert bot.post(invoke)[0] == 200
+    offer = connector.wait_for(alice_chat, "message", count=2)[-1]
+    suggest = [a["data"] for a in _submits(_card(offer)) if a["title"] == "This one answered me"][0]
+    with caplog.at_level("WARNING", logger="assistant.teams_app"):
+        assert bot.post(activity(connector, alice_chat, None, value=suggest))[0] == 202
+        told = connector.wait_for(olive_chat, "message", count=2)[-1]
+    suggestion = [s for s in service.store.suggestions() if s.question == "Can a parent tag me in photos on Facebook?"][0]
+    card = _card(told)
+    text = json.dumps(card, ensure_ascii=False)
+    assert suggestion.quote in text and suggestion.question in text and suggestion.source in text
+    decisions = {a["title"]: a["data"] for a in _submits(card)}
+    assert decisions == {"Accept as the right answer": {"verb": "accept", "suggestion_id": suggestion.id},
+                         "Reject": {"verb": "reject", "suggestion_id": suggestion.id}}
+    assert any("aad-owen" in r.getMessage() and f"suggestion {suggestion.id}" in r.getMessage()
+               for r in caplog.records)
+    assert not [s for s in connector.to(alice_chat) if "Accept as the right answer" in json.dumps(s.body)]
+
+    # Alice forging the owner's button is refused; Olive's Accept makes it a verified answer
+    assert bot.post(activity(connector, alice_chat, None, value=decisions["Reject"]))[0] == 202
+    refused = connector.wait_for(alice_chat, "message", count=4)[-1]
+    assert refused.body["text"] == "Only policy owners can accept or reject suggestions."
+    assert bot.post(activity(connector, olive_chat, None, value=decisions["Accept as the right answer"],
+                             **{"from": OLIVE}))[0] == 202
+    done = connector.wait_for(olive_chat, "message", count=3)[-1]
+    assert done.body["text"] == f"Suggestion #{suggestion.id} accepted. Questions like it now get this clause first."
+    assert suggestion.id not in {s.id for s in service.store.suggestions()}
+    verified = [v for v in service.store.verified_answers() if suggestion.question in v.questions]
+    assert verified and verified[0].owner_id == "aad-olive" and verified[0].verified_by == "Olive Owner"

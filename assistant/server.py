@@ -298,6 +298,7 @@ class Serving:
             await self.server.load(self.service)
         if self.background is not None:
             await self.background.load(self.service)
+        await self.service.announce_suspended()  # any verified answer suspended on loading: its owner told
         self._follow = asyncio.create_task(self._follow_index(self.service))
 
     async def _follow_index(self, service: AnswerService) -> None:
@@ -307,6 +308,7 @@ class Serving:
                 await asyncio.to_thread(service.follow_index)
             except Exception as exc:  # a half-published or broken build: keep serving the one we have
                 log.warning("Could not switch to the newly published index: %s", exc)
+            await service.announce_suspended()  # verified answers the new build suspended: their owners told
 
     async def stop(self) -> None:
         if self._follow is not None:

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from .engine import PolicyEngine
 from .errors import PolicyAssistantError, QuestionError, RateLimited, VerifiedAnswerError
@@ -27,6 +27,16 @@ from .store import Asked, Received, Store
 from .verified import locate
 
 log = logging.getLogger(__name__)
+
+
+class OwnerMessenger(Protocol):
+    """How an edge tells its platform's policy owners something unprompted (registered when it loads)."""
+
+    async def suggested(self, suggestion: Suggestion) -> None:
+        """A member of staff suggested a clause: every owner on the platform, with Accept / Reject."""
+
+    async def suspended(self, answer: VerifiedAnswer, owners: list[str]) -> None:
+        """A verified answer no longer stands in its policy: these owners on the platform."""
 
 __all__ = ["AnswerService", "Asked", "RateLimited", "Received", "Reply"]
 
@@ -55,6 +65,8 @@ class AnswerService:
         self._lock = threading.Lock()
         self._verified_version: str | None = None
         self._owner_chats: dict[tuple[str, str], dict] = {}  # saved by this process, to write only on change
+        self.messengers: dict[str, OwnerMessenger] = {}  # by platform, from the edges serving
+        self._untold: list[VerifiedAnswer] = []  # suspended by this process; their owners not told yet
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = False) -> AnswerService:
@@ -288,7 +300,10 @@ class AnswerService:
             for answer in stale:
                 log.warning("suspended verified answer %s: its quote no longer stands in %s", answer.id, answer.source)
         self._verified_version = f"{engine.index.manifest.build_id}:{id(engine)}:{self.store.verified_version()}"
-        return [a.model_copy(update={"suspended": f"its quote no longer stands in {a.source}"}) for a in stale]
+        suspended = [a.model_copy(update={"suspended": f"its quote no longer stands in {a.source}"}) for a in stale]
+        with self._lock:
+            self._untold += suspended
+        return suspended
 
     def verify(self, questions: list[str], source: str, quote: str, verified_by: str, verdict: Verdict | None = None,
                owner_id: str | None = None, platform: str = "cli") -> VerifiedAnswer:
@@ -370,12 +385,37 @@ class AnswerService:
             self._owner_chats[(platform, user)] = reference
         return True
 
-    def owner_chats(self, platform: str) -> tuple[dict[str, dict], list[str]]:
-        """The owners on a platform who can be messaged, with where; and those who cannot be yet (they have
-        never written to the bot there)."""
+    def owner_chats(self, platform: str) -> dict[str, dict]:
+        """Where each owner on a platform can be messaged (only those who have written to the bot there)."""
         saved = self.store.owner_chats(platform)
-        owners = self.owners_on(platform)
-        return {o: saved[o] for o in owners if o in saved}, [o for o in owners if o not in saved]
+        return {o: saved[o] for o in self.owners_on(platform) if o in saved}
+
+    async def announce_suggestion(self, suggestion: Suggestion) -> None:
+        """Tell the owners on every platform served of a staff suggestion (wherever it was made)."""
+        for platform, messenger in list(self.messengers.items()):
+            try:
+                await messenger.suggested(suggestion)
+            except Exception:
+                log.exception("could not tell the %s owners of suggestion %s", platform, suggestion.id)
+
+    async def announce_suspended(self) -> None:
+        """Tell owners of the verified answers this process has suspended since last time, once each: the
+        owner who verified it, or every owner when it was verified from the command line."""
+        if not self.messengers:
+            return
+        with self._lock:
+            untold, self._untold = self._untold, []
+        for answer in untold:
+            for platform, messenger in list(self.messengers.items()):
+                owners = self.owners_on(platform)
+                if answer.owner_id and answer.owner_id in self.settings.owners:
+                    owners = [answer.owner_id] if answer.owner_id in owners else []
+                if owners:
+                    try:
+                        await messenger.suspended(answer, owners)
+                    except Exception:
+                        log.exception("could not tell the %s owners that verified answer %s is suspended",
+                                      platform, answer.id)
 
     def clause_for(self, question_id: int, position: int) -> Citation:
         """The clause shown at `position` for an earlier question (the answer's, then "More clauses")."""

@@ -35,6 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from . import slack_blocks as render
 from .errors import ConfigError, QuestionError, VerifiedAnswerError
+from .models import Suggestion, VerifiedAnswer
 from .service import AnswerService, Asked, RateLimited, Received
 from .settings import Settings
 
@@ -351,13 +352,7 @@ class SlackListeners:
                 return
             suggestion = await self.call(self.service.suggest, int(question_id), int(position), user, PLATFORM)
             await tell("Thanks, I've passed it to the policy owners to check.")
-            message = render.suggestion_message(suggestion)
-            for owner in self.service.owners_on(PLATFORM):
-                try:
-                    await client.chat_postMessage(channel=owner, text=message.text, blocks=message.blocks)
-                except SlackApiError as exc:
-                    log.warning("Could not tell owner %s of suggestion %s: %s", owner, suggestion.id,
-                                exc.response.get("error"))
+            await self.service.announce_suggestion(suggestion)  # owners on Slack and on Teams
 
     async def on_decision(self, ack: Callable[..., Awaitable[None]], body: dict, action: dict,
                           client: AsyncWebClient) -> None:
@@ -530,6 +525,28 @@ def signed_by_slack(secret: str, body: bytes, timestamp: str | None, signature: 
     return hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace"))
 
 
+class SlackOwners:
+    """Tells Slack's policy owners things unprompted, by direct message (the service's `OwnerMessenger`)."""
+
+    def __init__(self, service: AnswerService, client: AsyncWebClient) -> None:
+        self.service, self.client = service, client
+
+    async def suggested(self, suggestion: Suggestion) -> None:
+        message = render.suggestion_message(suggestion)
+        for owner in self.service.owners_on(PLATFORM):
+            await self._send(owner, message.text, message.blocks, f"suggestion {suggestion.id}")
+
+    async def suspended(self, answer: VerifiedAnswer, owners: list[str]) -> None:
+        for owner in owners:
+            await self._send(owner, render.suspended_text(answer), None, f"suspended verified answer {answer.id}")
+
+    async def _send(self, owner: str, text: str, blocks: list[dict] | None, what: str) -> None:
+        try:
+            await self.client.chat_postMessage(channel=owner, text=text, **({"blocks": blocks} if blocks else {}))
+        except SlackApiError as exc:
+            log.warning("Could not tell owner %s of %s: %s", owner, what, exc.response.get("error"))
+
+
 class SlackEdge:
     """`POST /slack/events` on the shared server: verify, then parse, then hand to bolt (503 until loaded)."""
 
@@ -548,6 +565,7 @@ class SlackEdge:
     async def load(self, service: AnswerService) -> None:
         self.listeners = SlackListeners(service)
         self.app = await build_app(self.credentials, service, self.listeners)
+        service.messengers[PLATFORM] = SlackOwners(service, self.app.client)
         self.listeners.start_recovery(self.app.client)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -567,6 +585,7 @@ class SlackEdge:
 
     async def close(self) -> None:
         if self.listeners is not None:
+            self.listeners.service.messengers.pop(PLATFORM, None)
             await self.listeners.stop_recovery()
         self.app = None
 
@@ -600,6 +619,7 @@ class SlackSocketEdge:
             raise ConfigError(f"Slack did not accept SLACK_APP_TOKEN ({exc.response.get('error')}).") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise ConfigError(f"Could not open a Socket Mode connection to Slack: {exc}") from None
+        service.messengers[PLATFORM] = SlackOwners(service, app.client)
         self.listeners.start_recovery(app.client)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -607,6 +627,7 @@ class SlackSocketEdge:
 
     async def close(self) -> None:
         if self.listeners is not None:
+            self.listeners.service.messengers.pop(PLATFORM, None)
             await self.listeners.stop_recovery()
         if self.handler is not None:
             await self.handler.close_async()

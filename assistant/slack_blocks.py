@@ -324,6 +324,13 @@ def suggestion_message(suggestion: Suggestion) -> SlackMessage:
     return SlackMessage(_fallback(heading, f"> {escape(suggestion.quote)}"), blocks)
 
 
+def suspended_text(answer: VerifiedAnswer) -> str:
+    """To its owner: a verified answer whose quote no longer stands in the policy."""
+    return (f":warning: The verified answer #{answer.id} to “{_echo(answer.questions[-1])}” is suspended: "
+            f"{escape(answer.suspended or 'its quote no longer stands in its policy')}. It is no longer used; mark "
+            "the right clause again to replace it (`policy-assistant verified list` shows it).")
+
+
 def verified_text(answer: VerifiedAnswer) -> str:
     return (f":white_check_mark: Marked as the right answer to “{_echo(answer.questions[-1])}” "
             f"({escape(answer.label)}). Questions like it now get this clause first.")

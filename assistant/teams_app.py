@@ -46,11 +46,12 @@ from microsoft_agents.hosting.core.app import Conversation, ProactiveOptions
 from pydantic import ValidationError
 
 from .errors import ConfigError, QuestionError, VerifiedAnswerError
-from .models import Answer, Suggestion
+from .models import Answer, Suggestion, VerifiedAnswer
 from .service import AnswerService
 from .settings import Settings
 from .teams_cards import (ACCEPT_VERB, HELP_VERB, MARK_VERB, MORE_VERB, REJECT_VERB, SUGGEST_VERB, answer_card,
-                          answer_text, choices_card, cited_clauses, help_text, suggestion_card, welcome_text)
+                          answer_text, choices_card, cited_clauses, help_text, suggestion_card, suspended_text,
+                          welcome_text)
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,8 @@ class TeamsBot:
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
-        self.app: AgentApplication[TurnState] | None = None
 
     def register(self, app: AgentApplication[TurnState]) -> None:
-        self.app = app
         app.before_turn(self.remember_owner)
         app.activity(ActivityTypes.message)(self.on_message)
         app.invoke("message/submitAction")(self.on_submit_action)
@@ -191,7 +190,7 @@ class TeamsBot:
             elif verb == SUGGEST_VERB and position is not None:
                 suggestion = await asyncio.to_thread(self.service.suggest, question_id, position, user, PLATFORM)
                 await context.send_activity("Thanks, I've passed it to the policy owners to check.")
-                await self.tell_owners(context, suggestion)
+                await self.service.announce_suggestion(suggestion)  # owners on Teams and on Slack
         except VerifiedAnswerError as exc:
             await context.send_activity(str(exc))
 
@@ -226,24 +225,6 @@ class TeamsBot:
         except Exception:
             log.exception("could not keep the Teams chat of owner %s", user)
         return True
-
-    async def tell_owners(self, context: TurnContext, suggestion: Suggestion) -> None:
-        """Send each Teams owner the suggestion with Accept / Reject, in their personal chat with the bot
-        (the SDK's proactive messaging). An owner who never wrote to the bot cannot be reached: logged."""
-        assert self.app is not None
-        chats, unreachable = await asyncio.to_thread(self.service.owner_chats, PLATFORM)
-        if unreachable:
-            log.warning("Teams owners %s have never written to the bot, so cannot be told of suggestion %s; "
-                        "`policy-assistant verified suggestions` lists it", ", ".join(unreachable), suggestion.id)
-        card = Activity(type=ActivityTypes.message, text=f"Suggestion #{suggestion.id} for \u201c{suggestion.question}\u201d",
-                        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=suggestion_card(suggestion))])
-        for owner, reference in chats.items():
-            try:
-                await self.app.proactive.send_activity(context.adapter, Conversation.from_json_to_store_item(reference),
-                                                       card)
-            except Exception as exc:
-                log.warning("Could not tell Teams owner %s of suggestion %s: %s", owner, suggestion.id,
-                            type(exc).__name__)
 
     async def _send_choices(self, context: TurnContext, question_id: int) -> bool:
         """The clauses with what this person may do with them; False when they may do nothing."""
@@ -301,6 +282,38 @@ class TeamsBot:
             await context.send_activity(APOLOGY)
         except Exception:
             log.exception("could not send the apology either")
+
+
+class TeamsOwners:
+    """Tells Teams' policy owners things unprompted (the service's `OwnerMessenger`): a message in their
+    personal chat with the bot, sent with the SDK's proactive messaging. Teams lets a bot write first only
+    where it has a conversation reference, so an owner who never wrote to the bot cannot be reached: logged."""
+
+    def __init__(self, service: AnswerService, app: AgentApplication[TurnState], adapter: CloudAdapter) -> None:
+        self.service, self.app, self.adapter = service, app, adapter
+
+    async def suggested(self, suggestion: Suggestion) -> None:
+        card = Activity(type=ActivityTypes.message, text=f"Suggestion #{suggestion.id} for \u201c{suggestion.question}\u201d",
+                        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=suggestion_card(suggestion))])
+        await self._send(self.service.owners_on(PLATFORM), card, f"suggestion {suggestion.id}")
+
+    async def suspended(self, answer: VerifiedAnswer, owners: list[str]) -> None:
+        await self._send(owners, Activity(type=ActivityTypes.message, text=suspended_text(answer)),
+                         f"suspended verified answer {answer.id}")
+
+    async def _send(self, owners: list[str], activity: Activity, what: str) -> None:
+        chats = await asyncio.to_thread(self.service.owner_chats, PLATFORM)
+        unreachable = [o for o in owners if o not in chats]
+        if unreachable:
+            log.warning("Teams owners %s have never written to the bot, so cannot be told of %s",
+                        ", ".join(unreachable), what)
+        for owner in owners:
+            if owner in chats:
+                try:
+                    await self.app.proactive.send_activity(self.adapter, Conversation.from_json_to_store_item(
+                        chats[owner]), activity)
+                except Exception as exc:
+                    log.warning("Could not tell Teams owner %s of %s: %s", owner, what, type(exc).__name__)
 
 
 def _answer_activity(answer: Answer, question_id: int, owner: bool = False) -> Activity:
@@ -401,6 +414,7 @@ class TeamsEdge:
         self.adapter = CloudAdapter(connection_manager=self.connections,
                                     host_validator=OutboundHostValidator(enabled=not self.anonymous))
         self.agent: AgentApplication[TurnState] | None = None
+        self.service: AnswerService | None = None
 
     def mount(self, app: web.Application) -> None:
         with warnings.catch_warnings():  # the SDK's middleware reads this plain string key
@@ -414,10 +428,13 @@ class TeamsEdge:
                                proactive=ProactiveOptions()),
             connection_manager=self.connections, **self.config)
         TeamsBot(service).register(agent)
-        self.agent = agent
+        self.agent, self.service = agent, service
+        service.messengers[PLATFORM] = TeamsOwners(service, agent, self.adapter)
 
     async def close(self) -> None:
-        self.agent = None
+        if self.service is not None:
+            self.service.messengers.pop(PLATFORM, None)
+        self.agent = self.service = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Authenticate (any failure inside token validation is a 401, never a traceback), then the turn."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import SECTION_SEP, Answer, Citation, DocumentStatus, Suggestion
+from .models import SECTION_SEP, Answer, Citation, DocumentStatus, Suggestion, VerifiedAnswer
 
 CARD_VERSION = "1.5"
 HELP_VERB = "help"
@@ -199,3 +199,10 @@ def suggestion_card(suggestion: Suggestion) -> dict:
                 {"type": "Action.Submit", "title": "Accept as the right answer", "style": "positive",
                  "data": {"verb": ACCEPT_VERB, **data}},
                 {"type": "Action.Submit", "title": "Reject", "data": {"verb": REJECT_VERB, **data}}]}
+
+
+def suspended_text(answer: VerifiedAnswer) -> str:
+    """To its owner: a verified answer whose quote no longer stands in the policy."""
+    return (f"\u26a0\ufe0f The verified answer #{answer.id} to \u201c{answer.questions[-1]}\u201d is suspended: "
+            f"{answer.suspended or 'its quote no longer stands in its policy'}. It is no longer used; mark the right "
+            "clause again to replace it (`policy-assistant verified list` shows it).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import urllib.error
 import urllib.request
 import uuid
@@ -19,7 +20,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from assistant.cli import main
+from assistant.engine import PolicyEngine
 from assistant.errors import ConfigError
+from assistant.index import build_index
 from assistant.service import AnswerService
 from assistant.store import Store
 from assistant.server import teams_serving
@@ -472,3 +475,32 @@ def test_teams_owners_are_sent_a_suggestion_and_accept_it_from_the_card(owned, c
     assert suggestion.id not in {s.id for s in service.store.suggestions()}
     verified = [v for v in service.store.verified_answers() if suggestion.question in v.questions]
     assert verified and verified[0].owner_id == "aad-olive" and verified[0].verified_by == "Olive Owner"
+
+
+def test_a_verified_answer_suspended_by_a_new_index_build_is_told_to_its_teams_owner(settings, engine, tmp_path,
+                                                                                      connector):
+    """The running bot picks up a published build whose policy no longer says the verified quote; the
+    answer is suspended and Olive, who verified it, gets a message in her chat with the bot."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(settings.corpus_dir, corpus)
+    shutil.copytree(settings.index_dir, index_dir)
+    own = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir, "owners": ["aad-olive"]})
+    service = AnswerService(own, PolicyEngine.open(own, embedder=engine.embedder, build=False),
+                            Store(tmp_path / "s.db"))
+    policy, think = corpus / "glenmere-social-media-policy-2023-24.md", "Think before you post."
+    with pytest.MonkeyPatch.context() as mp:
+        _clear_credentials(mp)
+        mp.setenv(ANON, "true")
+        server = BotServer(service)
+    chat = "a:personal-olive-suspended"
+    with server:
+        assert server.post(activity(connector, chat, "hello", **{"from": OLIVE}))[0] == 202
+        connector.wait_for(chat, "message")
+        gone = service.verify(["Should I think before posting?"], policy.name, think, verified_by="Olive Owner",
+                              owner_id="aad-olive", platform="teams")
+        policy.write_text(policy.read_text("utf-8").replace(think, "Always pause before you post."), "utf-8")
+        build_index(corpus, index_dir, engine.embedder)
+        told = connector.wait_for(chat, "message", count=2, timeout=30)[-1]
+    assert told.body["text"].startswith(f"\u26a0\ufe0f The verified answer #{gone.id} to \u201cShould I think "
+                                        f"before posting?\u201d is suspended: its quote no longer stands in {policy.name}")
+    assert service.store.verified_answer(gone.id).suspended

@@ -18,6 +18,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from pydantic import SecretStr
 
 from assistant.cli import main
 from assistant.engine import PolicyEngine
@@ -25,11 +26,12 @@ from assistant.errors import ConfigError
 from assistant.index import build_index
 from assistant.service import AnswerService
 from assistant.store import Store
-from assistant.server import teams_serving
+from assistant.server import all_serving, teams_serving
 from assistant.teams_app import agent_config, anonymous_allowed
 from assistant.teams_package import build_package
 from assistant.text import fold
 from fake_connector import FakeConnector
+from fake_slack import FakeSlack
 from serving_thread import ServingThread
 
 ANON = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED"
@@ -504,3 +506,36 @@ def test_a_verified_answer_suspended_by_a_new_index_build_is_told_to_its_teams_o
     assert told.body["text"].startswith(f"\u26a0\ufe0f The verified answer #{gone.id} to \u201cShould I think "
                                         f"before posting?\u201d is suspended: its quote no longer stands in {policy.name}")
     assert service.store.verified_answer(gone.id).suspended
+
+
+class BothServer(BotServer):
+    """`policy-assistant serve` with Slack over HTTP and Teams on one server, sharing the session's engine."""
+
+    def __init__(self, service: AnswerService) -> None:
+        ServingThread.__init__(self, all_serving(service.settings, "127.0.0.1", 0, env=dict(os.environ)), service)
+
+
+def test_a_suggestion_made_in_teams_reaches_the_slack_owners_too(settings, engine, tmp_path, connector):
+    with FakeSlack() as slack:
+        own = settings.model_copy(update={
+            "slack_bot_token": SecretStr("xoxb-1-test"), "slack_signing_secret": SecretStr("5" * 32),
+            "slack_api_url": slack.base_url, "owners": ["UOLIVE", "aad-olive"]})
+        service = AnswerService(own, engine, Store(tmp_path / "both.db"))
+        with pytest.MonkeyPatch.context() as mp:
+            _clear_credentials(mp)
+            mp.setenv(ANON, "true")
+            server = BothServer(service)
+        chat = "a:personal-alice-both"
+        with server:
+            _, answer = ask(server, connector, chat, "Can parents post pictures from the school play online?")
+            invoke = activity(connector, chat, type="invoke", name="message/submitAction", replyToId=answer.id,
+                              value={"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "{}"}})
+            assert server.post(invoke)[0] == 200
+            offer = connector.wait_for(chat, "message", count=2)[-1]
+            suggest = [a["data"] for a in _submits(_card(offer)) if a["title"] == "This one answered me"][0]
+            assert server.post(activity(connector, chat, None, value=suggest))[0] == 202
+            [told] = slack.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "UOLIVE")
+        [suggestion] = service.store.suggestions()
+        buttons = [e for b in told.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert {b["action_id"] for b in buttons} == {"suggestion_accept", "suggestion_reject"}
+        assert all(b["value"] == str(suggestion.id) for b in buttons)

@@ -220,16 +220,19 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
         engine = PolicyEngine.open(settings, embedder=embedder)
         signals += collect_signals(engine, read_questions(Path(file)), Path(file).stem)
     t = choose_thresholds(signals)
-    click.echo(f"all sets: margin weight {t.margin_weight:.2f}, answer at {t.answer:.2f}, rule at {max(t.ruling, t.answer):.2f}")
-    click.echo(f"{'left out':22}{'weight':>7}{'answer':>7}{'rule':>6}{'abstain':>9}{'false-abstain':>15}"
+    w = t.weights
+    click.echo(f"all sets: confidence = closeness + {w.coverage:g} coverage + {w.lead:g} lead + {w.agreement:g} "
+               f"agreement; answer at {t.answer:.3f}, rule at {max(t.ruling, t.answer):.3f}")
+    click.echo(f"{'left out':22}{'weights':>14}{'answer':>8}{'rule':>7}{'abstain':>9}{'false-abstain':>15}"
                f"{'rulings':>9}{'wrong':>7}{'precision':>11}{'coverage':>10}")
 
-    def cell(v: float | int | None, width: int) -> str:
-        return f"{'—':>{width}}" if v is None else f"{v:>{width}}" if isinstance(v, int) else f"{v:>{width}.2f}"
+    def cell(v: float | int | None, width: int, digits: int = 2) -> str:
+        return f"{'—':>{width}}" if v is None else f"{v:>{width}}" if isinstance(v, int) else f"{v:>{width}.{digits}f}"
 
     for name, row in leave_one_set_out(signals).items():
         rule = max(float(row["ruling"] or 0), float(row["answer"] or 0))
-        click.echo(f"{name:22}{cell(row['margin_weight'], 7)}{cell(row['answer'], 7)}{cell(rule, 6)}"
+        weights = f"{row['coverage_weight']:g}/{row['lead_weight']:g}/{row['agreement_weight']:g}"
+        click.echo(f"{name:22}{weights:>14}{cell(row['answer'], 8, 3)}{cell(rule, 7, 3)}"
                    f"{cell(row['abstain(unanswerable)'], 9)}{cell(row['false_abstain'], 15)}{cell(row.get('rulings'), 9)}"
                    f"{cell(row.get('wrong_rulings'), 7)}{cell(row.get('ruling_precision'), 11)}"
                    f"{cell(row.get('ruling_coverage'), 10)}")

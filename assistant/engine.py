@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from .confidence import AGREEING, ANSWER_THRESHOLD, LEAD_CAP, RULING_THRESHOLD, WEIGHTS, Evidence
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
@@ -27,18 +28,6 @@ from .verdict import asks_for_ruling, clause_verdict, ruling_for, verdict_line
 from .verified import VerifiedBook, VerifiedMatch, locate
 
 log = logging.getLogger(__name__)
-
-# Abstention and rulings read three signals of the best passage (see `_confidence`): how close its
-# meaning is to the question, how much of the question's topical weight it holds, and how far it stands
-# ahead of the next distinct passage. Each threshold is one global number, chosen once on all the
-# development sets together (never per corpus or per question); leave-one-set-out figures are in the
-# README. A ruling needs more confidence than an answer: a wrong ruling is worse than none.
-# The ruling threshold is the lowest at which no development set states a wrong ruling (the worst wrong
-# one stood at 0.825); the lead is not weighed yet (MARGIN_WEIGHT 0), as its benefit was not measured in time.
-ANSWER_THRESHOLD = 0.43
-RULING_THRESHOLD = 0.83
-MARGIN_WEIGHT = 0.0
-MARGIN_CAP = 0.3  # a lead beyond this says nothing more
 
 
 @dataclass
@@ -110,7 +99,7 @@ class PolicyEngine:
             return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
         passages = self._distinct(hits, question)
-        confidence = _confidence(passages)
+        confidence = WEIGHTS.confidence(evidence(passages))
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
         match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
         taken = [(match.answer.source, match.start, match.end)] if match else []
@@ -368,10 +357,14 @@ def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyInde
     return build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
 
 
-def _confidence(passages: list[tuple[Hit, Passage]]) -> float:
-    """How sure we are the best passage answers: meaning, topical overlap, and its lead over the next one."""
+def evidence(passages: list[tuple[Hit, Passage]]) -> Evidence:
+    """What abstention and rulings read about the best passage (see `confidence`)."""
     if not passages:
-        return 0.0
+        return Evidence(0.0)
     top = passages[0][0]
-    lead = top.score - passages[1][0].score if len(passages) > 1 else MARGIN_CAP
-    return top.dense + 0.5 * top.coverage + MARGIN_WEIGHT * min(lead, MARGIN_CAP)
+    # with no other passage to stand ahead of or agree with, neither signal adds anything
+    lead = top.score - passages[1][0].score if len(passages) > 1 else 0.0
+    after = [h.clause for h, _ in passages[1:1 + AGREEING]]
+    agreement = (sum(c.source == top.clause.source and c.section == top.clause.section for c in after) / len(after)
+                 if after else 0.0)
+    return Evidence(top.dense, top.coverage, min(lead, LEAD_CAP), agreement)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from .confidence import Evidence, Weights
 from .engine import PolicyEngine
 from .errors import PolicyAssistantError
 from .models import Answer, Verdict
@@ -203,9 +204,10 @@ class ParagraphBaseline:
         """The k paragraphs closest in meaning to the question, best first."""
         allowed = None
         if source is not None:
-            allowed = np.array(self._by_source.get(source, []), dtype=np.int64)
-            if not len(allowed):
+            rows = self._by_source.get(source, [])
+            if not rows:
                 return []
+            allowed = self.vectors.subset(np.array(rows, dtype=np.int64))
         _, ids = self.vectors.search(self.embedder.encode([question])[0], k, allowed)
         return [self.texts[int(i)] for i in ids]
 
@@ -264,22 +266,21 @@ class Signals:
     gold_verdict: str | None
     asks_ruling: bool
     ruling: str  # the verdict read from the first quote's governing part ("information": none)
-    closeness: float  # meaning + topical overlap of the best passage
-    lead: float  # its lead over the next distinct passage, capped
+    evidence: Evidence
 
 
 @dataclass
 class Thresholds:
-    margin_weight: float
+    weights: Weights
     answer: float
     ruling: float
 
     def score(self, s: Signals) -> float:
-        return s.closeness + self.margin_weight * s.lead
+        return self.weights.confidence(s.evidence)
 
 
 def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset: str) -> list[Signals]:
-    from .engine import MARGIN_CAP
+    from .engine import evidence
     from .verdict import asks_for_ruling, ruling_for
 
     out = []
@@ -288,12 +289,9 @@ def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset
         passages = engine._distinct(hits, q.question)
         if not passages:
             continue
-        top, span = passages[0]
-        lead = top.score - passages[1][0].score if len(passages) > 1 else MARGIN_CAP
-        first = engine.citation(top, q.question, span)
+        first = engine.citation(passages[0][0], q.question, passages[0][1])
         out.append(Signals(dataset, q.answerable, q.gold_verdict, asks_for_ruling(q.question),
-                           ruling_for(q.question, first.quote, first.context).value,
-                           top.dense + 0.5 * top.coverage, min(lead, MARGIN_CAP)))
+                           ruling_for(q.question, first.quote, first.context).value, evidence(passages)))
     return out
 
 
@@ -324,28 +322,83 @@ def ruling_figures(signals: list[Signals], t: Thresholds) -> dict[str, tuple[int
     return out
 
 
+# the weights searched: few values each, so that a handful of unanswerable questions cannot be fitted exactly
+COVERAGE_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
+LEAD_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
+AGREEMENT_WEIGHTS = (0.0, 0.1, 0.2)
+STEPS = np.round(np.arange(0.20, 2.0, 0.005), 3)
+
+
 def choose_thresholds(signals: list[Signals]) -> Thresholds:
-    """One global setting for all sets: the abstention that refuses most unanswerable questions on the worst
-    set while no set refuses more than 1 answerable question in 10, then the lowest ruling threshold at
-    which every set keeps ruling precision at 0.95 or better."""
-    best: tuple[tuple[float, float], Thresholds] | None = None
-    for w in np.arange(0, 2.01, 0.25):
-        for a in np.arange(0.30, 0.80, 0.01):
-            t = Thresholds(round(float(w), 2), round(float(a), 2), 0.0)
-            figures = abstention_figures(signals, t)
-            if any(refused > 0.10 for _, refused in figures.values()):
-                continue
-            rates = [rate for rate, _ in figures.values() if rate is not None]
-            key = (min(rates, default=0.0), sum(rates))
+    """One global setting for all sets together.
+
+    For each weighing of the signals: the answer threshold that refuses most unanswerable questions on
+    the worst set (then on all sets) while no set refuses more than 1 answerable question in 10, and the
+    lowest ruling threshold at or above it at which every set keeps ruling precision at 0.95 or better.
+    The weighing kept is the best at abstention, then at ruling coverage summed over the sets."""
+    table = _Table(signals)
+    best: tuple[tuple[float, float, float], Thresholds] | None = None
+    for c in COVERAGE_WEIGHTS:
+        for lead in LEAD_WEIGHTS:
+            for agree in AGREEMENT_WEIGHTS:
+                weights = Weights(c, lead, agree)
+                scores = table.scores(weights)
+                answer = table.best_answer(scores)
+                if answer is None:
+                    continue
+                key, a = answer
+                r, coverage = table.lowest_ruling(scores, a)
+                if best is None or (*key, coverage) > best[0]:
+                    best = ((*key, coverage), Thresholds(weights, a, r))
+    if best is None:
+        weights = Weights()
+        a = float(STEPS[0])
+        return Thresholds(weights, a, table.lowest_ruling(table.scores(weights), a)[0])
+    return best[1]
+
+
+class _Table:
+    """The signals as arrays, to try many weighings and thresholds quickly."""
+
+    def __init__(self, signals: list[Signals]) -> None:
+        self.evidence = np.array([[s.evidence.closeness, s.evidence.coverage, s.evidence.lead, s.evidence.agreement]
+                                  for s in signals], dtype=np.float64).reshape(-1, 4)
+        names = np.array([s.dataset for s in signals])
+        answerable = np.array([s.answerable for s in signals], dtype=bool)
+        self.sets = [(names == n) & answerable for n in sorted(set(names.tolist()))]
+        self.unanswerable = [(names == n) & ~answerable for n in sorted(set(names.tolist()))]
+        info = Verdict.information.value
+        judged = np.array([s.gold_verdict is not None for s in signals], dtype=bool)
+        self.stating = np.array([s.asks_ruling and s.ruling != info for s in signals], dtype=bool) & judged
+        self.right = np.array([s.ruling == s.gold_verdict for s in signals], dtype=bool)
+        due = np.array([s.gold_verdict not in (None, info) for s in signals], dtype=bool)
+        self.judged = [((names == n) & judged, int(((names == n) & due).sum()))
+                       for n in sorted(set(names.tolist())) if ((names == n) & judged).any()]
+
+    def scores(self, w: Weights) -> np.ndarray:
+        return self.evidence @ np.array([1.0, w.coverage, w.lead, w.agreement])
+
+    def best_answer(self, scores: np.ndarray) -> tuple[tuple[float, float], float] | None:
+        best: tuple[tuple[float, float], float] | None = None
+        for a in STEPS:
+            refused = scores < a
+            if any(refused[m].mean() > 0.10 for m in self.sets if m.any()):
+                break  # higher thresholds only refuse more
+            rates = [float(refused[m].mean()) for m in self.unanswerable if m.any()]
+            key = (round(min(rates, default=0.0), 6), round(sum(rates), 6))
             if best is None or key > best[0]:
-                best = (key, t)
-    chosen = best[1] if best else Thresholds(0.0, 0.30, 0.0)
-    for r in np.arange(0.30, 1.50, 0.01):
-        chosen.ruling = round(float(r), 2)
-        if all(not stated or right / stated >= 0.95 for stated, right, _ in ruling_figures(signals, chosen).values()):
-            return chosen
-    chosen.ruling = float("inf")
-    return chosen
+                best = (key, float(a))
+        return best
+
+    def lowest_ruling(self, scores: np.ndarray, answer: float) -> tuple[float, float]:
+        """The lowest ruling threshold keeping every set precise, and the ruling coverage summed over sets."""
+        for r in STEPS[STEPS >= answer]:
+            stated = self.stating & (scores >= r)
+            if all((stated & m).sum() == 0 or (stated & m & self.right).sum() / (stated & m).sum() >= 0.95
+                   for m, _ in self.judged):
+                return float(r), round(sum(float((stated & m & self.right).sum()) / due
+                                           for m, due in self.judged if due), 6)
+        return float("inf"), 0.0
 
 
 def leave_one_set_out(signals: list[Signals]) -> dict[str, dict[str, float | int | None]]:
@@ -355,7 +408,9 @@ def leave_one_set_out(signals: list[Signals]) -> dict[str, dict[str, float | int
         t = choose_thresholds([s for s in signals if s.dataset != name])
         mine = [s for s in signals if s.dataset == name]
         abstained, refused = abstention_figures(mine, t)[name]
-        row: dict[str, float | int | None] = {"margin_weight": t.margin_weight, "answer": t.answer, "ruling": t.ruling,
+        row: dict[str, float | int | None] = {"coverage_weight": t.weights.coverage, "lead_weight": t.weights.lead,
+                                              "agreement_weight": t.weights.agreement, "answer": t.answer,
+                                              "ruling": t.ruling,
                                               "abstain(unanswerable)": abstained, "false_abstain": refused}
         if name in (rulings := ruling_figures(mine, t)):
             stated, right, due = rulings[name]

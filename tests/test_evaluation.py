@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.confidence import Evidence, Weights
 from assistant.evaluation import (EvalQuestion, ParagraphBaseline, Scores, Signals, Thresholds, abstention_figures,
                                   choose_thresholds, collect_signals, evaluate, evaluate_naive, leave_one_set_out,
                                   paragraphs, ruling_figures)
@@ -9,9 +10,10 @@ from assistant.evaluation import (EvalQuestion, ParagraphBaseline, Scores, Signa
 POLICY = "glenmere-social-media-policy-2023-24.md"
 
 
-def _signal(dataset: str, answerable: bool, closeness: float, lead: float = 0.1, gold: str | None = "information",
-            ruling: str = "information", asks: bool = False) -> Signals:
-    return Signals(dataset, answerable, gold if answerable else "information", asks, ruling, closeness, lead)
+def _signal(dataset: str, answerable: bool, closeness: float, lead: float = 0.0, gold: str | None = "information",
+            ruling: str = "information", asks: bool = False, agreement: float = 0.0) -> Signals:
+    return Signals(dataset, answerable, gold if answerable else "information", asks, ruling,
+                   Evidence(closeness, lead=lead, agreement=agreement))
 
 
 def test_paragraphs_are_text_between_blank_lines():
@@ -47,6 +49,16 @@ def test_leave_one_set_out_scores_each_set_with_thresholds_from_the_others():
     assert loso["a"]["false_abstain"] == 1.0  # b's threshold refuses all of a
 
 
+def test_a_second_signal_is_weighed_when_closeness_alone_cannot_separate():
+    # unanswerable questions as close as answerable ones, but with scattered candidates and no lead
+    signals = [_signal("a", True, 0.6, lead=0.2, agreement=1.0) for _ in range(10)]
+    signals += [_signal("a", False, 0.6, lead=0.0, agreement=0.0) for _ in range(3)]
+    signals += [_signal("b", True, 0.5, lead=0.1, agreement=0.5) for _ in range(10)] + [_signal("b", False, 0.55)]
+    t = choose_thresholds(signals)
+    assert t.weights.lead > 0 or t.weights.agreement > 0, t
+    assert abstention_figures(signals, t) == {"a": (1.0, 0.0), "b": (1.0, 0.0)}
+
+
 def test_scores_count_rulings_against_gold():
     scores = Scores("x", abstains=True, has_verdicts=True, answerable=4, rulings=3, right_rulings=2, rulings_due=4,
                     wrong_rulings=["q1: permitted (prohibited)"])
@@ -72,5 +84,6 @@ def test_naive_baseline_and_signals_on_the_default_policy(engine, tmp_path):
     signals = collect_signals(engine, questions, "glenmere")
     assert [s.answerable for s in signals] == [True, False]
     assert signals[0].ruling == "prohibited" and signals[0].asks_ruling and not signals[1].asks_ruling
-    t = Thresholds(0.0, 0.43, 0.43)
+    t = Thresholds(Weights(lead=4.0, agreement=0.1), 0.5, 0.9)
     assert t.score(signals[0]) > t.score(signals[1])
+    assert 0 <= signals[0].evidence.lead <= 0.3 and 0 <= signals[1].evidence.agreement <= 1

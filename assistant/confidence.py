@@ -1,0 +1,46 @@
+"""How sure an answer is: several signals about the best passage, weighed into one confidence.
+
+Abstention and rulings read the same evidence: how close the best passage's meaning is to the
+question, how much of the question's topical weight (IDF from the corpus itself) it holds, how far
+it stands ahead of the next distinct passage, and whether the next passages come from the same
+section of the same document (candidates that agree point at one answer; scattered ones suggest the
+policy is silent). The weights and both thresholds are global numbers chosen once on all the
+development sets together (`evaluation.choose_thresholds`, run by `policy-assistant eval-thresholds`);
+leave-one-set-out figures are in the README. A ruling needs more confidence than an answer: a wrong
+ruling is worse than none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LEAD_CAP = 0.3  # a lead beyond this says nothing more
+AGREEING = 2  # how many passages after the best are checked for agreement
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decisions read about one question's best passage."""
+
+    closeness: float  # cosine similarity of question and best passage
+    coverage: float = 0.0  # share of the question's topical weight found in it
+    lead: float = 0.0  # its fused-score lead over the next distinct passage, capped at LEAD_CAP
+    agreement: float = 0.0  # share of the next AGREEING passages from the same section of the same document
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal adds to the best passage's closeness."""
+
+    coverage: float = 0.0
+    lead: float = 0.0
+    agreement: float = 0.0
+
+    def confidence(self, e: Evidence) -> float:
+        return e.closeness + self.coverage * e.coverage + self.lead * e.lead + self.agreement * e.agreement
+
+
+# Chosen by `policy-assistant eval-thresholds` on the four development sets together (see the README).
+WEIGHTS = Weights(coverage=0.0, lead=4.0, agreement=0.1)
+ANSWER_THRESHOLD = 0.51
+RULING_THRESHOLD = 0.895

@@ -177,7 +177,10 @@ def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
     question_vecs = embedder.encode([q.question for q in answerable])
     clause_vecs = embedder.encode([q.quotes[0] for q in answerable])
     truth = np.array([answerable.index(q) for q in with_paraphrase])
-    q2q, q2c = para_vecs @ question_vecs.T, para_vecs @ clause_vecs.T
+    # a verified answer is only ever matched within the documents a question may search (PolicyQA: its policy)
+    allowed = np.array([[a.scope == q.scope for a in answerable] for q in with_paraphrase])
+    q2q = np.where(allowed, para_vecs @ question_vecs.T, -1.0)
+    q2c = np.where(allowed, para_vecs @ clause_vecs.T, -1.0)
     engine.use_verified([])
     return {
         "set": name, "answerable": len(answerable), "paraphrases": len(with_paraphrase),
@@ -199,14 +202,14 @@ def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
         "q2q_right_sim": float(np.mean(q2q[np.arange(len(truth)), truth])),
         "q2c_right_sim": float(np.mean(q2c[np.arange(len(truth)), truth])),
         "q2q_at_threshold": float(np.mean((q2q.argmax(1) == truth) & (q2q.max(1) >= MATCH_THRESHOLD))),
-        "q2q_auc": auc(q2q, truth), "q2c_auc": auc(q2c, truth),
+        "q2q_auc": auc(q2q, truth, allowed), "q2c_auc": auc(q2c, truth, allowed),
     }
 
 
-def auc(sims: np.ndarray, truth: np.ndarray) -> float:
-    """Chance that a paraphrase is closer to its own verified answer than to another one."""
+def auc(sims: np.ndarray, truth: np.ndarray, allowed: np.ndarray) -> float:
+    """Chance that a paraphrase is closer to its own verified answer than to another one it could match."""
     right = sims[np.arange(len(truth)), truth]
-    mask = np.ones_like(sims, dtype=bool)
+    mask = allowed.copy()
     mask[np.arange(len(truth)), truth] = False
     wrong = sims[mask]
     return float(np.mean(right[:, None] > wrong[None, :]))

@@ -12,7 +12,7 @@ from assistant.cli import main
 from assistant.engine import PolicyEngine
 from assistant.errors import VerifiedAnswerError
 from assistant.index import build_index
-from assistant.models import Verdict
+from assistant.models import Suggestion, Verdict
 from assistant.service import AnswerService
 from assistant.store import Store
 from assistant.text import fold
@@ -209,3 +209,45 @@ def test_verified_answers_and_suggestions_in_the_store(open_store):
     assert store.decide_suggestion(filed.id, "rejected", "Head").status == "rejected"
     assert store.decide_suggestion(filed.id, "accepted", "Head") is None  # decided once
     assert store.suggestions() == [] and len(store.suggestions(status=None)) == 1
+
+
+def test_suggestions_are_listed_accepted_and_rejected_from_the_command_line(settings, engine, tmp_path, monkeypatch):
+    db = tmp_path / "suggest.db"
+    monkeypatch.setenv("POLICY_ASSISTANT_DB_PATH", str(db))
+    store = Store(db)
+    question = "Is it OK to be friends with parents on Facebook?"
+    first = store.add_suggestion(Suggestion(question=question, source=POLICY, quote=FRIENDS, suggested_by="U-staff",
+                                            platform="slack"))
+    second = store.add_suggestion(Suggestion(question="Can I post anything?", source=POLICY, quote=THINK,
+                                             platform="teams"))
+    where = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    runner = CliRunner()
+    listed = runner.invoke(main, ["verified", "suggestions", *where]).output
+    assert f"#{first.id}" in listed and f"#{second.id}" in listed and question in listed
+    decided = runner.invoke(main, ["verified", "suggestions", "--accept", str(first.id), "--reject", str(second.id),
+                                   "--by", "Mrs Head", *where])
+    assert decided.exit_code == 0, decided.output
+    assert decided.output.splitlines() == [f"Suggestion #{first.id} accepted.", f"Suggestion #{second.id} rejected."]
+    [verified] = Store(db).verified_answers()
+    assert verified.questions == [question] and verified.verified_by == "Mrs Head"
+    assert "No pending suggestions." in runner.invoke(main, ["verified", "suggestions", *where]).output
+    again = runner.invoke(main, ["verified", "suggestions", "--accept", str(first.id), *where])
+    assert again.exit_code == 1 and "Traceback" not in again.output and f"No pending suggestion #{first.id}" in again.output
+
+
+def test_index_suspends_a_verified_answer_whose_quote_is_gone_and_names_its_owner(settings, tmp_path, monkeypatch):
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(settings.corpus_dir, corpus)
+    shutil.copytree(settings.index_dir, index_dir)
+    monkeypatch.setenv("POLICY_ASSISTANT_DB_PATH", str(tmp_path / "index.db"))
+    where = ["--corpus", str(corpus), "--index", str(index_dir)]
+    runner = CliRunner()
+    added = runner.invoke(main, ["verified", "add", "--question", "Should I think before posting?", "--source", POLICY,
+                                 "--quote", THINK, "--by", "Mrs Head", *where])
+    assert added.exit_code == 0, added.output
+    policy = corpus / POLICY
+    policy.write_text(policy.read_text("utf-8").replace(THINK, "Always pause before you post."), "utf-8")
+    indexed = runner.invoke(main, ["index", *where])
+    assert indexed.exit_code == 0, indexed.output
+    assert f"Suspended verified answer #1, verified by Mrs Head: its quote no longer stands in {POLICY}" in indexed.output
+    assert f"#1 [SUSPENDED: its quote no longer stands in {POLICY}]" in runner.invoke(main, ["verified", "list"]).output

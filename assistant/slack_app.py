@@ -116,18 +116,33 @@ async def build_app(credentials: Credentials, service: AnswerService,
     bolt_log = logging.getLogger("slack_bolt.AsyncApp")
     if not any(isinstance(f, _TokenFromClient) for f in bolt_log.filters):
         bolt_log.addFilter(_TokenFromClient())
-    client = (AsyncWebClient(token=credentials.bot_token, base_url=credentials.api_url) if credentials.api_url
-              else AsyncWebClient(token=credentials.bot_token))
+    # one HTTP session for every Web API call: without it each reply opens a new connection (and TLS
+    # handshake) to Slack; close_app closes it
+    session = aiohttp.ClientSession()
+    client = AsyncWebClient(token=credentials.bot_token, session=session,
+                            **({"base_url": credentials.api_url} if credentials.api_url else {}))
     try:
         await client.auth_test()
     except SlackApiError as exc:
+        await session.close()
         raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN ({exc.response.get('error', 'refused')}).") from None
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        await session.close()
         raise ConfigError(f"Could not reach the Slack Web API at {client.base_url}: {exc}") from None
+    except BaseException:
+        await session.close()
+        raise
     app = AsyncApp(client=client, signing_secret=credentials.signing_secret or "",
                    request_verification_enabled=credentials.signing_secret is not None)
     (listeners or SlackListeners(service)).register(app)
     return app
+
+
+async def close_app(app: AsyncApp) -> None:
+    """Close the Web API session build_app opened."""
+    session = app.client.session
+    if session is not None and not session.closed:
+        await session.close()
 
 
 def looks_like_question(text: str) -> bool:
@@ -587,6 +602,8 @@ class SlackEdge:
         if self.listeners is not None:
             self.listeners.service.messengers.pop(PLATFORM, None)
             await self.listeners.stop_recovery()
+        if self.app is not None:
+            await close_app(self.app)
         self.app = None
 
 
@@ -601,13 +618,14 @@ class SlackSocketEdge:
         self.credentials = credentials
         self.handler: AsyncSocketModeHandler | None = None
         self.listeners: SlackListeners | None = None
+        self.app: AsyncApp | None = None
 
     def mount(self, app: web.Application) -> None:
         """Nothing to mount: Socket Mode listens on no port."""
 
     async def load(self, service: AnswerService) -> None:
         self.listeners = SlackListeners(service)
-        app = await build_app(self.credentials, service, self.listeners)
+        app = self.app = await build_app(self.credentials, service, self.listeners)
         try:  # once, ourselves: bolt's client would retry a refused token forever
             await app.client.apps_connections_open(app_token=self.credentials.app_token)
         except SlackApiError as exc:
@@ -632,3 +650,6 @@ class SlackSocketEdge:
         if self.handler is not None:
             await self.handler.close_async()
             self.handler = None
+        if self.app is not None:
+            await close_app(self.app)
+            self.app = None

@@ -69,6 +69,8 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections alive, as Slack's Web API does
+
             def do_GET(self) -> None:
                 self._handle()
 

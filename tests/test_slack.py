@@ -670,3 +670,32 @@ def test_a_multi_line_quote_stays_one_slack_quote():
 
     blocks = quote_blocks("First item.\n- Second <item> & more.")
     assert [b["text"]["text"] for b in blocks] == ["> First item.\n> - Second &lt;item&gt; &amp; more."]
+
+
+def test_the_owner_of_a_verified_answer_a_new_index_build_suspends_gets_a_direct_message(slack_settings, engine,
+                                                                                        fake, tmp_path):
+    """Slack's half of "its owner told": the serving process picks up a build whose policy no longer says
+    the verified quote, suspends the answer and messages the owner who verified it (only them)."""
+    from assistant.engine import PolicyEngine
+    from assistant.index import build_index
+
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(slack_settings.corpus_dir, corpus)
+    shutil.copytree(slack_settings.index_dir, index_dir)
+    own = slack_settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir,
+                                            "owners": ["UOLIVE", "UOWEN"], "db_path": tmp_path / "s.db"})
+    service = AnswerService(own, PolicyEngine.open(own, embedder=engine.embedder, build=False), Store(own.db_path))
+    policy, think = corpus / "glenmere-social-media-policy-2023-24.md", "Think before you post."
+    gone = service.verify(["Should I think before posting?"], policy.name, think, verified_by="Olive Owner",
+                          owner_id="UOLIVE", platform="slack")
+    to_owners = lambda c: c.body.get("channel") in ("UOLIVE", "UOWEN")  # noqa: E731
+    before = len(fake.received("chat.postMessage", to_owners))
+    with ServingThread(slack_serving(own, http=True, host="127.0.0.1", port=0), service):
+        policy.write_text(policy.read_text("utf-8").replace(think, "Always pause before you post."), "utf-8")
+        build_index(corpus, index_dir, engine.embedder)
+        told = fake.wait_for("chat.postMessage", to_owners, count=before + 1, timeout=30)[-1]
+    assert told.body["channel"] == "UOLIVE"
+    assert told.body["text"].startswith(f":warning: The verified answer #{gone.id} to “Should I think before "
+                                        f"posting?” is suspended: its quote no longer stands in {policy.name}")
+    assert len(fake.received("chat.postMessage", to_owners)) == before + 1  # Owen did not verify it
+    assert service.store.verified_answer(gone.id).suspended

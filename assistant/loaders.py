@@ -9,6 +9,7 @@ extracted from them, which is what clauses quote.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ def supported_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
-def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str | None:
+def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, root: str | None = None) -> str | None:
     """Why a file in the policy folder must not be read, by name (None when it may be).
 
     A link resolving outside the folder is refused (a `passwd.txt -> /etc/passwd` must never be
@@ -70,7 +71,8 @@ def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTE
     """
     source = path.relative_to(corpus_dir).as_posix()
     try:
-        inside = path.resolve().is_relative_to(corpus_dir.resolve())
+        real, root = os.path.realpath(path), root or os.path.realpath(corpus_dir)  # root: once per walk, if given
+        inside = real == root or real.startswith(root.rstrip(os.sep) + os.sep)
         size = path.stat().st_size
     except OSError as exc:
         return f"{source}: cannot be read ({exc.strerror or exc})"
@@ -85,9 +87,10 @@ def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTE
 def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Corpus:
     """Load every supported file; a file that cannot or must not be read is reported by name and skipped."""
     corpus = Corpus()
+    root = os.path.realpath(corpus_dir)
     for path in supported_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
-        problem = refusal(path, corpus_dir, max_file_bytes)
+        problem = refusal(path, corpus_dir, max_file_bytes, root)
         if problem:
             log.warning("%s", problem)
             corpus.problems.append(problem)

@@ -207,7 +207,8 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
     """Choose the abstention and ruling thresholds on all sets together, and score each set left out."""
     from .embeddings import Embedder
     from .engine import PolicyEngine
-    from .evaluation import choose_thresholds, collect_signals, leave_one_set_out, read_questions
+    from .evaluation import (abstention_figures, choose_thresholds, collect_signals, leave_one_set_out,
+                             read_questions, ruling_figures)
 
     signals = []
     embedder = None
@@ -221,18 +222,29 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
         signals += collect_signals(engine, read_questions(Path(file)), Path(file).stem)
     t = choose_thresholds(signals)
     w = t.weights
-    click.echo(f"all sets: confidence = closeness + {w.coverage:g} coverage + {w.lead:g} lead + {w.agreement:g} "
-               f"agreement; answer at {t.answer:.3f}, rule at {max(t.ruling, t.answer):.3f}")
-    click.echo(f"{'left out':22}{'weights':>14}{'answer':>8}{'rule':>7}{'abstain':>9}{'false-abstain':>15}"
+    r = t.ruling_weights or w
+    click.echo(f"all sets: answer when closeness + {w.coverage:g} coverage + {w.lead:g} lead + {w.agreement:g} "
+               f"agreement {w.missing:+g} missing >= {t.answer:.3f}; rule when closeness + {r.coverage:g} coverage + "
+               f"{r.lead:g} lead + {r.agreement:g} agreement {r.missing:+g} missing >= {t.ruling:.3f}")
+    abstention, rulings = abstention_figures(signals, t), ruling_figures(signals, t)
+    click.echo(f"{'set (all sets chosen)':22}{'abstain':>9}{'false-abstain':>15}{'rulings':>9}{'wrong':>7}{'precision':>11}"
+               f"{'coverage':>10}")
+    for name, (abstained, refused) in abstention.items():
+        stated, right, due = rulings.get(name, (0, 0, 0))
+        figures = [abstained, refused] + ([stated, stated - right, right / stated if stated else None,
+                                           right / due if due else None] if name in rulings else [None] * 4)
+        click.echo(f"{name:22}" + "".join(f"{'—' if v is None else v if isinstance(v, int) else f'{v:.2f}':>{w}}"
+                                          for v, w in zip(figures, (9, 15, 9, 7, 11, 10))))
+    click.echo(f"{'left out':22}{'weights':>20}{'answer':>8}{'rule':>7}{'abstain':>9}{'false-abstain':>15}"
                f"{'rulings':>9}{'wrong':>7}{'precision':>11}{'coverage':>10}")
 
     def cell(v: float | int | None, width: int, digits: int = 2) -> str:
         return f"{'—':>{width}}" if v is None else f"{v:>{width}}" if isinstance(v, int) else f"{v:>{width}.{digits}f}"
 
     for name, row in leave_one_set_out(signals).items():
-        rule = max(float(row["ruling"] or 0), float(row["answer"] or 0))
-        weights = f"{row['coverage_weight']:g}/{row['lead_weight']:g}/{row['agreement_weight']:g}"
-        click.echo(f"{name:22}{weights:>14}{cell(row['answer'], 8, 3)}{cell(rule, 7, 3)}"
+        rule = row["ruling"]
+        weights = f"{row['coverage_weight']:g}/{row['lead_weight']:g}/{row['agreement_weight']:g}/{row['missing_weight']:g}"
+        click.echo(f"{name:22}{weights:>20}{cell(row['answer'], 8, 3)}{cell(rule, 7, 3)}"
                    f"{cell(row['abstain(unanswerable)'], 9)}{cell(row['false_abstain'], 15)}{cell(row.get('rulings'), 9)}"
                    f"{cell(row.get('wrong_rulings'), 7)}{cell(row.get('ruling_precision'), 11)}"
                    f"{cell(row.get('ruling_coverage'), 10)}")

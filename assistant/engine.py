@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from .confidence import AGREEING, ANSWER_THRESHOLD, LEAD_CAP, RULING_THRESHOLD, WEIGHTS, Evidence
+from .confidence import AGREEING, ANSWER_THRESHOLD, LEAD_CAP, RULING_THRESHOLD, RULING_WEIGHTS, WEIGHTS, Evidence
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
@@ -99,7 +99,8 @@ class PolicyEngine:
             return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
         passages = self._distinct(hits, question)
-        confidence = WEIGHTS.confidence(evidence(passages))
+        found = evidence(passages)
+        confidence = WEIGHTS.confidence(found)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
         match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
         taken = [(match.answer.source, match.start, match.end)] if match else []
@@ -115,7 +116,8 @@ class PolicyEngine:
         verdict = Verdict.information
         if match and match.answer.verdict is not None:
             verdict = match.answer.verdict  # the owner's own reading of the clause
-        elif answered and citations and confidence >= RULING_THRESHOLD and asks_for_ruling(question):
+        elif (answered and citations and RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD
+              and asks_for_ruling(question)):
             # the rule of the part of the first quote that is about the thing asked; none when unsure
             verdict = ruling_for(question, citations[0].quote, citations[0].context)
         document = top_doc.title if top_doc else "the policy"
@@ -133,6 +135,12 @@ class PolicyEngine:
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             verified_id=match.answer.id if match else None,
         )
+
+    def evidence_for(self, question: str, scope: str | list[str] | None = None) -> Evidence:
+        """What abstention and rulings read for this question (see `assistant/confidence.py`)."""
+        question = self.check_question(question)
+        hits = self.retriever.search(question, self.resolve_scope(scope).sources, k=10)
+        return evidence(self._distinct(hits, question))
 
     def use_verified(self, answers: list[VerifiedAnswer]) -> list[VerifiedAnswer]:
         """Match later questions against these verified answers; returns those whose quote no longer stands."""
@@ -367,4 +375,4 @@ def evidence(passages: list[tuple[Hit, Passage]]) -> Evidence:
     after = [h.clause for h, _ in passages[1:1 + AGREEING]]
     agreement = (sum(c.source == top.clause.source and c.section == top.clause.section for c in after) / len(after)
                  if after else 0.0)
-    return Evidence(top.dense, top.coverage, min(lead, LEAD_CAP), agreement)
+    return Evidence(top.dense, top.coverage, min(lead, LEAD_CAP), agreement, top.missing)

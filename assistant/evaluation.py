@@ -274,9 +274,13 @@ class Thresholds:
     weights: Weights
     answer: float
     ruling: float
+    ruling_weights: Weights | None = None  # None: the answer's weights
 
     def score(self, s: Signals) -> float:
         return self.weights.confidence(s.evidence)
+
+    def ruling_score(self, s: Signals) -> float:
+        return (self.ruling_weights or self.weights).confidence(s.evidence)
 
 
 def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset: str) -> list[Signals]:
@@ -315,7 +319,8 @@ def ruling_figures(signals: list[Signals], t: Thresholds) -> dict[str, tuple[int
             if s.dataset != name or s.gold_verdict is None:
                 continue
             due += s.gold_verdict != Verdict.information.value
-            if s.asks_ruling and s.ruling != Verdict.information.value and t.score(s) >= max(t.answer, t.ruling):
+            if (s.asks_ruling and s.ruling != Verdict.information.value and t.score(s) >= t.answer
+                    and t.ruling_score(s) >= t.ruling):
                 stated += 1
                 right += s.ruling == s.gold_verdict
         out[name] = (stated, right, due)
@@ -323,46 +328,49 @@ def ruling_figures(signals: list[Signals], t: Thresholds) -> dict[str, tuple[int
 
 
 # the weights searched: few values each, so that a handful of unanswerable questions cannot be fitted exactly
-COVERAGE_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
+COVERAGE_WEIGHTS = (0.0, 0.5, 1.0)
 LEAD_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 AGREEMENT_WEIGHTS = (0.0, 0.1, 0.2)
-STEPS = np.round(np.arange(0.20, 2.0, 0.005), 3)
+MISSING_WEIGHTS = (0.0, -0.25, -0.5, -1.0)
+STEPS = np.round(np.arange(-1.0, 2.0, 0.005), 3)
+
+
+def _weighings() -> list[Weights]:
+    return [Weights(c, lead, agree, missing) for c in COVERAGE_WEIGHTS for lead in LEAD_WEIGHTS
+            for agree in AGREEMENT_WEIGHTS for missing in MISSING_WEIGHTS]
 
 
 def choose_thresholds(signals: list[Signals]) -> Thresholds:
     """One global setting for all sets together.
 
-    For each weighing of the signals: the answer threshold that refuses most unanswerable questions on
-    the worst set (then on all sets) while no set refuses more than 1 answerable question in 10, and the
-    lowest ruling threshold at or above it at which every set keeps ruling precision at 0.95 or better.
-    The weighing kept is the best at abstention, then at ruling coverage summed over the sets."""
+    Abstention: the weighing and answer threshold that refuse most unanswerable questions on the worst
+    set (then on all sets) while no set refuses more than 1 answerable question in 10. Rulings, among
+    the answered questions: the weighing and lowest threshold at which every set keeps ruling precision
+    at 0.95 or better, the one right most often (ruling coverage summed over the sets)."""
     table = _Table(signals)
-    best: tuple[tuple[float, float, float], Thresholds] | None = None
-    for c in COVERAGE_WEIGHTS:
-        for lead in LEAD_WEIGHTS:
-            for agree in AGREEMENT_WEIGHTS:
-                weights = Weights(c, lead, agree)
-                scores = table.scores(weights)
-                answer = table.best_answer(scores)
-                if answer is None:
-                    continue
-                key, a = answer
-                r, coverage = table.lowest_ruling(scores, a)
-                if best is None or (*key, coverage) > best[0]:
-                    best = ((*key, coverage), Thresholds(weights, a, r))
-    if best is None:
-        weights = Weights()
-        a = float(STEPS[0])
-        return Thresholds(weights, a, table.lowest_ruling(table.scores(weights), a)[0])
-    return best[1]
+    best: tuple[tuple[float, float], Weights, float] | None = None
+    for weights in _weighings():
+        answer = table.best_answer(table.scores(weights))
+        if answer is not None and (best is None or answer[0] > best[0]):
+            best = (answer[0], weights, answer[1])
+    weights, a = (best[1], best[2]) if best else (Weights(), float(STEPS[0]))
+    answered = table.scores(weights) >= a
+    rule: tuple[float, Weights, float] | None = None
+    for candidate in _weighings():
+        r, coverage = table.lowest_ruling(table.scores(candidate), answered)
+        if r != float("inf") and (rule is None or coverage > rule[0]):
+            rule = (coverage, candidate, r)
+    if rule is None:
+        return Thresholds(weights, a, float("inf"))
+    return Thresholds(weights, a, rule[2], None if rule[1] == weights else rule[1])
 
 
 class _Table:
     """The signals as arrays, to try many weighings and thresholds quickly."""
 
     def __init__(self, signals: list[Signals]) -> None:
-        self.evidence = np.array([[s.evidence.closeness, s.evidence.coverage, s.evidence.lead, s.evidence.agreement]
-                                  for s in signals], dtype=np.float64).reshape(-1, 4)
+        self.evidence = np.array([[e.closeness, e.coverage, e.lead, e.agreement, e.missing]
+                                  for e in (s.evidence for s in signals)], dtype=np.float64).reshape(-1, 5)
         names = np.array([s.dataset for s in signals])
         answerable = np.array([s.answerable for s in signals], dtype=bool)
         self.sets = [(names == n) & answerable for n in sorted(set(names.tolist()))]
@@ -376,7 +384,7 @@ class _Table:
                        for n in sorted(set(names.tolist())) if ((names == n) & judged).any()]
 
     def scores(self, w: Weights) -> np.ndarray:
-        return self.evidence @ np.array([1.0, w.coverage, w.lead, w.agreement])
+        return self.evidence @ np.array([1.0, w.coverage, w.lead, w.agreement, w.missing])
 
     def best_answer(self, scores: np.ndarray) -> tuple[tuple[float, float], float] | None:
         best: tuple[tuple[float, float], float] | None = None
@@ -390,10 +398,10 @@ class _Table:
                 best = (key, float(a))
         return best
 
-    def lowest_ruling(self, scores: np.ndarray, answer: float) -> tuple[float, float]:
+    def lowest_ruling(self, scores: np.ndarray, answered: np.ndarray) -> tuple[float, float]:
         """The lowest ruling threshold keeping every set precise, and the ruling coverage summed over sets."""
-        for r in STEPS[STEPS >= answer]:
-            stated = self.stating & (scores >= r)
+        for r in STEPS:
+            stated = self.stating & answered & (scores >= r)
             if all((stated & m).sum() == 0 or (stated & m & self.right).sum() / (stated & m).sum() >= 0.95
                    for m, _ in self.judged):
                 return float(r), round(sum(float((stated & m & self.right).sum()) / due
@@ -409,7 +417,8 @@ def leave_one_set_out(signals: list[Signals]) -> dict[str, dict[str, float | int
         mine = [s for s in signals if s.dataset == name]
         abstained, refused = abstention_figures(mine, t)[name]
         row: dict[str, float | int | None] = {"coverage_weight": t.weights.coverage, "lead_weight": t.weights.lead,
-                                              "agreement_weight": t.weights.agreement, "answer": t.answer,
+                                              "agreement_weight": t.weights.agreement,
+                                              "missing_weight": t.weights.missing, "answer": t.answer,
                                               "ruling": t.ruling,
                                               "abstain(unanswerable)": abstained, "false_abstain": refused}
         if name in (rulings := ruling_figures(mine, t)):

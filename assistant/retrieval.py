@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import re
+
 import numpy as np
 
 from .embeddings import Embedder
@@ -29,6 +31,7 @@ SHORT_PENALTY = 0.1
 SHORT_WORDS = 12
 SCOPES_KEPT = 64  # document scopes whose vector-search subsets are kept ready
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
+_NOT_WORD = re.compile(r"[\s\-‐‑–]+")
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Hit:
     dense: float  # cosine similarity of question and clause passage
     lexical: float  # BM25 score
     coverage: float  # share of the question's topical weight (IDF) found in the passage
+    missing: float = 0.0  # the weight of the rarest topical word of the question it lacks, over the corpus's rarest
 
 
 class Retriever:
@@ -117,7 +121,8 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")[:k]
         weights = self._topical_weights(query_terms)
         return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
-                    float(lex[i]), self._coverage(weights, int(candidates[i]))) for i in order]
+                    float(lex[i]), self._coverage(weights, int(candidates[i])), self._missing(weights, int(candidates[i])))
+                for i in order]
 
     def _answerable_rows(self, rows: np.ndarray) -> np.ndarray:
         at = np.minimum(np.searchsorted(self._answerable, rows), max(len(self._answerable) - 1, 0))
@@ -131,6 +136,13 @@ class Retriever:
         if not total:
             return 0.0
         return sum(w for t, w in weights.items() if self._bm25.contains(t, position)) / total
+
+
+    def _missing(self, weights: dict[str, float], position: int) -> float:
+        # a word the passage writes with a hyphen or a space ("e-mail", "on line") is not missing from it
+        joined = "".join(_NOT_WORD.split(self.index.clauses[position].text.lower()))
+        lacking = [w for t, w in weights.items() if not self._bm25.contains(t, position) and t not in joined]
+        return max(lacking, default=0.0) / self._unseen_idf if self._unseen_idf > 0 else 0.0
 
 
 def _section_centroids(index: PolicyIndex) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,8 @@ from datetime import date
 
 import pytest
 
-from assistant.engine import RULING_THRESHOLD, PolicyEngine
+from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
+from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
 from assistant.text import fold
@@ -80,7 +81,8 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     gold_citation = next(c for c in answer.citations if fold(gold) in fold(c.quote))
     assert gold_citation.verdict is verdict
     # the answer states the ruling only when sure the first quote answers; otherwise it quotes without one
-    stated = verdict if answer.confidence >= RULING_THRESHOLD else Verdict.information
+    sure = RULING_WEIGHTS.confidence(engine.evidence_for(question)) >= RULING_THRESHOLD
+    stated = verdict if sure else Verdict.information
     assert answer.verdict is stated
     assert answer.verdict_line == verdict_line(stated, TITLE, True, "the Headteacher")
 
@@ -90,8 +92,9 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
                  "Can I use the school logo on my website?", "Can I message children from my class on WhatsApp?",
                  "Is it OK to complain about my headteacher on Facebook?", "Can I email a pupil if their parents agree?"]
     answers = [engine.ask(q) for q in questions]
-    assert answers[0].verdict is Verdict.prohibited and answers[0].confidence >= RULING_THRESHOLD
-    unsure = [a for a in answers if a.answered and a.confidence < RULING_THRESHOLD]
+    sure = {q: RULING_WEIGHTS.confidence(engine.evidence_for(q)) >= RULING_THRESHOLD for q in questions}
+    assert answers[0].verdict is Verdict.prohibited and sure[questions[0]]
+    unsure = [a for a in answers if a.answered and not sure[a.question]]
     assert unsure, [(a.question, a.confidence) for a in answers]  # the gate is exercised
     for a in unsure:
         assert a.verdict is Verdict.information and a.verdict_line.startswith("Here is what")
@@ -387,3 +390,13 @@ def test_neighbouring_clauses_that_both_match_are_quoted_together(tmp_path, embe
     answer = engine.ask("Can I claim travel expenses for a school trip, and by when?")
     assert any("30 days" in c.quote for c in answer.citations)
     assert not any("---" in c.quote for c in answer.citations + answer.related)
+
+
+def test_a_question_naming_what_the_policy_never_mentions_lacks_a_rare_word(engine):
+    # the same shape of question, once about the policy's own subject and once about a thing it never names
+    named = engine.evidence_for("Can I add a pupil as a friend on Facebook?")
+    unnamed = engine.evidence_for("Can I claim a mileage allowance for driving to a sabbatical?")
+    assert named.missing < unnamed.missing == 1.0  # "mileage" and "sabbatical" stand nowhere in the policy
+    assert 0.0 <= named.coverage <= 1.0 and named.coverage > unnamed.coverage
+    assert engine.ask("Can I add a pupil as a friend on Facebook?").answered
+    assert not engine.ask("Can I claim a mileage allowance for driving to a sabbatical?").answered

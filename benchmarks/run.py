@@ -331,9 +331,12 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
+        # the bot logs a line an answer: to a file, since a pipe nobody drains would fill and stall it
+        log_path = Path(tmp) / "bot.log"
+        bot_log = open(log_path, "w")  # noqa: SIM115 (closed with the bot below)
         proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "slack", "--http", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(corpus),
-             "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+             "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=bot_log,
             env=env(SLACK_BOT_TOKEN="xoxb-1-bench", SLACK_SIGNING_SECRET=secret, SLACK_API_URL=fake.base_url,
                     POLICY_ASSISTANT_DB_PATH=str(Path(tmp) / "bench.db"), POLICY_ASSISTANT_RATE_LIMIT_PER_MINUTE="100000",
                     POLICY_ASSISTANT_AUTO_REINDEX="false"))
@@ -346,7 +349,7 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
                             break
                 except OSError:
                     if proc.poll() is not None:
-                        raise SystemExit(f"the Slack bot stopped: {proc.stderr.read()[-1500:]}")  # type: ignore[union-attr]
+                        raise SystemExit(f"the Slack bot stopped: {log_path.read_text()[-1500:]}")
                     time.sleep(0.5)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", secret)
             counter = iter(range(10**9))
@@ -364,7 +367,10 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
                         event = {"type": "app_mention", "user": f"U{i:09d}", "ts": ts, "event_ts": ts,
                                  "channel": "CBENCH", "text": f"<@{BOT_USER_ID}> {asked[i % len(asked)]}"}
                         sent = time.perf_counter()
-                        status, _ = sender.event(event)
+                        try:
+                            status, _ = sender.event(event)
+                        except OSError:  # refused or timed out: an error, and the user asks again
+                            status = 0
                         while status == 200 and ts not in arrived and time.perf_counter() - sent < 10:
                             time.sleep(0.002)
                         with lock:
@@ -393,6 +399,7 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            bot_log.close()
     return out
 
 

@@ -19,8 +19,10 @@ import hmac
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import aiohttp
@@ -181,10 +183,17 @@ class SlackListeners:
     def __init__(self, service: AnswerService) -> None:
         self.service = service
         self._recovery: asyncio.Task[None] | None = None
+        # what an ack waits for has threads of its own: queued behind answers being worked out, a
+        # burst of questions would hold acks past Slack's 3 seconds
+        self._recording = ThreadPoolExecutor(2, thread_name_prefix="slack-record")
 
     async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking service call, off the event loop."""
         return await asyncio.to_thread(function, *args, **kwargs)
+
+    async def record(self, function: Callable[..., Any], *args: Any) -> Any:
+        """A blocking store call that an ack waits on, on the recording threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._recording, partial(function, *args))
 
     def register(self, app: AsyncApp) -> None:
         app.middleware(self.record_first)
@@ -213,7 +222,7 @@ class SlackListeners:
         if asked is None:
             return await self._once(event_id, next)
         try:
-            received = await self.call(self.service.receive, asked)
+            received = await self.record(self.service.receive, asked)
         except RateLimited as exc:
             context["rate_limited"] = exc
             return await next()
@@ -233,7 +242,7 @@ class SlackListeners:
         """Other events (no question in them): handled once per event id."""
         if event_id:
             try:
-                first = await self.call(self.service.claim_event, event_id)
+                first = await self.record(self.service.claim_event, event_id)
             except Exception:  # the store is unreachable: better a possible duplicate than silence
                 log.exception("Could not record Slack event %s", event_id)
                 first = True
@@ -438,6 +447,7 @@ class SlackListeners:
         self._recovery = asyncio.create_task(self.recover_forever(client))
 
     async def stop_recovery(self) -> None:
+        self._recording.shutdown(wait=False)
         if self._recovery is not None:
             self._recovery.cancel()
             try:

@@ -382,6 +382,15 @@ def _submits(card: dict) -> list[dict]:
     return found
 
 
+def _suggestion_offered(bot, connector, chat, answer):
+    """👎 on an answer, then the data of the "This one answered me" button the bot offers."""
+    invoke = activity(connector, chat, type="invoke", name="message/submitAction", replyToId=answer.id,
+                      value={"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "{}"}})
+    assert bot.post(invoke)[0] == 200
+    offer = connector.wait_for(chat, "message", count=2)[-1]
+    return [a["data"] for a in _submits(_card(offer)) if a["title"] == "This one answered me"][0]
+
+
 OLIVE = {"id": "29:olive", "name": "Olive Owner", "aadObjectId": "aad-olive"}
 
 
@@ -447,11 +456,7 @@ def test_teams_owners_are_sent_a_suggestion_and_accept_it_from_the_card(owned, c
     assert "aad-alice" not in service.store.owner_chats("teams")  # staff are never kept
 
     _, answer = ask(bot, connector, alice_chat, "Can a parent tag me in photos on Facebook?")
-    invoke = activity(connector, alice_chat, type="invoke", name="message/submitAction", replyToId=answer.id,
-                      value={"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "{}"}})
-    assert bot.post(invoke)[0] == 200
-    offer = connector.wait_for(alice_chat, "message", count=2)[-1]
-    suggest = [a["data"] for a in _submits(_card(offer)) if a["title"] == "This one answered me"][0]
+    suggest = _suggestion_offered(bot, connector, alice_chat, answer)
     with caplog.at_level("WARNING", logger="assistant.teams_app"):
         assert bot.post(activity(connector, alice_chat, None, value=suggest))[0] == 202
         told = connector.wait_for(olive_chat, "message", count=2)[-1]
@@ -528,11 +533,7 @@ def test_a_suggestion_made_in_teams_reaches_the_slack_owners_too(settings, engin
         chat = "a:personal-alice-both"
         with server:
             _, answer = ask(server, connector, chat, "Can parents post pictures from the school play online?")
-            invoke = activity(connector, chat, type="invoke", name="message/submitAction", replyToId=answer.id,
-                              value={"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "{}"}})
-            assert server.post(invoke)[0] == 200
-            offer = connector.wait_for(chat, "message", count=2)[-1]
-            suggest = [a["data"] for a in _submits(_card(offer)) if a["title"] == "This one answered me"][0]
+            suggest = _suggestion_offered(server, connector, chat, answer)
             assert server.post(activity(connector, chat, None, value=suggest))[0] == 202
             [told] = slack.wait_for("chat.postMessage", lambda c: c.body.get("channel") == "UOLIVE")
         [suggestion] = service.store.suggestions()

@@ -190,11 +190,8 @@ def _previous_clauses(index_dir: Path) -> dict[str, tuple[PolicyDocument, list[C
         documents = {d["source"]: PolicyDocument.model_validate(d)
                      for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))}
         out: dict[str, tuple[PolicyDocument, list[Clause]]] = {s: (d, []) for s, d in documents.items()}
-        with open(index_dir / f"clauses-{build}.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    clause = Clause.model_validate_json(line)
-                    out[clause.source][1].append(clause)
+        for clause in _read_clauses(index_dir / f"clauses-{build}.jsonl"):
+            out[clause.source][1].append(clause)
         return out
     except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError):
         return {}  # no usable previous build: chunk everything

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import zipfile
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +28,18 @@ class BM25:
 
     @classmethod
     def from_tokens(cls, documents: list[list[str]]) -> BM25:
-        """Index one token list per clause, in row order."""
-        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-        for i, doc in enumerate(documents):
-            for term, tf in Counter(doc).items():
-                ids, tfs = postings[term]
-                ids.append(i)
-                tfs.append(tf)
-        arrays = {t: (np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)) for t, (ids, tfs) in postings.items()}
-        return cls(arrays, np.array([len(d) for d in documents], dtype=np.float32))
+        """Index one token list per clause, in row order (counted by numpy: a re-index rebuilds this)."""
+        vocabulary: dict[str, int] = {}
+        term_ids = [vocabulary.setdefault(t, len(vocabulary)) for doc in documents for t in doc]
+        lengths = np.array([len(d) for d in documents], dtype=np.int64)
+        rows = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+        pairs, tfs = np.unique(np.array(term_ids, dtype=np.int64) * max(len(documents), 1) + rows, return_counts=True)
+        terms, ids = np.divmod(pairs, max(len(documents), 1))  # by term, then row ascending
+        bounds = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1], True]).tolist() if len(terms) else [0]
+        names = list(vocabulary)
+        arrays = {names[int(terms[a])]: (ids[a:b].astype(np.int32), tfs[a:b].astype(np.float32))
+                  for a, b in zip(bounds, bounds[1:])}
+        return cls(arrays, lengths.astype(np.float32))
 
     def save(self, path: Path) -> None:
         """Write the postings as flat arrays (numpy .npz, no pickles) to an open-for-write path."""

@@ -68,6 +68,14 @@ def _clear_credentials(mp: pytest.MonkeyPatch) -> None:
         mp.delenv(f"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__{name}", raising=False)
 
 
+def _anonymous(service: AnswerService, server: type | None = None):
+    """The bot's server in anonymous mode (no Microsoft credentials in the environment), not started yet."""
+    with pytest.MonkeyPatch.context() as mp:
+        _clear_credentials(mp)
+        mp.setenv(ANON, "true")
+        return (server or BotServer)(service)
+
+
 @pytest.fixture(scope="module")
 def connector():
     with FakeConnector() as fake:
@@ -81,10 +89,7 @@ def service(settings, engine, tmp_path_factory) -> AnswerService:
 
 @pytest.fixture(scope="module")
 def bot(service):
-    with pytest.MonkeyPatch.context() as mp:
-        _clear_credentials(mp)
-        mp.setenv(ANON, "true")
-        server = BotServer(service)
+    server = _anonymous(service)
     with server:
         yield server
 
@@ -252,10 +257,7 @@ def test_an_internal_error_gets_an_apology_and_is_logged(settings, engine, tmp_p
     for leftover in tmp_path.glob("broken.db*"):
         leftover.unlink()
     db.mkdir()  # the database can no longer be opened: recording the answer fails
-    with pytest.MonkeyPatch.context() as mp:
-        _clear_credentials(mp)
-        mp.setenv(ANON, "true")
-        server = BotServer(broken)
+    server = _anonymous(broken)
     with server:
         _, reply = ask(server, connector, "a:personal-broken")
     assert reply.body["text"].startswith("Sorry, something went wrong")
@@ -353,10 +355,7 @@ def owned(settings, engine, tmp_path_factory):
     policy owners; Alice is staff."""
     own = settings.model_copy(update={"owners": ["aad-olive", "aad-owen"]})
     service = AnswerService(own, engine, Store(tmp_path_factory.mktemp("teams-owned") / "o.db"))
-    with pytest.MonkeyPatch.context() as mp:
-        _clear_credentials(mp)
-        mp.setenv(ANON, "true")
-        server = BotServer(service)
+    server = _anonymous(service)
     with server:
         yield server, service
 
@@ -495,10 +494,7 @@ def test_a_verified_answer_suspended_by_a_new_index_build_is_told_to_its_teams_o
     service = AnswerService(own, PolicyEngine.open(own, embedder=engine.embedder, build=False),
                             Store(tmp_path / "s.db"))
     policy, think = corpus / "glenmere-social-media-policy-2023-24.md", "Think before you post."
-    with pytest.MonkeyPatch.context() as mp:
-        _clear_credentials(mp)
-        mp.setenv(ANON, "true")
-        server = BotServer(service)
+    server = _anonymous(service)
     chat = "a:personal-olive-suspended"
     with server:
         assert server.post(activity(connector, chat, "hello", **{"from": OLIVE}))[0] == 202
@@ -526,10 +522,7 @@ def test_a_suggestion_made_in_teams_reaches_the_slack_owners_too(settings, engin
             "slack_bot_token": SecretStr("xoxb-1-test"), "slack_signing_secret": SecretStr("5" * 32),
             "slack_api_url": slack.base_url, "owners": ["UOLIVE", "aad-olive"]})
         service = AnswerService(own, engine, Store(tmp_path / "both.db"))
-        with pytest.MonkeyPatch.context() as mp:
-            _clear_credentials(mp)
-            mp.setenv(ANON, "true")
-            server = BothServer(service)
+        server = _anonymous(service, BothServer)
         chat = "a:personal-alice-both"
         with server:
             _, answer = ask(server, connector, chat, "Can parents post pictures from the school play online?")

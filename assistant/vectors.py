@@ -25,9 +25,10 @@ HNSW_SEARCH_DEPTH = 512  # at least the number of candidates asked for
 DENSE_SUBSET = 0.5  # a subset smaller than this share of the index is searched exactly
 
 # One thread a search: questions are searched concurrently on their own threads, and an OpenMP team
-# waiting on a busy second core made an exact 20k search 14 ms instead of 4 (loaded 2-core machine).
-# Building a graph, alone in its process, uses every core.
-faiss.omp_set_num_threads(1)
+# waiting on a busy second core made an exact 20k search 8-14 ms instead of 4 (2-core machine).
+# OpenMP keeps this setting per thread, so each search sets it for the thread it runs on. Building a
+# graph, alone in its process, uses every core.
+SEARCH_THREADS = 1
 
 
 class Subset:
@@ -71,7 +72,7 @@ class VectorIndex:
             try:
                 index.add(np.ascontiguousarray(vectors, dtype=np.float32))
             finally:
-                faiss.omp_set_num_threads(1)
+                faiss.omp_set_num_threads(SEARCH_THREADS)
         return cls(index)
 
     @classmethod
@@ -105,6 +106,7 @@ class VectorIndex:
         k = min(k, self.size if within is None else len(within))
         if k <= 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        faiss.omp_set_num_threads(SEARCH_THREADS)  # for this thread (OpenMP's setting is per thread)
         index = self._index
         if exact or (self.approximate and within is not None and len(within) < DENSE_SUBSET * self.size):
             index = self._flat

@@ -15,6 +15,12 @@ from .models import Verdict
 from .text import MODAL_WORDS, stem, tokens
 
 _W = r"(?:[\w'’/-]+\s+){0,4}?"
+# Where an imperative sentence's verb may stand: at its start, after a sentence adverb ("Also use ...")
+# or after a fronted adverbial clause ("To limit this risk, use ..."; "If you are ill, tell ...").
+_OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b[^,;:()]{1,80},\s*)?"
+            r"(?:(?:please|also|then|instead|first|just|so|and|but|always|now)\s+)*")
+# A verb at the start of a sentence, not a noun of the same spelling ("Use of the logo", "Report templates are").
+_NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|should|must)\b)"
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
@@ -29,7 +35,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
         r"\bshould\s+not\b", r"\bshouldn['’]t\b", r"\b(?:is|are)\s+(?:strongly\s+)?discouraged\b",
         r"\bnot\s+(?:recommended|advisable|advised)\b", r"\b(?:best|wise)\s+to\s+avoid\b",
-        r"\bought\s+not\b", r"^\s*(?:please\s+)?avoid\b",
+        r"\bought\s+not\b", rf"{_OPENING}avoid\b{_NOT_NOUN}",
+        r"\b(?:take\s+care|be\s+careful|careful)\s+not\s+to\b",
     ]),
     (Verdict.prohibited, [
         r"\bmust\s+not\b", r"\bmustn['’]t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
@@ -38,12 +45,14 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bwill\s+not\s+(?:tolerate|allow|accept)\b", r"\bunacceptable\b", r"\bno\s+\w+\s+(?:is|are)\s+permitted\b",
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b",
-        r"^\s*(?:please\s+)?(?:do\s+not|don['’]t|never)\b",
+        rf"{_OPENING}(?:do\s+not|don['’]t|never)\b",
     ]),
     (Verdict.required, [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
-        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", r"\bshould\b", r"^\s*(?:please\s+)?(?:always|do|use|make\s+sure|ensure|submit|report|return|notify)\b",
+        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", r"\bshould\b",
+        rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
+        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b{_NOT_NOUN}",
     ]),
     (Verdict.permitted, [
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b(?!\s+not)",
@@ -143,22 +152,66 @@ def rule_parts(text: str) -> list[str]:
     return [p.strip() for p in _PART_BREAK.split(" ".join(text.split())) if p and p.strip()]
 
 
+# A part that opens by pointing back ("These expenses should be approved ...", "though this should be
+# limited to ...") is about the thing the part before it names: the two are read as one.
+_POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while|and|also|so)\W+)*"
+                          r"(?:this|these|that|those|such|it|they|them)\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)",
+                          re.I)
+# "6pm", "$900", "5k": a number and its unit are two words to match on
+_NUMBER_EDGE = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+
+
+def _topical(text: str) -> set[str]:
+    return {t for t in tokens(_NUMBER_EDGE.sub(" ", text)) if t not in _MODAL_STEMS}
+
+
+def _joined(first: Verdict, then: Verdict) -> Verdict | None:
+    """The rule of a part and the part pointing back to it, read together (None: they disagree)."""
+    if then is Verdict.information or then is first:
+        return first
+    if first is Verdict.information or then is Verdict.needs_permission:
+        return then  # "These expenses should be approved by the founder": the condition is the rule
+    if first is Verdict.permitted and then is Verdict.required:
+        return first  # "..., though this should be limited to four hours a week": a limit on a permission
+    return None
+
+
+def rule_units(text: str, context: str | None = None) -> list[tuple[set[str], Verdict | None]]:
+    """Each rule of the text with the topical words it is about; a part pointing back joins the one before."""
+    units: list[tuple[set[str], Verdict | None]] = []
+    for part in rule_parts(text):
+        words = _topical(part)
+        if units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
+            before, rule = units[-1]
+            units[-1] = (before | words, None if rule is None else _joined(rule, classify(part)))
+        else:
+            units.append((words, clause_verdict(part, context)))
+    return units
+
+
 def ruling_for(question: str, text: str, context: str | None = None) -> Verdict:
-    """The rule the quoted text gives on the very thing asked, or `information` when it gives none.
+    """The rule the quoted text gives on the very thing asked, or `information` when it gives none."""
+    return governing_rule(question, text, context)[0]
+
+
+def governing_rule(question: str, text: str, context: str | None = None) -> tuple[Verdict, set[str]]:
+    """The rule the quoted text gives on the very thing asked, and the question's words its part holds.
 
     The part of the text that shares the most topical words with the question governs: a rule
     word elsewhere in the text is about something else. When that part states no rule, or
-    equally matching parts state different rules, there is no ruling.
+    equally matching parts state different rules, there is no ruling. A sentence pointing back to
+    the one before ("These expenses should be approved ...") is read with it.
     """
-    asked = {t for t in tokens(question) if t not in _MODAL_STEMS}
-    if not asked:
-        return Verdict.information
-    scored = [(len(asked & set(tokens(part))), part) for part in rule_parts(text)]
-    best = max((n for n, _ in scored), default=0)
+    asked = _topical(question)
+    scored = [(asked & words, verdict) for words, verdict in rule_units(text, context)]
+    best = max((len(found) for found, _ in scored), default=0)
     if best == 0:
-        return Verdict.information
-    verdicts = {clause_verdict(part, context) for n, part in scored if n == best} - {Verdict.information}
-    return verdicts.pop() if len(verdicts) == 1 else Verdict.information
+        return Verdict.information, set()
+    verdicts = {v for found, v in scored if len(found) == best} - {Verdict.information}
+    found = set().union(*(f for f, _ in scored if len(f) == best))
+    if None in verdicts or len(verdicts) != 1:
+        return Verdict.information, found
+    return verdicts.pop(), found
 
 
 def verdict_line(verdict: Verdict, document: str, answered: bool, contact: str) -> str:

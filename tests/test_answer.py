@@ -165,6 +165,43 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
     assert ruling_for(question, text) is verdict
 
 
+@pytest.mark.parametrize("question, text, verdict", [
+    # a sentence pointing back ("These ...") carries the rule about what the sentence before it names
+    ("Can I spend my training allowance on a book?",
+     "Every teacher has a training allowance of £300 a year for courses and books. These purchases must be "
+     "approved by the head of department.", Verdict.needs_permission),
+    ("Can I spend my training allowance on a book?",
+     "Every teacher has a training allowance of £300 a year for courses and books. They are listed on the "
+     "staff intranet.", Verdict.information),
+    # a limit pointing back to a permission keeps it a permission
+    ("Can I use lesson time to mark coursework?",
+     "Staff may use lesson time to mark coursework, although this should be kept to one lesson a week.",
+     Verdict.permitted),
+    # ... but the same limit with no permission before it is a rule of its own
+    ("Do I have to mark coursework in lesson time?",
+     "Marking coursework takes time; this should be kept to one lesson a week.", Verdict.required),
+    # a permission condition pointing back outranks the permission it qualifies
+    ("Can I take a day of study leave?",
+     "Staff may take up to five days of study leave. It must be agreed with the headteacher in advance.",
+     Verdict.needs_permission),
+    # an imperative after a sentence adverb or a fronted clause
+    ("Do I need a different password for email and payroll?",
+     "Passwords protect our data. Also use a different password for each system (email, payroll).",
+     Verdict.required),
+    ("Do I need to tell anyone if I lose my badge?",
+     "If you lose your badge, tell reception the same day.", Verdict.required),
+    ("Is it ok to email parents late in the evening?",
+     "When you work late, take care not to email parents after 7pm: schedule the message for the morning.",
+     Verdict.advised_against),
+    # a number and its unit match the question's "7pm" written as "7 pm"
+    ("Can visitors stay in the building after 7pm?",
+     "Reception is staffed all day. The building is locked at 7 pm and no visitors are permitted.",
+     Verdict.prohibited),
+])
+def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
+    assert ruling_for(question, text) is verdict
+
+
 def test_rule_parts_split_sentences_and_contrasts():
     assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
         "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]
@@ -179,6 +216,13 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("The school has a Twitter account.", None, Verdict.information),
     ("The use of the school's logo", "The following are **not considered acceptable**:", Verdict.prohibited),
     ("Use social networking sites responsibly", "everyone must ensure that they:", Verdict.required),
+    ("To protect your account, use a password manager.", None, Verdict.required),
+    ("Also lock your screen when you leave your desk.", None, Verdict.required),
+    ("If in doubt, do not open the attachment.", None, Verdict.prohibited),
+    ("Be careful not to share screens showing pupil data.", None, Verdict.advised_against),
+    # a verb's spelling used as a noun is not an imperative
+    ("Use of the minibus is booked through the office.", None, Verdict.information),
+    ("Report templates are on the shared drive.", None, Verdict.information),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

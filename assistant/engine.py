@@ -99,7 +99,7 @@ class PolicyEngine:
             return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
         passages = self._distinct(hits, question)
-        found = evidence(passages)
+        found = self.evidence_from(hits, question)
         confidence = WEIGHTS.confidence(found)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
         match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
@@ -140,7 +140,11 @@ class PolicyEngine:
         """What abstention and rulings read for this question (see `assistant/confidence.py`)."""
         question = self.check_question(question)
         hits = self.retriever.search(question, self.resolve_scope(scope).sources, k=10)
-        return evidence(self._distinct(hits, question))
+        return self.evidence_from(hits, question)
+
+    def evidence_from(self, hits: list[Hit], question: str, k: int = 10) -> Evidence:
+        """The evidence read from the hits in the order of their own clause scores (not the order shown)."""
+        return evidence(self._distinct(sorted(hits, key=lambda h: -h.score)[:k], question))
 
     def use_verified(self, answers: list[VerifiedAnswer]) -> list[VerifiedAnswer]:
         """Match later questions against these verified answers; returns those whose quote no longer stands."""
@@ -248,7 +252,11 @@ class PolicyEngine:
 
     def _distinct(self, hits: list[Hit], question: str = "") -> list[tuple[Hit, Passage]]:
         """Hits in order with the passage each quotes (see `quoting.Quoter.passages`)."""
-        passages = self.quoter.passages([(h.position, h.clause) for h in hits], question)
+        own = sorted(range(len(hits)), key=lambda i: -hits[i].score)  # strength: each hit's rank by its own score
+        strength = [0] * len(hits)
+        for r, i in enumerate(own):
+            strength[i] = r
+        passages = self.quoter.passages([(h.position, h.clause) for h in hits], question, strength)
         return [(hits[rank], passage) for rank, passage in passages]
 
     def citation(self, hit: Hit, question: str, passage: Passage) -> Citation:

@@ -284,7 +284,6 @@ class Thresholds:
 
 
 def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset: str) -> list[Signals]:
-    from .engine import evidence
     from .verdict import asks_for_ruling, ruling_for
 
     out = []
@@ -295,7 +294,7 @@ def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset
             continue
         first = engine.citation(passages[0][0], q.question, passages[0][1])
         out.append(Signals(dataset, q.answerable, q.gold_verdict, asks_for_ruling(q.question),
-                           ruling_for(q.question, first.quote, first.context).value, evidence(passages)))
+                           ruling_for(q.question, first.quote, first.context).value, engine.evidence_from(hits, q.question)))
     return out
 
 

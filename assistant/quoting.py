@@ -204,22 +204,28 @@ class Quoter:
         """What a clause quotes on its own: itself, or the whole of a short list it belongs to."""
         return self.list_spans.get(position, (clause.start, clause.end))
 
-    def passages(self, ranked: list[tuple[int, Clause]], question: str) -> list[tuple[int, Passage]]:
+    def passages(self, ranked: list[tuple[int, Clause]], question: str,
+                 strength: list[int] | None = None) -> list[tuple[int, Passage]]:
         """For clauses in rank order (index position, clause): the passage each quotes, best first.
 
         A clause overlapping a passage already taken is skipped. Other strong clauses right next to
         a clause in the same section are quoted with it while the passage stays short: two neighbouring
-        sentences that both match usually answer together. A passage whose words are already quoted
-        (the same sentence in another section or document) becomes one more place of that quote.
+        sentences that both match usually answer together. "Strong" is judged by `strength` (each
+        clause's rank by its own score; default: the order given): a neighbour joins when it ranks
+        within NEIGHBOUR_DEPTH places after the clause, or anywhere before it. A passage whose words
+        are already quoted (the same sentence in another section or document) becomes one more place
+        of that quote.
         """
         taken: list[tuple[str, int, int]] = []
         out: list[tuple[int, Passage]] = []
         seen: dict[str, Passage] = {}
+        strength = strength if strength is not None else list(range(len(ranked)))
         for rank, (position, clause) in enumerate(ranked):
             start, end = self.span_of(position, clause)
             if overlaps(taken, clause.source, start, end):
                 continue
-            start, end = self._widen(clause, start, end, ranked[:rank + 1 + NEIGHBOUR_DEPTH], taken)
+            near = [item for item, r in zip(ranked, strength) if r <= strength[rank] + NEIGHBOUR_DEPTH]
+            start, end = self._widen(clause, start, end, near, taken)
             start, end = self.best_part(clause, start, end, question)
             start, end = self._with_antecedent(clause, start, end)
             words = fold(shown(self.documents[clause.source].text, start, end).text)

@@ -5,6 +5,11 @@ its cosine similarity to the question (the passage includes the clause's documen
 lead-in), BM25 normalised to the best lexical match, the similarity of its whole section (the mean
 of the section's clause vectors, so a clause in the right part of the handbook is preferred), and a
 mild penalty for fragments of only a few words, which rarely state a rule on their own.
+
+The order in which hits are shown also weighs the similarity of the clause's paragraph (the mean of
+the vectors of the clauses standing between the same blank lines): a clause cut from a long paragraph
+is read with the sentences around it. That weight orders what is shown only; `Hit.score`, which
+abstention and rulings read (`PolicyEngine.evidence_from`), is the clause's own.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 100
 LEXICAL_WEIGHT = 0.15
 SECTION_WEIGHT = 0.3
+PARAGRAPH_WEIGHT = 0.75  # orders what is shown (see the module docstring)
 SHORT_PENALTY = 0.1
 SHORT_WORDS = 12
 SCOPES_KEPT = 64  # document scopes whose vector-search subsets are kept ready
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 _NOT_WORD = re.compile(r"[\s\-‐‑–]+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass
@@ -43,14 +50,16 @@ class Hit:
     lexical: float  # BM25 score
     coverage: float  # share of the question's topical weight (IDF) found in the passage
     missing: float = 0.0  # the weight of the rarest topical word of the question it lacks, over the corpus's rarest
+    shown: float = 0.0  # the order shown: `score` plus the weighted similarity of the clause's paragraph
 
 
 class Retriever:
     """Finds the clauses that best answer a question, optionally within some documents."""
 
-    def __init__(self, index: PolicyIndex, embedder: Embedder) -> None:
+    def __init__(self, index: PolicyIndex, embedder: Embedder, paragraph_weight: float = PARAGRAPH_WEIGHT) -> None:
         self.index = index
         self.embedder = embedder
+        self.paragraph_weight = paragraph_weight
         self._bm25 = index.lexicon
         self._unseen_idf = self._bm25.max_idf  # a word the policies never use
         by_source: dict[str, list[int]] = {}
@@ -63,7 +72,17 @@ class Retriever:
         self._by_source = {s: np.array(ids, dtype=np.int64) for s, ids in by_source.items()}
         self._everything = index.vectors.subset(self._answerable)
         self._subsets: dict[frozenset[str], Subset] = {}
-        self._section_of, self._sections = _section_centroids(index)
+        self._section_of = _section_keys(index)
+        self._sections = _centroids(index.vectors.matrix, self._section_of, int(self._section_of.max(initial=-1)) + 1)
+        # a paragraph of one clause reads as that clause: only longer paragraphs keep a mean vector (-1: none)
+        paragraph_of = paragraph_keys(index)
+        sizes = np.bincount(paragraph_of) if len(paragraph_of) else np.zeros(0, dtype=np.int64)
+        longer = np.flatnonzero(sizes > 1)
+        row = np.full(len(sizes), -1, dtype=np.int64)
+        row[longer] = np.arange(len(longer))
+        self._paragraph_of = row[paragraph_of]
+        kept = self._paragraph_of >= 0
+        self._paragraphs = _centroids(index.vectors.matrix[kept], self._paragraph_of[kept], len(longer))
         words = np.array([len(c.text.split()) for c in index.clauses], dtype=np.float64)
         self._brevity = SHORT_PENALTY * np.maximum(0.0, (SHORT_WORDS - words) / SHORT_WORDS)
 
@@ -89,7 +108,8 @@ class Retriever:
         return self._subsets[key]
 
     def search(self, question: str, sources: set[str] | None = None, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
-        """The k best clauses for the question, best first."""
+        """The clauses to show for the question, in the order shown: the k best by `Hit.shown`, and
+        after them any of the k best by the clause's own `Hit.score` not already among them."""
         within = self._subset(sources)
         if within is None:
             return []
@@ -118,10 +138,20 @@ class Retriever:
             section = self._sections[self._section_of[candidates]] @ query_vec
             fused = (dense + LEXICAL_WEIGHT * (lex / best_lex if best_lex > 0 else lex)
                      + SECTION_WEIGHT * section - self._brevity[candidates]).astype(np.float64)
-        order = np.argsort(-fused, kind="stable")[:k]
+        shown = fused
+        if mode == "hybrid" and self.paragraph_weight:
+            rows = self._paragraph_of[candidates]
+            paragraph = dense.astype(np.float64)
+            if (rows >= 0).any():
+                paragraph[rows >= 0] = self._paragraphs[rows[rows >= 0]] @ query_vec
+            shown = fused + self.paragraph_weight * paragraph
+        order = np.argsort(-shown, kind="stable")[:k]
+        own = np.argsort(-fused, kind="stable")[:k]
+        order = np.concatenate([order, own[~np.isin(own, order)]])
         weights = self._topical_weights(query_terms)
         return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
-                    float(lex[i]), self._coverage(weights, int(candidates[i])), self._missing(weights, int(candidates[i])))
+                    float(lex[i]), self._coverage(weights, int(candidates[i])), self._missing(weights, int(candidates[i])),
+                    float(shown[i]))
                 for i in order]
 
     def _answerable_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -145,13 +175,31 @@ class Retriever:
         return max(lacking, default=0.0) / self._unseen_idf if self._unseen_idf > 0 else 0.0
 
 
-def _section_centroids(index: PolicyIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Each clause's section number, and each section's mean clause vector (unit length)."""
+def _section_keys(index: PolicyIndex) -> np.ndarray:
+    """Each clause's section number."""
     keys: dict[tuple[str, tuple[str, ...]], int] = {}
-    section_of = np.array([keys.setdefault((c.source, c.section), len(keys)) for c in index.clauses], dtype=np.int64)
-    matrix = index.vectors.matrix
-    centroids = np.zeros((len(keys), matrix.shape[1]), dtype=np.float32)
-    if len(section_of):
-        np.add.at(centroids, section_of, matrix)
+    return np.array([keys.setdefault((c.source, c.section), len(keys)) for c in index.clauses], dtype=np.int64)
+
+
+def paragraph_keys(index: PolicyIndex) -> np.ndarray:
+    """Each clause's paragraph number: clauses in a row of one section with no blank line between them."""
+    texts = {d.source: d.text for d in index.documents}
+    out = np.zeros(len(index.clauses), dtype=np.int64)
+    n, previous = -1, None
+    for i, c in enumerate(index.clauses):
+        text = texts.get(c.source)
+        joined = (previous is not None and text is not None and previous.source == c.source
+                  and previous.section == c.section
+                  and previous.end <= c.start and not _BLANK_LINE.search(text, previous.end, c.start))
+        n += not joined
+        out[i], previous = n, c
+    return out
+
+
+def _centroids(vectors: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarray:
+    """Each group's mean vector (unit length), from the vectors and their group numbers."""
+    centroids = np.zeros((groups, vectors.shape[1]), dtype=np.float32)
+    if len(group_of):
+        np.add.at(centroids, group_of, vectors)
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-    return section_of, centroids / np.maximum(norms, 1e-9)
+    return centroids / np.maximum(norms, 1e-9)

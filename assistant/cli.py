@@ -302,6 +302,9 @@ def gaps(limit: int) -> None:
 
 
 host_option = click.option("--host", help="Address to listen on (default 0.0.0.0; 127.0.0.1 while Teams is anonymous).")
+workers_option = click.option("--workers", type=click.IntRange(1, 64),
+                              help="Serving processes sharing the port, about one per core (default "
+                                   "POLICY_ASSISTANT_WORKERS or 1); each loads the model and index.")
 rebuild_option = click.option("--rebuild", is_flag=True,
                               help="Build the index at start if it is missing or stale (otherwise only "
                                    "`policy-assistant index` builds it; running bots switch to each new build).")
@@ -352,40 +355,46 @@ def _documents(settings: Settings):
 @click.option("--http", is_flag=True, help="Serve the Events API over HTTP instead of Socket Mode.")
 @host_option
 @click.option("--port", default=3000, show_default=True, help="HTTP port (with --http).")
+@workers_option
 @rebuild_option
 @corpus_option
 @index_option
-def slack(http: bool, host: str | None, port: int, rebuild: bool, corpus: Path | None, index_dir: Path | None) -> None:
+def slack(http: bool, host: str | None, port: int, workers: int | None, rebuild: bool, corpus: Path | None,
+          index_dir: Path | None) -> None:
     """Run the Slack bot (Socket Mode by default)."""
     from .server import run, slack_serving
 
-    run(slack_serving(_settings(corpus_dir=corpus, index_dir=index_dir), http, host, port, rebuild))
+    run(slack_serving(_settings(corpus_dir=corpus, index_dir=index_dir, workers=workers), http, host, port, rebuild))
 
 
 @main.command()
 @host_option
 @click.option("--port", default=3978, show_default=True)
+@workers_option
 @rebuild_option
 @corpus_option
 @index_option
-def teams(host: str | None, port: int, rebuild: bool, corpus: Path | None, index_dir: Path | None) -> None:
+def teams(host: str | None, port: int, workers: int | None, rebuild: bool, corpus: Path | None,
+          index_dir: Path | None) -> None:
     """Run the Microsoft Teams bot on /api/messages."""
     from .server import run, teams_serving
 
-    run(teams_serving(_settings(corpus_dir=corpus, index_dir=index_dir), host, port, rebuild))
+    run(teams_serving(_settings(corpus_dir=corpus, index_dir=index_dir, workers=workers), host, port, rebuild))
 
 
 @main.command()
 @host_option
 @click.option("--port", default=8080, show_default=True)
+@workers_option
 @rebuild_option
 @corpus_option
 @index_option
-def serve(host: str | None, port: int, rebuild: bool, corpus: Path | None, index_dir: Path | None) -> None:
+def serve(host: str | None, port: int, workers: int | None, rebuild: bool, corpus: Path | None,
+          index_dir: Path | None) -> None:
     """Serve every configured platform on one port: /slack/events, /api/messages, /healthz, /readyz."""
     from .server import all_serving, run
 
-    run(all_serving(_settings(corpus_dir=corpus, index_dir=index_dir), host, port, rebuild))
+    run(all_serving(_settings(corpus_dir=corpus, index_dir=index_dir, workers=workers), host, port, rebuild))
 
 
 main.add_command(teams_package, name="teams-package")

@@ -2,7 +2,9 @@
 
 The only module that imports prometheus_client. Each `Metrics` has its own registry (so every
 service, and every test, counts on its own); `render()` is the `/metrics` page in Prometheus' text
-format. Counters are per process: Prometheus adds the replicas up (`sum by (outcome) (...)`).
+format. Counters are per replica: Prometheus adds the replicas up (`sum by (outcome) (...)`). The worker
+processes of one server (`serve --workers N`) share one port, so they count together, in prometheus_client's
+multiprocess files (`share_between_processes`), and any of them renders the sum.
 
 The per-answer log line goes to the `assistant.answers` logger at INFO, which `configure_logging`
 shows by default; it carries the platform, outcome, latency and index build, the question's text only
@@ -13,12 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -27,6 +31,16 @@ OUTCOMES = ("answered", "abstained", "refused")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 answers_log = logging.getLogger("assistant.answers")
+_shared_dir: str | None = None
+
+
+def share_between_processes(directory: str) -> None:
+    """From now on this process's counters are kept in `directory`, summed with its sibling workers'.
+
+    Called in a worker process before its service (and so its `Metrics`) exists."""
+    global _shared_dir
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _shared_dir = directory
+    values.ValueClass = values.MultiProcessValue()
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,8 @@ class Metrics:
                                 registry=self.registry)
         self.rate_limited = Counter("policy_assistant_rate_limited", "Requests refused by the per-person rate limit",
                                     ["kind"], registry=self.registry)
-        self.registry.register(_IndexCollector(index_status))
+        self._index = _IndexCollector(index_status)
+        self.registry.register(self._index)
 
     def answered(self, platform: str, outcome: str, seconds: float) -> None:
         self.questions.labels(platform, outcome).inc()
@@ -75,8 +90,13 @@ class Metrics:
             self.latency.labels(platform).observe(seconds)
 
     def render(self) -> bytes:
-        """The /metrics page."""
-        return generate_latest(self.registry)
+        """The /metrics page: this process's counts, or every worker's summed when they share them."""
+        if _shared_dir is None:
+            return generate_latest(self.registry)
+        summed = CollectorRegistry()
+        MultiProcessCollector(summed, path=_shared_dir)
+        summed.register(self._index)
+        return generate_latest(summed)
 
 
 def log_answer(platform: str, outcome: str, latency_ms: float, build_id: str, question_id: int,
@@ -97,7 +117,7 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name}
+            "level": record.levelname.lower(), "logger": record.name, "pid": record.process}
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             line["event"] = record.msg.split()[0] if isinstance(record.msg, str) else "log"

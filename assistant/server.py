@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,8 +116,8 @@ class PolicyServer:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self, host: str, port: int) -> None:
-        """Listen now (so /healthz answers while the model loads)."""
+    async def start(self, host: str, port: int, sock: socket.socket | None = None) -> None:
+        """Listen on host:port, or accept on an already listening `sock` (shared by worker processes)."""
         server_log = logging.getLogger("aiohttp.server")
         if not any(isinstance(f, _OneLineForBadRequests) for f in server_log.filters):
             server_log.addFilter(_OneLineForBadRequests())
@@ -125,7 +126,7 @@ class PolicyServer:
         self._runner = web.AppRunner(self.app, access_log=None, keepalive_timeout=self.limits.read_timeout,
                                      lingering_time=0, handle_signals=False)
         await self._runner.setup()
-        self._site = _GuardedSite(self._runner, host, port, self.limits.max_connections)
+        self._site = _GuardedSite(self._runner, host, port, self.limits.max_connections, sock)
         try:
             await self._site.start()
         except OSError as exc:
@@ -193,9 +194,10 @@ def _refuse(status: int, reason: str) -> web.Response:
 class _GuardedSite(web.BaseSite):
     """A TCP site whose connections are counted: over the limit, a connection gets 503 and is closed."""
 
-    def __init__(self, runner: web.AppRunner, host: str, port: int, max_connections: int) -> None:
+    def __init__(self, runner: web.AppRunner, host: str, port: int, max_connections: int,
+                 sock: socket.socket | None = None) -> None:
         super().__init__(runner)
-        self._host, self._port, self.max_connections = host, port, max_connections
+        self._host, self._port, self.max_connections, self._sock = host, port, max_connections, sock
         self.open = 0
 
     @property
@@ -210,8 +212,11 @@ class _GuardedSite(web.BaseSite):
     async def start(self) -> None:
         await super().start()
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self._host, self._port, reuse_address=True,
-                                                backlog=self._backlog)
+        if self._sock is not None:
+            self._server = await loop.create_server(self._protocol, sock=self._sock)
+        else:
+            self._server = await loop.create_server(self._protocol, self._host, self._port, reuse_address=True,
+                                                    backlog=self._backlog)
 
     def _protocol(self) -> asyncio.Protocol:
         if self.open >= self.max_connections:
@@ -288,18 +293,30 @@ class Serving:
             self.server.add_edge(edge)
         self.service: AnswerService | None = None
         self._follow: asyncio.Task[None] | None = None
+        self.announces = True  # tells owners of suspended verified answers (one worker of several does)
+        self.label = "Policy Assistant"
 
-    async def start(self, service: AnswerService | None = None) -> None:
-        """Listen, load the model and index (unless given a service), then answer."""
-        if self.server is not None:
+    async def start(self, service: AnswerService | None = None, sock: socket.socket | None = None) -> None:
+        """Listen, load the model and index (unless given a service), then answer.
+
+        Alone, it listens first, so /healthz answers while the model loads. A worker given the shared
+        `sock` accepts only once loaded: a connection it took before could only be refused."""
+        if self.server is not None and sock is None:
             await self.server.start(self.host, self.requested_port)
         self.service = service or await asyncio.to_thread(AnswerService.open, self.settings, self.rebuild)
         if self.server is not None:
             await self.server.load(self.service)
+            if sock is not None:
+                await self.server.start(self.host, self.requested_port, sock)
         if self.background is not None:
             await self.background.load(self.service)
-        await self.service.announce_suspended()  # any verified answer suspended on loading: its owner told
+        await self._announce()  # any verified answer suspended on loading: its owner told
         self._follow = asyncio.create_task(self._follow_index(self.service))
+
+    async def _announce(self) -> None:
+        assert self.service is not None
+        if self.announces:
+            await self.service.announce_suspended()
 
     async def _follow_index(self, service: AnswerService) -> None:
         while True:
@@ -308,7 +325,7 @@ class Serving:
                 await asyncio.to_thread(service.follow_index)
             except Exception as exc:  # a half-published or broken build: keep serving the one we have
                 log.warning("Could not switch to the newly published index: %s", exc)
-            await service.announce_suspended()  # verified answers the new build suspended: their owners told
+            await self._announce()  # verified answers the new build suspended: their owners told
 
     async def stop(self) -> None:
         if self._follow is not None:
@@ -388,7 +405,20 @@ def all_serving(settings: Settings, host: str | None, port: int, rebuild: bool =
 
 
 def run(serving: Serving) -> None:
-    """Run until SIGINT/SIGTERM; a start-up problem is a ConfigError (one line, no traceback)."""
+    """Run until SIGINT/SIGTERM, in `settings.workers` processes; a start-up problem is a ConfigError
+    (one line, no traceback)."""
+    if serving.settings.workers > 1:
+        from .workers import Workers
+
+        code = Workers(serving, serving.settings.workers).run()
+        if code:
+            raise SystemExit(code)
+        return
+    run_serving(serving)
+
+
+def run_serving(serving: Serving, sock: socket.socket | None = None) -> None:
+    """This process serves until SIGINT/SIGTERM, then finishes what it is answering and stops."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -396,9 +426,9 @@ def run(serving: Serving) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await serving.start()
-            print(f"Policy Assistant is answering: {serving.describe()}. Press Ctrl-C to stop.", file=sys.stderr,
-                  flush=True)
+            await serving.start(sock=sock)
+            ending = "." if sock is not None else ". Press Ctrl-C to stop."
+            print(f"{serving.label} is answering: {serving.describe()}{ending}", file=sys.stderr, flush=True)
             await stop.wait()
         finally:
             await serving.stop()

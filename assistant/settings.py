@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     http_max_body_bytes: int = Field(1_000_000, description="larger HTTP request bodies are refused (413) unread")
     http_read_timeout: float = Field(10.0, description="seconds a connection has to send a whole request")
     http_max_connections: int = Field(200, description="open HTTP connections beyond this are refused (503)")
+    workers: int = Field(1, ge=1, le=64, description="serving processes sharing the HTTP port (each loads the "
+                                                     "model and index; about one per core)")
     example_questions: list[str] = Field(
         default_factory=lambda: ["Can I accept a friend request from a parent?",
                                  "Can I post photos of pupils on social media?",

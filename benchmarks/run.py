@@ -321,8 +321,10 @@ def eval_worker(runtime: str) -> dict:
 
 # ---------------------------------------------------------------------------------------------- HTTP
 
-def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), seconds: float = 20.0) -> dict:
-    """Signed Slack events to the real bot (`slack --http`, its own process), answers posted to a fake Slack.
+def http_bench(corpus: Path, index: Path, workers: int = 1, users: tuple[int, ...] = (1, 8, 32),
+               seconds: float = 20.0) -> dict:
+    """Signed Slack events to the real bot (`slack --http --workers N`, its own processes), answers posted
+    to a fake Slack.
 
     Each simulated user sends an @mention, waits for the answer's chat.postMessage, and asks again, for
     `seconds` or a set number of questions per round; the time is event sent -> postMessage received.
@@ -347,7 +349,8 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
 
     secret = secrets.token_hex(16)
     asked = [q["question"] for q in questions()]
-    out: dict = {"corpus_clauses": json.loads((index / "manifest.json").read_text())["clauses"], "users": {}}
+    out: dict = {"corpus_clauses": json.loads((index / "manifest.json").read_text())["clauses"], "workers": workers,
+                 "users": {}}
     with TimedSlack() as fake, tempfile.TemporaryDirectory() as tmp:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -357,7 +360,7 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
         bot_log = open(log_path, "w")  # noqa: SIM115 (closed with the bot below)
         proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "slack", "--http", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(corpus),
-             "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=bot_log,
+             "--index", str(index), "--workers", str(workers)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=bot_log,
             env=env(SLACK_BOT_TOKEN="xoxb-1-bench", SLACK_SIGNING_SECRET=secret, SLACK_API_URL=fake.base_url,
                     POLICY_ASSISTANT_DB_PATH=str(Path(tmp) / "bench.db"), POLICY_ASSISTANT_RATE_LIMIT_PER_MINUTE="100000",
                     POLICY_ASSISTANT_AUTO_REINDEX="false"))
@@ -372,6 +375,10 @@ def http_bench(corpus: Path, index: Path, users: tuple[int, ...] = (1, 8, 32), s
                     if proc.poll() is not None:
                         raise SystemExit(f"the Slack bot stopped: {log_path.read_text()[-1500:]}")
                     time.sleep(0.5)
+            while workers > 1 and time.time() < deadline:  # every worker loaded, not only the first
+                if "is answering" in log_path.read_text() and log_path.read_text().count("is answering") >= workers:
+                    break
+                time.sleep(0.5)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", secret)
             counter = iter(range(10**9))
             for n in users:
@@ -494,11 +501,10 @@ def table(results: dict) -> str:
             f"model load {e['model_load_s']} s" for rt, e in results["eval"].items()))
         if len(runtimes) == 2:
             lines.append(f"largest eval difference {runtimes[0]} vs {runtimes[1]}: {results['eval_max_difference']:.4f}")
-    if results.get("http"):
-        h = results["http"]
+    for h in results.get("http") or []:
         lines.append("")
         lines.append(f"HTTP: signed Slack event -> chat.postMessage at the fake Slack, {h['corpus_clauses']} clauses "
-                     "(`slack --http`, its own process)")
+                     f"(`slack --http --workers {h['workers']}`, its own processes)")
         lines.append(f"{'users':>6} {'answered':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'q/s':>6} {'load':>5}")
         for n, u in h["users"].items():
             lines.append(f"{n:>6} {u['answered']:>9} {u['errors']:>7} {u['p50_ms'] or 0:>8.1f} {u['p95_ms'] or 0:>8.1f} "
@@ -544,6 +550,7 @@ def main() -> None:
     parser.add_argument("--no-eval", action="store_true", help="skip the evaluation sets (onnx vs torch)")
     parser.add_argument("--incremental-up-to", type=int, default=20000, help="re-index timing for corpora up to this size")
     parser.add_argument("--http", default="2000", help="corpus size for the HTTP (Slack events) figures; '' skips")
+    parser.add_argument("--http-workers", default="1,2", help="comma-separated worker counts for the HTTP figures")
     parser.add_argument("--worker", nargs=2, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
     parser.add_argument("--eval-worker", metavar="RUNTIME", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -589,7 +596,8 @@ def main() -> None:
     if args.http:
         size = args.http
         print(f"[http] Slack events to the bot over HTTP at {size} ...", file=sys.stderr, flush=True)
-        results["http"] = http_bench(corpus_for(size), CACHE / "index" / size)
+        results["http"] = [http_bench(corpus_for(size), CACHE / "index" / size, int(w))
+                           for w in args.http_workers.split(",")]
     results["machine"]["load_at_end"] = load()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2))

@@ -62,12 +62,12 @@ def _free_port() -> int:
 class Replica:
     """One `policy-assistant serve` process; its log (JSON lines) goes to a file."""
 
-    def __init__(self, name: str, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], folder: Path, *args: str) -> None:
         self.name, self.port = name, _free_port()
         self.log_path = folder / f"{name}.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1",
-                                         "--port", str(self.port)], env=env, cwd=folder, stdout=self._log,
+                                         "--port", str(self.port), *args], env=env, cwd=folder, stdout=self._log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     @property

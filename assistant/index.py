@@ -7,6 +7,7 @@ Layout of the index folder::
     documents-<build>.json     the loaded PolicyDocuments (their text is what quotes come from)
     vectors-<build>.faiss      one unit vector per clause, same order (exact, or HNSW for large corpora)
     lexical-<build>.npz        BM25 postings of the clause passages, so a start never re-tokenises
+    keys-<build>.npy           each clause's embedding-cache key, so a rebuild skips unchanged documents' passages
     embedding-cache.npz        vectors by content hash, so unchanged clauses are never re-embedded
     build.lock                 held (flock) by the one process building; a second builder waits
 
@@ -24,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import uuid
@@ -79,13 +81,29 @@ class PolicyIndex:
 
 def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
     """A hash of every policy file's path and bytes (or, for a refused file, why), plus the index format."""
-    digest = hashlib.sha256(f"format={FORMAT}".encode())
     root = os.path.realpath(corpus_dir)
+    files = []
     for path in supported_files(corpus_dir):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
         problem = refusal(path, corpus_dir, max_file_bytes, root)
-        digest.update(problem.encode() if problem else hashlib.sha256(path.read_bytes()).digest())
+        if not problem:
+            try:
+                problem = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                problem = f"cannot be read ({exc.strerror or exc})"
+        files.append((path.relative_to(corpus_dir).as_posix(), problem))
+    return _fingerprint(files)
+
+
+def _fingerprint(files: list[tuple[str, str]]) -> str:
+    """The fingerprint of (source, sha256 hex of its bytes or why it was refused) pairs, in folder order."""
+    digest = hashlib.sha256(f"format={FORMAT}".encode())
+    for source, state in files:
+        digest.update(source.encode() + b"\0")
+        digest.update(bytes.fromhex(state) if _HEX.fullmatch(state) else state.encode())
     return digest.hexdigest()
+
+
+_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 _held: set[tuple[int, Path]] = set()  # (thread, index folder) locks this process holds: re-entrant per thread
@@ -133,38 +151,43 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress:
 
 
 def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool, max_file_bytes: int) -> PolicyIndex:
-    fingerprint = corpus_fingerprint(corpus_dir, max_file_bytes)
-    corpus = load_corpus(corpus_dir, max_file_bytes)
+    previous = _previous_build(index_dir, embedder.name)  # an unchanged document keeps its clauses: no re-chunking
+    corpus = load_corpus(corpus_dir, max_file_bytes, known={source: p.document for source, p in previous.items()})
     if not corpus.documents:
         found = ", ".join(sorted(SUPPORTED))
         detail = f" ({'; '.join(corpus.problems)})" if corpus.problems else f" (looked for {found})"
         raise CorpusError(f"No readable policy documents in {corpus_dir}{detail}")
-    previous = _previous_clauses(index_dir)  # an unchanged document keeps its clauses: no re-chunking
-    clauses = [clause for doc in corpus.documents
-               for clause in (previous[doc.source][1] if doc.source in previous and previous[doc.source][0] == doc
-                              else chunk_document(doc))]
+    clauses: list[Clause] = []
+    keys: list[str] = []
+    for doc in corpus.documents:
+        kept = previous.get(doc.source)
+        if kept is not None and kept.document == doc:
+            clauses += kept.clauses
+            keys += kept.keys if kept.keys is not None else [_cache_key(embedder.name, passage(c)) for c in kept.clauses]
+        else:
+            fresh = chunk_document(doc)
+            clauses += fresh
+            keys += [_cache_key(embedder.name, passage(c)) for c in fresh]
     index_dir.mkdir(parents=True, exist_ok=True)
     cache, token_cache = _load_cache(index_dir / CACHE_FILE)
-    passages = [passage(c) for c in clauses]
-    keys = [_cache_key(embedder.name, p) for p in passages]
     missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
     if missing:
-        fresh = embedder.encode([passages[i] for _, i in missing], progress=progress)
-        cache.update({k: fresh[n] for n, (k, _) in enumerate(missing)})
+        fresh_vectors = embedder.encode([passage(clauses[i]) for _, i in missing], progress=progress)
+        cache.update({k: fresh_vectors[n] for n, (k, _) in enumerate(missing)})
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dimension), np.float32)
     manifest = Manifest(
         format=FORMAT, build_id=uuid.uuid4().hex[:12], model=embedder.name, dimension=embedder.dimension,
-        corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=fingerprint,
+        corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=_fingerprint(corpus.files),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         documents=len(corpus.documents), clauses=len(clauses), embedded=len(missing), problems=corpus.problems,
         chunker=_code_version(),
     )
-    for k, p in zip(keys, passages):
+    for k, c in zip(keys, clauses):
         if k not in token_cache:
-            token_cache[k] = " ".join(tokens(p))
+            token_cache[k] = " ".join(tokens(passage(c)))
     lexicon = BM25.from_tokens([token_cache[k].split() for k in keys])
     index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors), lexicon)
-    _write(index, index_dir)
+    _write(index, index_dir, keys)
     _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)}, token_cache)
     return index
 
@@ -180,7 +203,16 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def _previous_clauses(index_dir: Path) -> dict[str, tuple[PolicyDocument, list[Clause]]]:
+@dataclass
+class _Kept:
+    """A document of the last build with its clauses and, if the same model embedded them, their cache keys."""
+
+    document: PolicyDocument
+    clauses: list[Clause]
+    keys: list[str] | None
+
+
+def _previous_build(index_dir: Path, model: str) -> dict[str, _Kept]:
     """The last build's documents with their clauses, when it was made by the same chunking code."""
     try:
         manifest = Manifest.model_validate_json((index_dir / "manifest.json").read_bytes())
@@ -189,12 +221,30 @@ def _previous_clauses(index_dir: Path) -> dict[str, tuple[PolicyDocument, list[C
         build = manifest.build_id
         documents = {d["source"]: PolicyDocument.model_validate(d)
                      for d in json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))}
-        out: dict[str, tuple[PolicyDocument, list[Clause]]] = {s: (d, []) for s, d in documents.items()}
-        for clause in _read_clauses(index_dir / f"clauses-{build}.jsonl"):
-            out[clause.source][1].append(clause)
-        return out
+        clauses = _read_clauses(index_dir / f"clauses-{build}.jsonl")
+        keys = _read_keys(index_dir / f"keys-{build}.npy", len(clauses)) if manifest.model == model else None
     except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError):
         return {}  # no usable previous build: chunk everything
+    out = {s: _Kept(d, [], None if keys is None else []) for s, d in documents.items()}
+    for n, clause in enumerate(clauses):
+        kept = out.get(clause.source)
+        if kept is None:
+            return {}
+        kept.clauses.append(clause)
+        if kept.keys is not None and keys is not None:
+            kept.keys.append(keys[n])
+    return out
+
+
+def _read_keys(path: Path, count: int) -> list[str] | None:
+    """The cache key of each clause of a build, in clause order (None if absent or not one per clause)."""
+    try:
+        keys = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if keys.shape != (count,) or keys.dtype.kind != "S":
+        return None
+    return [k.decode("ascii") for k in keys.tolist()]
 
 
 def load_index(index_dir: Path) -> PolicyIndex:
@@ -277,7 +327,7 @@ def staleness(index: PolicyIndex, corpus_dir: Path, model: str,
     return None
 
 
-def _write(index: PolicyIndex, index_dir: Path) -> None:
+def _write(index: PolicyIndex, index_dir: Path, keys: list[str]) -> None:
     build = index.manifest.build_id
     _atomic_write(index_dir / f"documents-{build}.json",
                   json.dumps([d.model_dump(mode="json") for d in index.documents], ensure_ascii=False).encode())
@@ -289,9 +339,12 @@ def _write(index: PolicyIndex, index_dir: Path) -> None:
     tmp = index_dir / f".lexical-{build}.tmp"
     index.lexicon.save(tmp)
     os.replace(tmp, index_dir / f"lexical-{build}.npz")
+    with open(index_dir / f".keys-{build}.tmp", "wb") as fh:
+        np.save(fh, np.array(keys, dtype="S40"))
+    os.replace(index_dir / f".keys-{build}.tmp", index_dir / f"keys-{build}.npy")
     _atomic_write(index_dir / "manifest.json", index.manifest.model_dump_json(indent=2).encode())
     for old in index_dir.iterdir():  # earlier builds: no reader can reach them any more
-        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors", "lexical") and build not in old.name:
+        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors", "lexical", "keys") and build not in old.name:
             old.unlink(missing_ok=True)
 
 

@@ -8,6 +8,7 @@ extracted from them, which is what clauses quote.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -15,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -48,6 +49,7 @@ class Corpus:
 
     documents: list[PolicyDocument] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (source, sha256 of its bytes or why it was refused)
 
 
 def supported_files(corpus_dir: Path) -> list[Path]:
@@ -85,35 +87,53 @@ def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTE
     return None
 
 
-def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Corpus:
-    """Load every supported file; a file that cannot or must not be read is reported by name and skipped."""
+def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                known: Mapping[str, PolicyDocument] | None = None) -> Corpus:
+    """Load every supported file; a file that cannot or must not be read is reported by name and skipped.
+
+    A `known` document (from the last build) whose file still has the same bytes is taken as it is,
+    not parsed again: a document is made from its name and its bytes alone."""
     corpus = Corpus()
     root = os.path.realpath(corpus_dir)
     for path in supported_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         problem = refusal(path, corpus_dir, max_file_bytes, root)
+        raw = b""
+        if not problem:
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                problem = f"{source}: cannot be read ({exc.strerror or exc})"
         if problem:
             log.warning("%s", problem)
             corpus.problems.append(problem)
+            corpus.files.append((source, problem))
+            continue
+        digest = hashlib.sha256(raw).hexdigest()
+        corpus.files.append((source, digest))
+        earlier = known.get(source) if known else None
+        if earlier is not None and earlier.digest == digest:
+            corpus.documents.append(earlier)
             continue
         try:
-            corpus.documents.append(load_document(path, source))
+            corpus.documents.append(load_document(path, source, raw))
         except DocumentError as exc:
             log.warning("%s", exc)
             corpus.problems.append(str(exc))
     return corpus
 
 
-def load_document(path: Path, source: str | None = None) -> PolicyDocument:
-    """Load one file by its extension."""
+def load_document(path: Path, source: str | None = None, raw: bytes | None = None) -> PolicyDocument:
+    """Load one file by its extension (from `raw`, its bytes, when they are already read)."""
     source = source or path.name
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise DocumentError(f"{source}: unsupported file type {path.suffix!r}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
     offset = 0
     if kind in ("markdown", "text"):
         meta, text, offset = _split_front_matter(_decode(raw, source), source)
@@ -122,7 +142,8 @@ def load_document(path: Path, source: str | None = None) -> PolicyDocument:
     if not text.strip():
         hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx") else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
-    return _document(source, kind, text, meta, path).model_copy(update={"offset": offset})
+    return _document(source, kind, text, meta, path).model_copy(
+        update={"offset": offset, "digest": hashlib.sha256(raw).hexdigest()})
 
 
 def _decode(raw: bytes, source: str) -> str:

@@ -37,6 +37,7 @@ class PolicyDocument(BaseModel):
     review_due: date | None = None
     review_due_label: str | None = None
     review_lines: tuple[int, int] | None = None  # where the text states its review dates (offsets in `text`)
+    digest: str = ""  # sha256 of the file's bytes: a later build reuses the document while they are unchanged
 
 
 class Clause(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import threading
@@ -91,6 +92,28 @@ def test_incremental_rebuild_embeds_only_what_changed(built, embedder):
     assert 0 < changed.manifest.embedded <= 3
     assert changed.manifest.clauses == first.manifest.clauses + 1
     assert any("photo ID" in c.text for c in changed.clauses)
+
+
+def test_a_rebuild_reuses_unchanged_documents_and_their_keys_exactly(built, embedder):
+    import numpy as np
+
+    from assistant.chunking import passage
+    from assistant.index import _cache_key
+
+    corpus, index_dir, first = built
+    (corpus / "visitors.md").write_text(EXTRA + "\nContractors must show photo ID to the office staff.\n",
+                                        encoding="utf-8")
+    changed = build_index(corpus, index_dir, embedder)
+    kept = {d.source: d for d in first.documents}
+    for doc in changed.documents:  # the untouched policy is the same document; the edited one is read anew
+        assert (doc == kept[doc.source]) == (doc.source != "visitors.md")
+        assert doc.digest == hashlib.sha256((corpus / doc.source).read_bytes()).hexdigest()
+    keys = np.load(index_dir / f"keys-{changed.manifest.build_id}.npy").tolist()
+    assert [k.decode() for k in keys] == [_cache_key(embedder.name, passage(c)) for c in changed.clauses]
+    from_nothing = build_index(corpus, index_dir.parent / "fresh-index", embedder)  # a build from nothing: the same
+    assert from_nothing.clauses == changed.clauses and from_nothing.documents == changed.documents
+    assert from_nothing.manifest.corpus_fingerprint == changed.manifest.corpus_fingerprint == corpus_fingerprint(corpus)
+    assert np.allclose(from_nothing.vectors.matrix, changed.vectors.matrix, atol=1e-5)
 
 
 def test_problems_are_kept_in_the_manifest(built, embedder):

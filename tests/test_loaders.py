@@ -213,6 +213,27 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path):
     assert "binary" in problems and "empty.md: has no text to index" in problems
 
 
+def test_a_known_document_is_reused_only_while_its_bytes_are_the_same(tmp_path):
+    from assistant.index import _fingerprint, corpus_fingerprint
+
+    (tmp_path / "good.md").write_text(FRONT_MATTER_MD, encoding="utf-8")
+    (tmp_path / "other.md").write_text("# Other\n\nStaff must sign in.\n", encoding="utf-8")
+    (tmp_path / "blob.txt").write_bytes(b"\x00binary")
+    (tmp_path / "outside.md").symlink_to(GLENMERE_TXT)  # refused: it leads out of the folder
+    first = load_corpus(tmp_path)
+    assert _fingerprint(first.files) == corpus_fingerprint(tmp_path)  # one pass: the same fingerprint as a check
+    known = {d.source: d for d in first.documents}
+    (tmp_path / "other.md").write_text("# Other\n\nStaff must sign out.\n", encoding="utf-8")
+    again = load_corpus(tmp_path, known=known)
+    by_source = {d.source: d for d in again.documents}
+    assert by_source["good.md"] is known["good.md"]
+    assert by_source["other.md"] is not known["other.md"] and "sign out" in by_source["other.md"].text
+    assert _fingerprint(again.files) == corpus_fingerprint(tmp_path) != _fingerprint(first.files)
+    assert again.problems == first.problems and len(again.problems) == 2
+    stale = {"good.md": known["good.md"].model_copy(update={"digest": "0" * 64})}  # a digest that no longer holds
+    assert load_corpus(tmp_path, known=stale).documents[0] is not stale["good.md"]
+
+
 def test_single_bad_document_raises_document_error(tmp_path):
     path = tmp_path / "blob.txt"
     path.write_bytes(b"\x00\x00\x00")

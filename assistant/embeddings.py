@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 RUNTIMES = ("auto", "onnx", "torch")
 BATCH = 32  # passages per forward pass; sorted by length so a batch pads little
+TOKEN_BUDGET = 2048  # padded tokens per forward pass (ONNX Runtime): 32 passages of 64 tokens, 8 of 256
 EXPORT_FORMAT = 1  # bump when the exported graph or its metadata change
 
 
@@ -135,18 +136,28 @@ class _OnnxEncoder:
     def encode(self, texts: list[str], progress: bool) -> np.ndarray:
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        steps = range(0, len(texts), BATCH)
+        done = 0
+        bar = None
         if progress:
             from tqdm import tqdm
 
-            steps = tqdm(steps, desc="Embedding", unit="batch")
-        for start in steps:
-            rows = order[start:start + BATCH]
+            bar = tqdm(total=len(texts), desc="Embedding", unit="passage")
+        while done < len(texts):
+            rows = order[done:done + BATCH]
             encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
+            # long passages go fewer at a time: attention's memory grows with batch × length², and the
+            # memory arena keeps its largest size for the life of the process
+            take = max(1, min(len(rows), TOKEN_BUDGET // max(1, len(encoded[0].ids))))
+            rows, encoded = rows[:take], encoded[:take]
             feed = {"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
                     "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
                     "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64)}
             out[rows] = self._session.run(None, {name: feed[name] for name in self._inputs})[0]
+            done += take
+            if bar is not None:
+                bar.update(take)
+        if bar is not None:
+            bar.close()
         return out
 
 

@@ -119,6 +119,19 @@ def test_onnx_and_torch_give_the_same_vectors(passages, tmp_path):
     np.testing.assert_allclose(again.encode(passages[:3]), a[:3], atol=1e-6)
 
 
+def test_long_passages_batched_by_tokens_embed_as_they_do_alone(passages, embedder):
+    """Passages past the token budget go fewer to a batch; each vector is still the one it gets alone."""
+    from assistant.embeddings import BATCH, TOKEN_BUDGET
+
+    long = [" ".join(passages[(i + j) % len(passages)] for j in range(12)) for i in range(6)]  # hundreds of tokens
+    mixed = long + passages[:BATCH + 5]  # more than one batch of short ones, after the long ones
+    assert min(len(p.split()) for p in long) * 32 > TOKEN_BUDGET
+    together = embedder.encode(mixed)
+    alone = np.stack([embedder.encode([text])[0] for text in mixed])
+    assert together.shape == (len(mixed), 384)
+    np.testing.assert_allclose(together, alone, atol=2e-5)
+
+
 def test_unknown_runtime_is_a_config_error():
     with pytest.raises(ConfigError, match="Unknown encoder runtime"):
         Embedder(Settings(_env_file=None).model, "tensorflow")

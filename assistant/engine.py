@@ -99,7 +99,7 @@ class PolicyEngine:
             return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
         passages = self._distinct(hits, question)
-        found = self.evidence_from(hits, question)
+        found = self.evidence_from(hits, question, passages)
         confidence = WEIGHTS.confidence(found)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
         match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
@@ -142,9 +142,15 @@ class PolicyEngine:
         hits = self.retriever.search(question, self.resolve_scope(scope).sources, k=10)
         return self.evidence_from(hits, question)
 
-    def evidence_from(self, hits: list[Hit], question: str, k: int = 10) -> Evidence:
-        """The evidence read from the hits in the order of their own clause scores (not the order shown)."""
-        return evidence(self._distinct(sorted(hits, key=lambda h: -h.score)[:k], question))
+    def evidence_from(self, hits: list[Hit], question: str, passages: list[tuple[Hit, Passage]] | None = None,
+                      k: int = 10) -> Evidence:
+        """The evidence read from the hits in the order of their own clause scores (not the order shown).
+
+        `passages`, those of the hits in the order shown, are reused when the two orders agree."""
+        own = sorted(hits, key=lambda h: -h.score)[:k]
+        if passages is None or own != hits:
+            passages = self._distinct(own, question)
+        return evidence(passages)
 
     def use_verified(self, answers: list[VerifiedAnswer]) -> list[VerifiedAnswer]:
         """Match later questions against these verified answers; returns those whose quote no longer stands."""

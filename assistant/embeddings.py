@@ -41,7 +41,7 @@ def default_cache_dir() -> Path:
 class Embedder:
     """Turns text into unit-length float32 vectors with a sentence-transformers model."""
 
-    def __init__(self, model: str, runtime: str = "auto", cache_dir: Path | None = None) -> None:
+    def __init__(self, model: str, runtime: str = "auto", cache_dir: Path | None = None, threads: int = 0) -> None:
         if runtime not in RUNTIMES:
             raise ConfigError(f"Unknown encoder runtime {runtime!r}; use one of {', '.join(RUNTIMES)}.")
         if Path(model).exists():
@@ -52,7 +52,7 @@ class Embedder:
         self._encoder: _OnnxEncoder | _TorchEncoder
         if runtime in ("auto", "onnx"):
             try:
-                self._encoder = _OnnxEncoder(model, cache_dir or default_cache_dir())
+                self._encoder = _OnnxEncoder(model, cache_dir or default_cache_dir(), threads)
             except ConfigError:
                 raise
             except Exception as exc:  # no onnxruntime, an unexportable model: torch still works
@@ -60,9 +60,9 @@ class Embedder:
                     raise ConfigError(f"Cannot run {model!r} with ONNX Runtime: "
                                       f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
                 log.info("ONNX Runtime unavailable for %s (%s); using torch", model, type(exc).__name__)
-                self._encoder = _TorchEncoder(model)
+                self._encoder = _TorchEncoder(model, threads)
         else:
-            self._encoder = _TorchEncoder(model)
+            self._encoder = _TorchEncoder(model, threads)
         self.runtime = self._encoder.runtime
         self.dimension = self._encoder.dimension
 
@@ -98,7 +98,11 @@ def _dimension(st: Any, model: str) -> int:
 class _TorchEncoder:
     runtime = "torch"
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, threads: int = 0) -> None:
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
         self._model = _load_sentence_transformer(model)
         self.dimension = _dimension(self._model, model)
 
@@ -110,7 +114,7 @@ class _TorchEncoder:
 class _OnnxEncoder:
     runtime = "onnx"
 
-    def __init__(self, model: str, cache_dir: Path) -> None:
+    def __init__(self, model: str, cache_dir: Path, threads: int = 0) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -122,6 +126,7 @@ class _OnnxEncoder:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         options.inter_op_num_threads = 1
+        options.intra_op_num_threads = threads  # 0: ONNX Runtime's choice, one a core
         # threads sleep between operators instead of spinning: a third less CPU a question, which the
         # server's other requests (and a build beside it) need more than the microseconds it saves
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -66,7 +66,7 @@ class PolicyEngine:
 
         if build is not False:
             supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
-        embedder = embedder or Embedder(settings.model, settings.encoder)
+        embedder = embedder or Embedder(settings.model, settings.encoder, threads=settings.encoder_threads)
         return cls(settings, open_index(settings, embedder, progress, build), embedder)
 
     def reloaded(self) -> PolicyEngine | None:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     model: str = Field(default_factory=bundled_model_path, description="sentence-transformers name or path")
     encoder: Literal["auto", "onnx", "torch"] = Field(
         "auto", description="model runtime: ONNX Runtime (exported locally once), torch, or auto (ONNX, else torch)")
+    encoder_threads: int = Field(0, ge=0, le=256, description="threads the model runs a question on (0: every "
+                                                             "core; each of N workers takes its share)")
     db_path: Path = Path("policy_assistant.db")
     database_url: SecretStr | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL", "database_url"),

@@ -134,6 +134,10 @@ class Workers:
             signal.signal(s, signal.SIG_DFL)  # the worker's event loop installs its own
         metrics.share_between_processes(self._metrics_dir)
         self.serving.announces = slot == 0
+        if not self.serving.settings.encoder_threads:  # the workers share the cores instead of each taking all
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            share = max(1, cores // self.count)
+            self.serving.settings = self.serving.settings.model_copy(update={"encoder_threads": share})
         self.serving.label = f"worker {slot + 1} of {self.count} (pid {os.getpid()})"
         try:
             run_serving(self.serving, sock=self.socket)

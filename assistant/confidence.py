@@ -50,4 +50,4 @@ class Weights:
 WEIGHTS = Weights(coverage=0.0, lead=1.0, agreement=0.1, missing=-0.25)
 ANSWER_THRESHOLD = 0.24
 RULING_WEIGHTS = Weights(coverage=0.0, lead=4.0, agreement=0.0)
-RULING_THRESHOLD = 0.795
+RULING_THRESHOLD = 0.705

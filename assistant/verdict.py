@@ -90,6 +90,17 @@ _YES_NO_RULING = re.compile(
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
     rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b)",
     re.I)
+# A yes/no question that asks only whether something may be done ("Can I ...?", "Is it OK to ...?"), not
+# whether it must be: a clause requiring something does not answer it (see `ruling_for`).
+_ASKS_MAY = re.compile(
+    rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
+    rf"(?:can|could|may|might)\s+{_PERSON}\b"
+    rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?(?:allowed|permitted|able|entitled)\b"
+    r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
+    r"|fine|allowed|permitted|legal|a problem)\b"
+    r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
+    rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b)",
+    re.I)
 _WH_WORD = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*"
                       r"(?:how|what|what's|whats|when|where|which|who|whom|whose|why)\b", re.I)
 _QUESTION_PART = re.compile(r"[^?.!;]+\?|[^?.!;]+$")
@@ -102,6 +113,15 @@ def _questions(question: str) -> list[str]:
     return asked or parts[-1:]
 
 
+def _asked(question: str) -> list[str]:
+    """The question's yes/no parts ("can I X, or do I have to Y?" has two)."""
+    asked = []
+    for part in _questions(question):
+        asked += [p.strip() for p in re.split(r",\s*|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)", part)
+                  if p.strip()]
+    return asked
+
+
 def asks_for_ruling(question: str) -> bool:
     """True when a question asks whether something is allowed or required ("Can I ...?", "Do I have to ...?").
 
@@ -110,13 +130,16 @@ def asks_for_ruling(question: str) -> bool:
     hours are we expected to work?") and gets the quotes alone, even when it contains a rule word; so
     does any question with a wh-part ("how do I book flights, is there an agency we're supposed to use?").
     """
-    asked = []
-    for part in _questions(question):
-        asked += [p.strip() for p in re.split(r",\s*|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)", part)
-                  if p.strip()]
+    asked = _asked(question)
     if any(_WH_WORD.match(p) for p in asked):
         return False
     return any(_YES_NO_RULING.match(p) for p in asked)
+
+
+def asks_only_may(question: str) -> bool:
+    """True when every ruling the question asks is whether something may be done, none whether it must."""
+    rulings = [p for p in _asked(question) if _YES_NO_RULING.match(p)]
+    return bool(rulings) and all(_ASKS_MAY.match(p) for p in rulings)
 
 
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
@@ -190,8 +213,16 @@ def rule_units(text: str, context: str | None = None) -> list[tuple[set[str], Ve
 
 
 def ruling_for(question: str, text: str, context: str | None = None) -> Verdict:
-    """The rule the quoted text gives on the very thing asked, or `information` when it gives none."""
-    return governing_rule(question, text, context)[0]
+    """The rule the quoted text gives on the very thing asked, or `information` when it gives none.
+
+    "Can I ...?" asks whether something may be done: a part saying that something must be done
+    answers it only when that something is the very thing asked, which matching words cannot tell
+    ("is it ok to use my sabbatical to look for a job?" - "the employee should put together a
+    presentation about their sabbatical"), so it gives no ruling."""
+    verdict = governing_rule(question, text, context)[0]
+    if verdict is Verdict.required and asks_only_may(question):
+        return Verdict.information
+    return verdict
 
 
 def governing_rule(question: str, text: str, context: str | None = None) -> tuple[Verdict, set[str]]:

@@ -16,7 +16,7 @@ from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
 from assistant.text import fold
-from assistant.verdict import asks_for_ruling, clause_verdict, rule_parts, ruling_for, verdict_line
+from assistant.verdict import asks_for_ruling, asks_only_may, clause_verdict, rule_parts, ruling_for, verdict_line
 
 POLICY = "glenmere-social-media-policy-2023-24.md"
 TITLE = "Social Media Policy 2023-24"
@@ -200,6 +200,35 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict
+
+
+@pytest.mark.parametrize("question, may_only", [
+    ("Can I bring my dog to work?", True),
+    ("Is it OK to use my sabbatical to look for a new job?", True),
+    ("Am I allowed to post photos of pupils?", True),
+    ("Will abusive comments be tolerated?", True),
+    ("Do I have to tell anyone?", False),
+    ("Should I report it to IT?", False),
+    ("can I add my spouse now or do I have to wait for open season?", False),  # asks whether one must, too
+    ("What is the dress code?", False),
+])
+def test_questions_asking_only_whether_something_may_be_done(question, may_only):
+    assert asks_only_may(question) is may_only
+
+
+@pytest.mark.parametrize("question, verdict", [
+    # "can I ...?" is not answered by a rule that something (else) must be done
+    ("Is it ok to use my sabbatical to look for a new job?", Verdict.information),
+    ("Can I take my sabbatical in the summer?", Verdict.information),
+    # ... but "do I have to ...?" is
+    ("Do I have to give a presentation after my sabbatical?", Verdict.required),
+])
+def test_a_requirement_answers_only_a_question_about_what_must_be_done(question, verdict):
+    text = "At the end of the sabbatical, the employee should give a presentation about their sabbatical."
+    assert ruling_for(question, text) is verdict
+    # a prohibition answers "can I ...?" as before
+    assert ruling_for("Can I take my sabbatical in the summer?",
+                      "Staff must not take a sabbatical in the summer term.") is Verdict.prohibited
 
 
 def test_rule_parts_split_sentences_and_contrasts():

@@ -98,7 +98,9 @@ class PolicyEngine:
         if about_policy(question, [d.title for d in self._in_scope(chosen)]):
             return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
-        passages = self._distinct(hits, question)
+        # only the first passages are read (a verified answer's quote may hide some: then all are worked out)
+        needed = None if self.verified else max(self.settings.max_citations, 1 + AGREEING)
+        passages = self._distinct(hits, question, needed)
         found = self.evidence_from(hits, question, passages)
         confidence = WEIGHTS.confidence(found)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
@@ -149,7 +151,7 @@ class PolicyEngine:
         `passages`, those of the hits in the order shown, are reused when the two orders agree."""
         own = sorted(hits, key=lambda h: -h.score)[:k]
         if passages is None or own != hits:
-            passages = self._distinct(own, question)
+            passages = self._distinct(own, question, 1 + AGREEING)
         return evidence(passages)
 
     def use_verified(self, answers: list[VerifiedAnswer]) -> list[VerifiedAnswer]:
@@ -256,13 +258,13 @@ class PolicyEngine:
 
     # ------------------------------------------------------------------ pieces
 
-    def _distinct(self, hits: list[Hit], question: str = "") -> list[tuple[Hit, Passage]]:
-        """Hits in order with the passage each quotes (see `quoting.Quoter.passages`)."""
+    def _distinct(self, hits: list[Hit], question: str = "", limit: int | None = None) -> list[tuple[Hit, Passage]]:
+        """Hits in order with the passage each quotes, the first `limit` of them (see `quoting.Quoter.passages`)."""
         own = sorted(range(len(hits)), key=lambda i: -hits[i].score)  # strength: each hit's rank by its own score
         strength = [0] * len(hits)
         for r, i in enumerate(own):
             strength[i] = r
-        passages = self.quoter.passages([(h.position, h.clause) for h in hits], question, strength)
+        passages = self.quoter.passages([(h.position, h.clause) for h in hits], question, strength, limit)
         return [(hits[rank], passage) for rank, passage in passages]
 
     def citation(self, hit: Hit, question: str, passage: Passage) -> Citation:

@@ -204,8 +204,8 @@ class Quoter:
         """What a clause quotes on its own: itself, or the whole of a short list it belongs to."""
         return self.list_spans.get(position, (clause.start, clause.end))
 
-    def passages(self, ranked: list[tuple[int, Clause]], question: str,
-                 strength: list[int] | None = None) -> list[tuple[int, Passage]]:
+    def passages(self, ranked: list[tuple[int, Clause]], question: str, strength: list[int] | None = None,
+                 limit: int | None = None) -> list[tuple[int, Passage]]:
         """For clauses in rank order (index position, clause): the passage each quotes, best first.
 
         A clause overlapping a passage already taken is skipped. Other strong clauses right next to
@@ -214,13 +214,15 @@ class Quoter:
         clause's rank by its own score; default: the order given): a neighbour joins when it ranks
         within NEIGHBOUR_DEPTH places after the clause, or anywhere before it. A passage whose words
         are already quoted (the same sentence in another section or document) becomes one more place
-        of that quote.
+        of that quote. With a `limit`, the first `limit` passages (the same as without it).
         """
         taken: list[tuple[str, int, int]] = []
         out: list[tuple[int, Passage]] = []
         seen: dict[str, Passage] = {}
         strength = strength if strength is not None else list(range(len(ranked)))
         for rank, (position, clause) in enumerate(ranked):
+            if limit is not None and len(out) >= limit:
+                break
             start, end = self.span_of(position, clause)
             if overlaps(taken, clause.source, start, end):
                 continue

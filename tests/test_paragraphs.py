@@ -100,3 +100,14 @@ def test_a_neighbour_strong_on_its_own_score_joins_the_quote_whatever_the_order_
     assert quote(None) == "Ask your line manager first."  # by the order shown it is too far down to join
     # by its own score it ranks first: a strong neighbour, quoted with the clause after it
     assert quote([1, 2, 3, 4, 0]) == "Staff may work from home two days a week.\nAsk your line manager first."
+
+
+def test_the_first_passages_are_the_same_whether_or_not_the_rest_are_worked_out(engine):
+    for question in ("Can I accept a friend request from a parent on Facebook?", "What is the school's Twitter handle?"):
+        hits = engine.retriever.search(question, k=10)
+        every = engine._distinct(hits, question)
+        assert len(every) > 3
+        for limit in (1, 3):
+            first = engine._distinct(hits, question, limit)
+            assert [(h.position, p.start, p.end) for h, p in first] == \
+                   [(h.position, p.start, p.end) for h, p in every[:limit]]

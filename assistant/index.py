@@ -81,10 +81,10 @@ class PolicyIndex:
 
 def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
     """A hash of every policy file's path and bytes (or, for a refused file, why), plus the index format."""
-    root = os.path.realpath(corpus_dir)
+    root, dirs = os.path.realpath(corpus_dir), {}
     files = []
     for path in supported_files(corpus_dir):
-        problem = refusal(path, corpus_dir, max_file_bytes, root)
+        problem = refusal(path, corpus_dir, max_file_bytes, root, dirs)
         if not problem:
             try:
                 problem = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -57,32 +57,40 @@ def supported_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise CorpusError(f"Policy folder not found: {corpus_dir}")
     files = []
+    skip = len(str(corpus_dir).rstrip(os.sep)) + 1
     for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts):
+        rel = str(path)[skip:]
+        if rel.startswith(".") or f"{os.sep}." in rel:
             continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED:
+        if path.suffix.lower() in SUPPORTED and path.is_file():
             files.append(path)
     return files
 
 
-def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, root: str | None = None) -> str | None:
+def refusal(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, root: str | None = None,
+            dirs: dict[str, str] | None = None) -> str | None:
     """Why a file in the policy folder must not be read, by name (None when it may be).
 
     A link resolving outside the folder is refused (a `passwd.txt -> /etc/passwd` must never be
     quoted); a file over `max_bytes` (setting `max_file_bytes`) is skipped before it is read.
+    `root` (the folder's real path) and `dirs` (real paths of folders met so far) are kept for one walk.
     """
-    source = path.relative_to(corpus_dir).as_posix()
     try:
-        real, root = os.path.realpath(path), root or os.path.realpath(corpus_dir)  # root: once per walk, if given
+        root = root or os.path.realpath(corpus_dir)
+        if dirs is not None and not os.path.islink(path):  # not a link itself: its folder decides where it is
+            folder = os.path.dirname(path)
+            real = os.path.join(dirs.get(folder) or dirs.setdefault(folder, os.path.realpath(folder)),
+                                os.path.basename(path))
+        else:
+            real = os.path.realpath(path)
         inside = real == root or real.startswith(root.rstrip(os.sep) + os.sep)
         size = path.stat().st_size
     except OSError as exc:
-        return f"{source}: cannot be read ({exc.strerror or exc})"
+        return f"{path.relative_to(corpus_dir).as_posix()}: cannot be read ({exc.strerror or exc})"
     if not inside:
-        return f"{source}: refused: it links to a file outside the policy folder"
+        return f"{path.relative_to(corpus_dir).as_posix()}: refused: it links to a file outside the policy folder"
     if max_bytes > 0 and size > max_bytes:
-        return (f"{source}: skipped: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit "
+        return (f"{path.relative_to(corpus_dir).as_posix()}: skipped: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit "
                 "(POLICY_ASSISTANT_MAX_FILE_BYTES)")
     return None
 
@@ -94,10 +102,10 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     A `known` document (from the last build) whose file still has the same bytes is taken as it is,
     not parsed again: a document is made from its name and its bytes alone."""
     corpus = Corpus()
-    root = os.path.realpath(corpus_dir)
+    root, dirs = os.path.realpath(corpus_dir), {}
     for path in supported_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
-        problem = refusal(path, corpus_dir, max_file_bytes, root)
+        problem = refusal(path, corpus_dir, max_file_bytes, root, dirs)
         raw = b""
         if not problem:
             try:

@@ -199,7 +199,11 @@ def paragraph_keys(index: PolicyIndex) -> np.ndarray:
 def _centroids(vectors: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarray:
     """Each group's mean vector (unit length), from the vectors and their group numbers."""
     centroids = np.zeros((groups, vectors.shape[1]), dtype=np.float32)
-    if len(group_of):
-        np.add.at(centroids, group_of, vectors)
+    if len(group_of):  # summed group by group over the rows sorted by group (np.add.at: seconds at 100k rows)
+        order = np.argsort(group_of, kind="stable")
+        rows, sorted_groups = vectors[order], group_of[order]
+        starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]).tolist()
+        for start, end in zip(starts, starts[1:] + [len(rows)]):
+            centroids[sorted_groups[start]] = rows[start:end].sum(axis=0)
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
     return centroids / np.maximum(norms, 1e-9)

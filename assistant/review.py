@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from .models import PolicyDocument
 from .text import stem, tokens
@@ -28,9 +29,18 @@ def about_policy(question: str, titles: list[str]) -> bool:
     words = set(tokens(question))
     if not words & _STATUS_STEMS or not (words & _DOCUMENT_STEMS or _PRONOUN.search(question)):
         return False
-    named = set().union(*(tokens(t) for t in titles)) if titles else set()
-    rest = words - _STATUS_STEMS - _DOCUMENT_STEMS - named - {t for t in words if t.isdigit()}
+    rest = words - _STATUS_STEMS - _DOCUMENT_STEMS - {t for t in words if t.isdigit()}
+    for title in titles:  # what is left must all be words of the policies' titles
+        if not rest:
+            break
+        rest -= _title_words(title)
     return not rest
+
+
+@lru_cache(maxsize=65536)
+def _title_words(title: str) -> frozenset[str]:
+    """A title's tokens, worked out once per title (questions come often; titles rarely change)."""
+    return frozenset(tokens(title))
 
 
 def named_document(question: str, documents: list[PolicyDocument]) -> PolicyDocument | None:
@@ -38,7 +48,7 @@ def named_document(question: str, documents: list[PolicyDocument]) -> PolicyDocu
     words = set(tokens(question)) - _STATUS_STEMS - _DOCUMENT_STEMS
     best, best_n = None, 0
     for doc in documents:
-        n = len(words & set(tokens(doc.title)))
+        n = len(words & _title_words(doc.title))
         if n > best_n:
             best, best_n = doc, n
     return best

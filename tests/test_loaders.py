@@ -230,6 +230,12 @@ def test_a_known_document_is_reused_only_while_its_bytes_are_the_same(tmp_path):
     assert by_source["other.md"] is not known["other.md"] and "sign out" in by_source["other.md"].text
     assert _fingerprint(again.files) == corpus_fingerprint(tmp_path) != _fingerprint(first.files)
     assert again.problems == first.problems and len(again.problems) == 2
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\n\nNot a policy of this folder.\n", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(outside, target_is_directory=True)  # a folder leading out is not walked
+    assert not any("secret" in d.source or "Not a policy" in d.text for d in load_corpus(tmp_path).documents)
+    (tmp_path / "linked").unlink()
     stale = {"good.md": known["good.md"].model_copy(update={"digest": "0" * 64})}  # a digest that no longer holds
     assert load_corpus(tmp_path, known=stale).documents[0] is not stale["good.md"]
 

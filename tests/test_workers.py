@@ -60,7 +60,7 @@ def pool(settings, engine, fake, tmp_path_factory):
     server = Replica("workers", _env(folder, fake, secret), folder, "--workers", "2")
     try:
         server.wait_ready()
-        _wait(lambda: len(_children(server.process.pid)) == 2 and _all_ready(server), 120, "both workers")
+        _wait(lambda: len(_children(server.process.pid)) == 2 and _all_ready(server), 300, "both workers")
         yield server, SlackSender(server.url + "/slack/events", secret)
     finally:
         server.stop()
@@ -81,7 +81,7 @@ def _ask_many(sender: SlackSender, fake: FakeSlack, channel: str, count: int) ->
     def ask(i: int) -> int:
         ts = f"1700001{count:03d}.{i:06d}"
         status = sender.event(_mention(ts, QUESTIONS[i % len(QUESTIONS)], f"U-w{i}", channel), event_id=f"Ev{channel}{i}")[0]
-        _wait(lambda: _answers(fake, channel, ts), 60, f"answer {i}")
+        _wait(lambda: _answers(fake, channel, ts), 180, f"answer {i}")
         return status
 
     with ThreadPoolExecutor(6) as threads:
@@ -106,11 +106,11 @@ def test_a_worker_that_dies_is_replaced_while_the_other_answers(pool, fake):
     victim, survivor = sorted(_children(server.process.pid))
     os.kill(victim, signal.SIGKILL)
     _ask_many(sender, fake, "C-after-kill", 4)  # answered meanwhile (by the survivor, or the new worker)
-    _wait(lambda: len(_children(server.process.pid)) == 2, 120, "a new worker")
+    _wait(lambda: len(_children(server.process.pid)) == 2, 300, "a new worker")
     replaced = _children(server.process.pid)
     assert survivor in replaced and victim not in replaced
     assert "stopped (exit code -9); starting another" in server.log_path.read_text()
-    _wait(lambda: _all_ready(server), 120, "the new worker ready")
+    _wait(lambda: _all_ready(server), 300, "the new worker ready")
 
 
 def test_sigterm_stops_every_worker_and_the_parent(pool):
@@ -157,7 +157,7 @@ def test_rebuild_builds_the_index_once_before_the_workers_start(settings, fake, 
     server = Replica("rebuild", _env(tmp_path, fake, secret), tmp_path, "--workers", "2", "--rebuild")
     try:
         ready = server.wait_ready()
-        _wait(lambda: len(_children(server.process.pid)) == 2 and _all_ready(server), 120, "both workers")
+        _wait(lambda: len(_children(server.process.pid)) == 2 and _all_ready(server), 300, "both workers")
         builds = sorted(p.name for p in (tmp_path / "index").glob("clauses-*.jsonl"))
         assert builds == [f"clauses-{ready['index_build']}.jsonl"], "one build, made before the workers, not by each"
         sender = SlackSender(server.url + "/slack/events", secret)

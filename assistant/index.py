@@ -371,10 +371,16 @@ def _load_cache(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
         return {}, {}
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            keys = data["keys"].tolist()
+            keys = [k.decode("ascii") if isinstance(k, bytes) else k for k in data["keys"].tolist()]
             vectors = dict(zip(keys, data["vectors"]))
             same_code = "version" in data.files and str(data["version"]) == _code_version()
-            tokens = dict(zip(keys, data["tokens"].tolist())) if same_code and "tokens" in data.files else {}
+            if same_code and "token_text" in data.files:  # one UTF-8 text, each passage's tokens a slice of it
+                text, bounds = data["token_text"].tobytes().decode("utf-8"), data["token_bounds"].tolist()
+                tokens = {k: text[a:b] for k, a, b in zip(keys, bounds, bounds[1:])}
+            elif same_code and "tokens" in data.files:  # the earlier layout: one fixed-width string each
+                tokens = dict(zip(keys, data["tokens"].tolist()))
+            else:
+                tokens = {}
             return vectors, tokens
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         log.warning("Embedding cache %s is unreadable; re-embedding everything", path)
@@ -386,6 +392,10 @@ def _save_cache(path: Path, cache: dict[str, np.ndarray], tokens: dict[str, str]
     vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache.", suffix=".npz")
     os.close(fd)
-    np.savez(tmp, keys=np.array(keys), vectors=vectors, tokens=np.array([tokens.get(k, "") for k in keys]),
+    texts = [tokens.get(k, "") for k in keys]
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=bounds[1:])
+    np.savez(tmp, keys=np.array(keys, dtype="S40"), vectors=vectors,
+             token_text=np.frombuffer("".join(texts).encode("utf-8"), dtype=np.uint8), token_bounds=bounds,
              version=np.array(_code_version()))
     os.replace(tmp, path)

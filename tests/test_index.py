@@ -322,3 +322,21 @@ def test_readers_never_see_a_half_replaced_build(built, embedder):
     assert not failures
     assert loads > 20
     assert errors == []
+
+
+def test_the_embedding_cache_keeps_every_passage_s_tokens_exactly(tmp_path):
+    import numpy as np
+
+    from assistant.index import _code_version, _load_cache, _save_cache
+
+    vectors = {f"{n:040x}": np.full(4, n, dtype=np.float32) for n in range(3)}
+    tokens = {f"{0:040x}": "café naïv résumé", f"{1:040x}": "", f"{2:040x}": "staff must sign 😀 in"}
+    _save_cache(tmp_path / CACHE_FILE, vectors, tokens)
+    loaded, loaded_tokens = _load_cache(tmp_path / CACHE_FILE)
+    assert loaded_tokens == tokens
+    assert {k: v.tolist() for k, v in loaded.items()} == {k: v.tolist() for k, v in vectors.items()}
+    keys = sorted(vectors)  # a cache written in the earlier layout (fixed-width strings) still reads
+    with open(tmp_path / "old.npz", "wb") as fh:
+        np.savez(fh, keys=np.array(keys), vectors=np.stack([vectors[k] for k in keys]),
+                 tokens=np.array([tokens[k] for k in keys]), version=np.array(_code_version()))
+    assert _load_cache(tmp_path / "old.npz")[1] == tokens

@@ -129,8 +129,29 @@ class _SQLite:
         self._idle: list[tuple[sqlite3.Connection, tuple[int, int] | None]] = []  # with the file they opened
         self._pool_lock = threading.Lock()
         self._closed = False
-        with self.transaction(write=False) as db:
-            db.execute("PRAGMA journal_mode=WAL")
+        self._use_wal()
+
+    def _use_wal(self) -> None:
+        """Switch a new database to write-ahead logging. The switch needs the file to itself, and SQLite
+        answers "locked" at once, without waiting, while another process or thread is migrating it; so
+        it is tried again for up to 30 seconds, as the busy timeout would."""
+        deadline = time.monotonic() + 30
+        with _writers(self.path):
+            connection, identity = self._connection()
+            try:
+                while True:
+                    try:
+                        connection.execute("PRAGMA journal_mode=WAL")
+                        break
+                    except sqlite3.Error as exc:
+                        busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+                        if not busy or time.monotonic() > deadline:
+                            raise StoreError(_sqlite_problem(self.path, exc)) from None
+                        time.sleep(0.05)
+            except BaseException:
+                connection.close()
+                raise
+            self._release(connection, identity, healthy=True)
 
     @contextmanager
     def transaction(self, write: bool = True, durable: bool = True) -> Iterator[_Session]:

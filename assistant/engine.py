@@ -95,17 +95,25 @@ class PolicyEngine:
 
     def _answer(self, question: str, scope: str | list[str] | None, mode: Mode, started: float) -> Answer:
         chosen = self.resolve_scope(scope)
-        if about_policy(question, [d.title for d in self._in_scope(chosen)]):
+        vector, match = None, None
+        if self.verified and mode == "hybrid":
+            vector = self.retriever.embedder.encode([question])[0]
+            match = self.verified.match(question, chosen.sources, vector)
+        verified_first = match is not None and not match.supported_only  # an owner's answer outranks metadata
+        if about_policy(question, [d.title for d in self._in_scope(chosen)]) and not verified_first:
             return self._status_answer(question, chosen, started)
-        hits = self.retriever.search(question, chosen.sources, k=10, mode=mode)
+        hits = self.retriever.search(question, chosen.sources, k=10, mode=mode, query_vec=vector)
         # only the first passages are read (a verified answer's quote may hide some: then all are worked out)
         needed = None if self.verified else max(self.settings.max_citations, 1 + AGREEING)
         passages = self._distinct(hits, question, needed)
         found = self.evidence_from(hits, question, passages)
         confidence = WEIGHTS.confidence(found)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
-        match = self.verified.match(question, chosen.sources) if self.verified and mode == "hybrid" else None
-        taken = [(match.answer.source, match.start, match.end)] if match else []
+        if match and match.supported_only and not any(  # only among the clauses shown anyway
+                overlaps([match.place], h.clause.source, p.start, p.end)
+                for h, p in passages[:self.settings.max_citations]):
+            match = None
+        taken = [match.place] if match else []
         picked = [(h, p) for h, p in passages if not overlaps(taken, h.clause.source, p.start, p.end)]
         picked = picked[:self.settings.max_citations - len(taken)]
         citations = [self.citation(h, question, span) for h, span in picked]
@@ -116,8 +124,8 @@ class PolicyEngine:
         top_doc = self._documents.get(top_source) if top_source else self._only_document(chosen)
         contact = (top_doc.contact if top_doc and top_doc.contact else None) or self.settings.contact
         verdict = Verdict.information
-        if match and match.answer.verdict is not None:
-            verdict = match.answer.verdict  # the owner's own reading of the clause
+        if match and match.close and match.answer.verdict is not None:
+            verdict = match.answer.verdict  # the owner's own reading of the clause, for a question this close
         elif (answered and citations and RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD
               and asks_for_ruling(question)):
             # the rule of the part of the first quote that is about the thing asked; none when unsure

@@ -107,13 +107,17 @@ class Retriever:
             self._subsets[key] = self.index.vectors.subset(ids)
         return self._subsets[key]
 
-    def search(self, question: str, sources: set[str] | None = None, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
+    def search(self, question: str, sources: set[str] | None = None, k: int = 10, mode: Mode = "hybrid",
+               query_vec: np.ndarray | None = None) -> list[Hit]:
         """The clauses to show for the question, in the order shown: the k best by `Hit.shown`, and
-        after them any of the k best by the clause's own `Hit.score` not already among them."""
+        after them any of the k best by the clause's own `Hit.score` not already among them.
+
+        `query_vec`: the question already embedded, when the caller has it."""
         within = self._subset(sources)
         if within is None:
             return []
-        query_vec = self.embedder.encode([question])[0]
+        if query_vec is None:
+            query_vec = self.embedder.encode([question])[0]
         query_terms = tokens(question)
         lex_rows, lex_scores = self._bm25.top(query_terms, None if sources is None else within.ids)
         if sources is None and len(lex_rows):

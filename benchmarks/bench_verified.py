@@ -1,11 +1,14 @@
-"""Verified answers: how the match threshold was chosen, and what verified answers do to answers.
+"""Verified answers: how the match thresholds were chosen, and what verified answers do to answers.
 
     python benchmarks/bench_verified.py [--json FILE] [--sets Glenmere,18F,Clef,PolicyQA]
 
-1. Threshold, from question pairs only (never a gold quote): the pairs in tests/data/paraphrase_pairs.jsonl
+1. Thresholds, from question pairs only (never a gold quote): the pairs in tests/data/paraphrase_pairs.jsonl
    (written for this, about policies in general) and pairs derived from each development set's questions
-   and their hand-written paraphrases. It maximises right matches kept minus twice the wrong matches let
-   through, all sets together; leaving one set out shows how much it depends on that set.
+   and their hand-written paraphrases, all sets together. The match threshold maximises right matches kept
+   minus twice the wrong matches let through; the supported one (used only among the clauses an answer
+   shows anyway) and the close one (the owner's verdict is stated) are the lowest steps letting through at
+   most 10% and 2% of the questions of another intent. Leaving one set out shows how much each depends on
+   that set.
 2. Evidence, per development set (../shared/eval), answerable questions imported as verified answers
    (their first gold quote): paraphrases of them (benchmarks/data/paraphrases.jsonl, written by hand:
    same intent, other words) should get the verified clause first; questions of *other* intents should
@@ -36,7 +39,7 @@ from assistant.evaluation import EvalQuestion, read_questions  # noqa: E402
 from assistant.models import VerifiedAnswer  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.text import fold  # noqa: E402
-from assistant.verified import MATCH_THRESHOLD  # noqa: E402
+from assistant.verified import CLOSE_THRESHOLD, MATCH_THRESHOLD, SUPPORTED_THRESHOLD  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 SETS = {"Glenmere": ("glenmere_dev.jsonl", "glenmere"), "18F": ("18f_dev.jsonl", "18f_handbook"),
@@ -60,14 +63,20 @@ def pair_similarities(embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
 
 GRID = np.round(np.arange(0.50, 0.96, 0.01), 2)
 WRONG_COST = 2.0  # a wrong verified answer first is worse than none: it costs twice a missed match
+# The share of questions of another intent let through: a supported match can only reorder the clauses an
+# answer shows anyway; a close one states the owner's verdict, given for another wording.
+WRONG_THROUGH = {"supported": 0.10, "close": 0.02}
 
 
-def choose_threshold(right: np.ndarray, wrong: np.ndarray) -> float:
-    """The grid step maximising (share of right matches kept) - 2 x (share of wrong matches let through).
+def choose_threshold(right: np.ndarray, wrong: np.ndarray, share: float | None = None) -> float:
+    """Without `share`: the grid step maximising (share of right matches kept) - 2 x (share of wrong matches
+    let through). With it: the lowest step letting through at most `share` of the wrong matches.
 
     `right`: similarities at which a question would get the verified answer it means; `wrong`: the
     best similarity of a question to a verified answer it does *not* mean.
     """
+    if share is not None:
+        return float(next(t for t in GRID if np.mean(wrong >= t) <= share))
     gain = [np.mean(right >= t) - WRONG_COST * np.mean(wrong >= t) for t in GRID]
     return float(GRID[int(np.argmax(gain))])
 
@@ -224,7 +233,8 @@ def main() -> None:
     same, different = pair_similarities(embedder)
     print(f"written pairs: {len(same)} same-intent, {len(different)} different-intent; "
           f"same median {np.median(same):.3f}, different median {np.median(different):.3f}")
-    figures: dict = {"in_use": MATCH_THRESHOLD, "sets": [], "leave_one_set_out": {}}
+    in_use = {"match": MATCH_THRESHOLD, "supported": SUPPORTED_THRESHOLD, "close": CLOSE_THRESHOLD}
+    figures: dict = {"in_use": in_use, "sets": [], "leave_one_set_out": {}}
     if not EVAL.exists():
         print(f"{EVAL} is absent: the evidence part needs the development sets.")
         return
@@ -232,23 +242,26 @@ def main() -> None:
     derived = {name: set_pairs(name, embedder, paraphrases) for name in SETS}
     pooled_right = np.concatenate([same, *(r for r, _ in derived.values())])
     pooled_wrong = np.concatenate([different, *(w for _, w in derived.values())])
-    threshold = choose_threshold(pooled_right, pooled_wrong)
-    figures["threshold"] = threshold
-    print(f"threshold on all pairs together: {threshold:.2f} (in use: {MATCH_THRESHOLD:.2f}); "
-          f"right matches kept {np.mean(pooled_right >= threshold):.2f}, wrong let through "
-          f"{np.mean(pooled_wrong >= threshold):.3f}; written pairs alone: same {np.mean(same >= threshold):.2f}, "
-          f"different {np.mean(different >= threshold):.2f}")
-    for name in SETS:
-        rest_right = np.concatenate([same, *(r for n, (r, _) in derived.items() if n != name)])
-        rest_wrong = np.concatenate([different, *(w for n, (_, w) in derived.items() if n != name)])
-        t = choose_threshold(rest_right, rest_wrong)
-        right, wrong = derived[name]
-        kept = float(np.mean(right >= t)) if len(right) else None
-        through = float(np.mean(wrong >= t)) if len(wrong) else None
-        figures["leave_one_set_out"][name] = {"threshold": t, "right_kept": kept, "wrong_through": through}
-        print(f"  leave {name} out: threshold {t:.2f}; on {name}: right matches kept "
-              f"{'n/a' if kept is None else f'{kept:.2f}'}, wrong let through "
-              f"{'n/a' if through is None else f'{through:.3f}'}")
+    figures["thresholds"] = {}
+    for kind, share in {"match": None, **WRONG_THROUGH}.items():
+        threshold = choose_threshold(pooled_right, pooled_wrong, share)
+        figures["thresholds"][kind] = threshold
+        print(f"{kind} threshold on all pairs together: {threshold:.2f} (in use: {in_use[kind]:.2f}); "
+              f"right matches kept {np.mean(pooled_right >= threshold):.2f}, wrong let through "
+              f"{np.mean(pooled_wrong >= threshold):.3f}; written pairs alone: same {np.mean(same >= threshold):.2f}, "
+              f"different {np.mean(different >= threshold):.2f}")
+        for name in SETS:
+            rest_right = np.concatenate([same, *(r for n, (r, _) in derived.items() if n != name)])
+            rest_wrong = np.concatenate([different, *(w for n, (_, w) in derived.items() if n != name)])
+            t = choose_threshold(rest_right, rest_wrong, share)
+            right, wrong = derived[name]
+            kept = float(np.mean(right >= t)) if len(right) else None
+            through = float(np.mean(wrong >= t)) if len(wrong) else None
+            figures["leave_one_set_out"].setdefault(name, {})[kind] = {
+                "threshold": t, "right_kept": kept, "wrong_through": through}
+            print(f"  leave {name} out: {kind} threshold {t:.2f}; on {name}: right matches kept "
+                  f"{'n/a' if kept is None else f'{kept:.2f}'}, wrong let through "
+                  f"{'n/a' if through is None else f'{through:.3f}'}")
     for name in args.sets.split(","):
         if os.environ.get("BENCH_THRESHOLD_ONLY"):
             break

@@ -76,6 +76,45 @@ def test_a_question_that_only_resembles_a_verified_one_is_answered_as_before(ser
         assert [c.quote for c in reply.answer.citations] == [c.quote for c in plain.citations]
 
 
+VERIFIED_FRIENDS = "Can I accept a friend request from a parent on Facebook?"
+NEARISH = "A parent wants to be my friend online, is that OK?"  # between the supported and match thresholds
+
+
+def test_a_supported_match_reorders_only_the_clauses_shown_and_states_no_owner_verdict(service, engine):
+    plain = engine.ask(NEARISH)
+    second = plain.citations[1]
+    service.verify([VERIFIED_FRIENDS], POLICY, second.quote, verified_by="Head", verdict=Verdict.needs_permission)
+    match = service.engine.verified.match(NEARISH)
+    assert match is not None and match.supported_only and not match.close
+    reply = service.answer(NEARISH, platform="cli").answer
+    assert reply.verified_id is not None and reply.citations[0].verified
+    assert reply.citations[0].quote == second.quote
+    assert {c.quote for c in reply.citations} == {c.quote for c in plain.citations}  # reordered, nothing new
+    assert reply.verdict is not Verdict.needs_permission  # the owner's verdict was given for another wording
+
+
+def test_a_supported_match_whose_clause_is_not_shown_is_answered_as_before(service, engine):
+    plain = engine.ask(NEARISH)
+    assert all(fold(LOGO) not in fold(c.quote) for c in plain.citations)
+    service.verify([VERIFIED_FRIENDS], POLICY, LOGO, verified_by="Head")  # an owner's odd choice of clause
+    assert service.engine.verified.match(NEARISH).supported_only
+    reply = service.answer(NEARISH, platform="cli").answer
+    assert reply.verified_id is None
+    assert [c.quote for c in reply.citations] == [c.quote for c in plain.citations]
+    # a question close enough gets the verified clause first whatever the search shows
+    closer = "Should I add a parent as a friend on Facebook?"
+    assert not service.engine.verified.match(closer).supported_only
+    assert fold(LOGO) in fold(service.answer(closer, platform="cli").answer.citations[0].quote)
+
+
+def test_a_verified_answer_outranks_the_policy_status_reply(service, engine):
+    question = "When does this policy need to be reviewed next?"
+    assert engine.ask(question).verified_id is None  # answered from the policy's metadata
+    service.verify(["When is this policy due for review?"], POLICY, "Next Review Due", verified_by="Head")
+    reply = service.answer(question, platform="cli").answer
+    assert reply.verified_id is not None and fold("Next Review Due") in fold(reply.citations[0].quote)
+
+
 def test_scope_keeps_a_verified_answer_to_its_document(service):
     service.verify(["Can I use the school logo on my own website?"], POLICY, LOGO, verified_by="Head")
     assert service.engine.ask("Can I use the school logo on my own website?", scope=POLICY).verified_id is not None

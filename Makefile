@@ -36,6 +36,7 @@ eval: install
 bench: install
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_verified.py --json benchmarks/results/verified.json
 
 teams-package: install
 	$(VENV)/bin/policy-assistant teams-package --out dist/policy-assistant-teams.zip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 
 from .models import Answer, Citation, DocumentStatus, Suggestion, VerifiedAnswer
 
@@ -35,7 +36,9 @@ def answer_text(answer: Answer, width: int = 88, every_clause: bool = False) -> 
     parts += [citation_text(c, width, review=not answer.warnings) for c in shown]
     rest = [] if every_clause else answer.held_back
     if rest:
-        parts.append("More clauses (`ask --all` quotes them): " + "; ".join(c.where for c in rest))
+        places = Counter(c.where for c in rest)  # one section's clauses named once, with their count
+        parts.append("More clauses (`ask --all` quotes them): " + "; ".join(
+            where if n == 1 else f"{where} ({n} clauses)" for where, n in places.items()))
     parts += [f"Warning: {w}" for w in answer.warnings]
     if answer.answered:
         parts.append(f"Still unsure? Ask {answer.contact}.")

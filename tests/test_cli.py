@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from assistant.cli import main
 from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
 from assistant.index import build_index
+from assistant.render import answer_text
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = "glenmere-social-media-policy-2023-24.md"
@@ -204,3 +205,12 @@ def test_module_entry_point_reports_a_missing_corpus_without_traceback(tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.strip().splitlines()[-1].startswith("Error: Policy folder not found")
+
+
+def test_more_clauses_names_each_section_once_with_its_count(engine):
+    answer = engine.ask("Can I add a pupil as a friend?")
+    first, other = answer.citations[0], answer.citations[1]
+    twin = other.model_copy(update={"quote": "another clause of the same section", "clause_id": "twin"})
+    text = answer_text(answer.model_copy(update={"citations": [first, other, twin]}))
+    more = next(line for line in text.splitlines() if line.startswith("More clauses"))
+    assert more.count(other.where) == 1 and f"{other.where} (2 clauses)" in more

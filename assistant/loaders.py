@@ -124,15 +124,16 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
             corpus.documents.append(earlier)
             continue
         try:
-            corpus.documents.append(load_document(path, source, raw))
+            corpus.documents.append(load_document(path, source, raw, digest))
         except DocumentError as exc:
             log.warning("%s", exc)
             corpus.problems.append(str(exc))
     return corpus
 
 
-def load_document(path: Path, source: str | None = None, raw: bytes | None = None) -> PolicyDocument:
-    """Load one file by its extension (from `raw`, its bytes, when they are already read)."""
+def load_document(path: Path, source: str | None = None, raw: bytes | None = None,
+                  digest: str | None = None) -> PolicyDocument:
+    """Load one file by its extension (from `raw`, its bytes, and `digest`, their sha256, when known)."""
     source = source or path.name
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
@@ -151,7 +152,7 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
         hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx") else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
     return _document(source, kind, text, meta, path).model_copy(
-        update={"offset": offset, "digest": hashlib.sha256(raw).hexdigest()})
+        update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest()})
 
 
 def _decode(raw: bytes, source: str) -> str:

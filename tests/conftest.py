@@ -46,6 +46,15 @@ def engine(settings, embedder) -> PolicyEngine:
     return PolicyEngine.open(settings, embedder=embedder)
 
 
+@pytest.fixture(scope="module")
+def fake():
+    """Slack's Web API, faked: a real HTTP server on 127.0.0.1 that records every call (tests/fake_slack.py)."""
+    from fake_slack import FakeSlack
+
+    with FakeSlack() as slack:
+        yield slack
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server for the session (see tests/postgres.py); skips when there is none."""

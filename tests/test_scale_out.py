@@ -117,12 +117,6 @@ class Replica:
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest.fixture(scope="module")
 def shared(postgres, settings, engine, tmp_path_factory):
     """One database, one corpus and one index folder for both replicas (the index copied from the session's)."""
     folder = tmp_path_factory.mktemp("scale-out")

@@ -41,12 +41,6 @@ FRIENDS = "Can staff be friends with parents on Facebook?"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest.fixture(scope="module")
 def slack_settings(settings, fake, tmp_path_factory):
     return settings.model_copy(update={
         "slack_bot_token": SecretStr("xoxb-1-test"), "slack_app_token": SecretStr("xapp-1-test"),

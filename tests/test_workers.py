@@ -45,12 +45,6 @@ def _env(folder: Path, fake: FakeSlack, secret: str, **extra: str) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest.fixture(scope="module")
 def pool(settings, engine, fake, tmp_path_factory):
     """`serve --workers 2` over a copy of the session's corpus and index, with its own SQLite store."""
     folder = tmp_path_factory.mktemp("workers")

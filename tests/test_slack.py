@@ -29,7 +29,7 @@ from assistant.slack_app import check_credentials, looks_like_question
 from assistant.store import Store
 from assistant.text import fold
 
-from fake_slack import BOT_USER_ID, Call, FakeSlack, FakeSocketMode, SlackSender
+from fake_slack import BOT_USER_ID, Call, FakeSocketMode, SlackSender
 from serving_thread import ServingThread
 
 ROOT = Path(__file__).resolve().parent.parent

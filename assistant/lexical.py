@@ -92,6 +92,16 @@ class BM25:
         at = int(np.searchsorted(ids, row))
         return at < len(ids) and int(ids[at]) == row
 
+    def contains_rows(self, term: str, rows: list[int]) -> np.ndarray:
+        """For each of `rows`, True when its clause uses the term (one search of the term's postings)."""
+        posting = self._postings.get(term)
+        if posting is None or not len(posting[0]) or not rows:
+            return np.zeros(len(rows), dtype=bool)
+        ids = posting[0]
+        wanted = np.asarray(rows, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        return ids[at] == wanted
+
 
 def best(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     """The k rows of highest score, best first, ties to the lower row (a stable sort, without sorting all)."""

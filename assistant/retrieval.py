@@ -153,10 +153,11 @@ class Retriever:
         own = np.argsort(-fused, kind="stable")[:k]
         order = np.concatenate([order, own[~np.isin(own, order)]])
         weights = self._topical_weights(query_terms)
-        return [Hit(self.index.clauses[int(candidates[i])], int(candidates[i]), float(fused[i]), float(dense[i]),
-                    float(lex[i]), self._coverage(weights, int(candidates[i])), self._missing(weights, int(candidates[i])),
-                    float(shown[i]))
-                for i in order]
+        rows = [int(candidates[i]) for i in order]
+        uses = self._uses(weights, rows)
+        return [Hit(self.index.clauses[row], row, float(fused[i]), float(dense[i]), float(lex[i]),
+                    self._coverage(weights, used), self._missing(weights, used, row), float(shown[i]))
+                for i, row, used in zip(order, rows, uses)]
 
     def _answerable_rows(self, rows: np.ndarray) -> np.ndarray:
         at = np.minimum(np.searchsorted(self._answerable, rows), max(len(self._answerable) - 1, 0))
@@ -165,18 +166,26 @@ class Retriever:
     def _topical_weights(self, query_terms: list[str]) -> dict[str, float]:
         return {t: self._bm25.idf.get(t, self._unseen_idf) for t in set(query_terms) if t not in _MODAL_STEMS}
 
-    def _coverage(self, weights: dict[str, float], position: int) -> float:
+    def _uses(self, weights: dict[str, float], rows: list[int]) -> list[list[bool]]:
+        """For each row, whether its clause uses each topical word (in `weights` order): one postings
+        lookup a word for all the rows, not one a word and row."""
+        found = [self._bm25.contains_rows(t, rows) for t in weights]
+        return [[bool(f[j]) for f in found] for j in range(len(rows))]
+
+    @staticmethod
+    def _coverage(weights: dict[str, float], used: list[bool]) -> float:
         total = sum(weights.values())
         if not total:
             return 0.0
-        return sum(w for t, w in weights.items() if self._bm25.contains(t, position)) / total
+        return sum(w for w, u in zip(weights.values(), used) if u) / total
 
-
-    def _missing(self, weights: dict[str, float], position: int) -> float:
+    def _missing(self, weights: dict[str, float], used: list[bool], position: int) -> float:
         # a word the passage writes with a hyphen or a space ("e-mail", "on line") is not missing from it
-        joined = "".join(_NOT_WORD.split(self.index.clauses[position].text.lower()))
-        lacking = [w for t, w in weights.items() if not self._bm25.contains(t, position) and t not in joined]
-        return max(lacking, default=0.0) / self._unseen_idf if self._unseen_idf > 0 else 0.0
+        unused = [(t, w) for (t, w), u in zip(weights.items(), used) if not u]
+        if unused:
+            joined = "".join(_NOT_WORD.split(self.index.clauses[position].text.lower()))
+            unused = [(t, w) for t, w in unused if t not in joined]
+        return max((w for _, w in unused), default=0.0) / self._unseen_idf if self._unseen_idf > 0 else 0.0
 
 
 def _section_keys(index: PolicyIndex) -> np.ndarray:

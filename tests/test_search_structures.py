@@ -57,6 +57,10 @@ def test_bm25_postings_score_like_the_textbook_and_survive_a_save(passages, tmp_
     assert set(rows.tolist()) == set(np.flatnonzero(expected).tolist()) & set(allowed.tolist())
     assert loaded.contains(query[0], int(rows[0])) == (query[0] in docs[int(rows[0])])
     assert not loaded.contains("zzzunseen", 0)
+    every = list(range(len(docs)))[::-1]  # in any order, as retrieval asks
+    for term in set(query) | {"zzzunseen"}:
+        assert loaded.contains_rows(term, every).tolist() == [term in docs[i] for i in every]
+    assert loaded.contains_rows(query[0], []).tolist() == []
 
 
 def test_damaged_postings_are_refused(passages, tmp_path):

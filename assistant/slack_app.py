@@ -112,6 +112,19 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+_SDK_LOG = logging.getLogger("slack_sdk.web.async_base_client")  # the Web API client's own logger
+
+
+def _leveled(logger: logging.Logger) -> logging.Logger:
+    """The logger with the level it inherits set on itself. slack_sdk and bolt test `logger.level <=
+    DEBUG` (not whether debug is enabled) before formatting debug lines, and a logger without a level
+    of its own has level 0: without this every Web API call formats its whole request and response
+    (the answer's blocks included) for a debug line nobody logs."""
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
+    return logger
+
+
 async def build_app(credentials: Credentials, service: AnswerService,
                     listeners: SlackListeners | None = None) -> AsyncApp:
     """The bolt AsyncApp with every listener; calls auth.test once (ConfigError if Slack refuses the token)."""
@@ -121,7 +134,7 @@ async def build_app(credentials: Credentials, service: AnswerService,
     # one HTTP session for every Web API call: without it each reply opens a new connection (and TLS
     # handshake) to Slack; close_app closes it
     session = aiohttp.ClientSession()
-    client = AsyncWebClient(token=credentials.bot_token, session=session,
+    client = AsyncWebClient(token=credentials.bot_token, session=session, logger=_leveled(_SDK_LOG),
                             **({"base_url": credentials.api_url} if credentials.api_url else {}))
     try:
         await client.auth_test()
@@ -134,7 +147,7 @@ async def build_app(credentials: Credentials, service: AnswerService,
     except BaseException:
         await session.close()
         raise
-    app = AsyncApp(client=client, signing_secret=credentials.signing_secret or "",
+    app = AsyncApp(client=client, signing_secret=credentials.signing_secret or "", logger=_leveled(bolt_log),
                    request_verification_enabled=credentials.signing_secret is not None)
     (listeners or SlackListeners(service)).register(app)
     return app

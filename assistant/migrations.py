@@ -122,4 +122,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             platform {text} NOT NULL, owner_id {text} NOT NULL, reference {text} NOT NULL, saved_at {text} NOT NULL,
             PRIMARY KEY (platform, owner_id))""",
     )),
+    # Marking a question answered marks its event done by the question's id: without an index that read
+    # every event kept (a day's), on every answer
+    Migration(5, "events found by their question", (
+        "CREATE INDEX events_question ON events (question_id)",
+    )),
 )

@@ -44,6 +44,20 @@ def test_replicas_starting_together_migrate_once(open_store):
     assert all(s.migrations() == [m.number for m in MIGRATIONS] for s in stores)
 
 
+def test_an_answered_question_finds_its_event_without_reading_every_event(tmp_path):
+    store = Store(tmp_path / "s.db")
+    for n in range(50):
+        received = store.receive(_asked(f"Ev{n}"), lease_seconds=60)
+        assert received is not None
+    store.finish(received.question_id)
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        plan = " ".join(str(row) for row in db.execute(
+            "EXPLAIN QUERY PLAN UPDATE events SET status='done', lease_until=NULL WHERE question_id=?", (1,)))
+        assert "USING INDEX events_question" in plan
+        assert db.execute("SELECT status FROM events WHERE event_id='Ev49'").fetchone() == ("done",)
+        assert db.execute("SELECT count(*) FROM events WHERE status='pending'").fetchone() == (49,)
+
+
 def test_a_database_from_before_migrations_is_upgraded_keeping_its_rows(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)

@@ -37,7 +37,7 @@ def is_english(question: str) -> bool:
     letters = [ch for ch in question if ch.isalpha()]
     if not letters:
         return True
-    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    latin = sum(1 for ch in letters if ch.isascii() or "LATIN" in unicodedata.name(ch, ""))  # a-z, A-Z: Latin
     if latin < 0.5 * len(letters):
         return False
     words = [w.lower().replace("’", "'") for w in _WORD.findall(question)]

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings as hyp_settings, strategies as st
 
 from assistant.chunking import chunk_document
 from assistant.engine import PolicyEngine
@@ -227,6 +227,7 @@ _DOCUMENT = st.tuples(st.lists(_BLOCK, max_size=12), st.sampled_from(["\n\n", "\
 
 @hyp_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_DOCUMENT, fmt=st.sampled_from(["markdown", "text"]))
+@example(text="- Staff.\r\n\r\n---\r\n\r\n- Staff.", fmt="markdown")  # a rule between Windows line ends
 def test_random_documents_chunk_into_exact_slices_and_faithful_quotes(text, fmt):
     doc = PolicyDocument(source="r.md", title="Random", text=text, format=fmt)
     clauses = chunk_document(doc)

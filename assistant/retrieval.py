@@ -164,7 +164,7 @@ class Retriever:
         return self._answerable[at] == rows if len(self._answerable) else np.zeros(len(rows), dtype=bool)
 
     def _topical_weights(self, query_terms: list[str]) -> dict[str, float]:
-        return {t: self._bm25.idf.get(t, self._unseen_idf) for t in set(query_terms) if t not in _MODAL_STEMS}
+        return {t: self._bm25.idf.get(t, self._unseen_idf) for t in dict.fromkeys(query_terms) if t not in _MODAL_STEMS}
 
     def _uses(self, weights: dict[str, float], rows: list[int]) -> list[list[bool]]:
         """For each row, whether its clause uses each topical word (in `weights` order): one postings

@@ -139,3 +139,32 @@ def test_long_passages_batched_by_tokens_embed_as_they_do_alone(passages, embedd
 def test_unknown_runtime_is_a_config_error():
     with pytest.raises(ConfigError, match="Unknown encoder runtime"):
         Embedder(Settings(_env_file=None).model, "tensorflow")
+
+
+_SCORES = """
+import json, sys
+from pathlib import Path
+from assistant.engine import PolicyEngine
+from assistant.settings import Settings
+engine = PolicyEngine.open(Settings(_env_file=None, corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])))
+print(json.dumps([[h.score, h.coverage, h.missing, h.shown] for q in sys.argv[3:]
+                  for h in engine.retriever.search(q, k=5)]))
+"""
+
+
+def test_scores_do_not_depend_on_the_processs_hash_seed(engine, settings):
+    """Question words are weighed in the order asked, not a set's order: every process scores alike."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    questions = ["Can staff use school email on their own phones at home?", "who checks pupils' photos online"]
+    runs = []
+    for seed in ("1", "2"):
+        result = subprocess.run([sys.executable, "-c", _SCORES, str(settings.corpus_dir), str(settings.index_dir),
+                                 *questions], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr[-2000:]
+        runs.append(json.loads(result.stdout))
+    assert runs[0] == runs[1] and len(runs[0]) == 10

@@ -16,7 +16,7 @@ from datetime import date
 
 from .confidence import AGREEING, ANSWER_THRESHOLD, LEAD_CAP, RULING_THRESHOLD, RULING_WEIGHTS, WEIGHTS, Evidence
 from .embeddings import Embedder
-from .errors import CorpusError, IndexError_, QuestionError
+from .errors import CorpusError, IndexError_, IndexOutdated, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
 from .language import is_english
 from .review import about_policy, named_document, status_line
@@ -353,12 +353,18 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False,
                build: bool | None = None) -> PolicyIndex:
     """The index for the configured corpus and model: loaded, or (re)built when missing or stale.
 
-    A missing index is built, and `build=None` rebuilds a stale one as `settings.auto_reindex` says;
+    A missing index is built, and `build=None` rebuilds a stale one (or one another version of Policy
+    Assistant wrote) as `settings.auto_reindex` says;
     `build=False` (a serving process not told to rebuild) never builds: a missing index is an error,
     a stale one is served with a warning until `policy-assistant index` publishes a new one."""
     allowed = settings.auto_reindex if build is None else build
     try:
         index = load_index(settings.index_dir)
+    except IndexOutdated as exc:
+        if build is False or not allowed:
+            raise
+        log.info("Rebuilding the index: %s", exc)
+        return _build(settings, embedder, progress)
     except IndexError_:
         if (settings.index_dir / "manifest.json").exists() or build is False:
             raise  # corrupt (refuse rather than replace what someone may be inspecting), or not ours to build

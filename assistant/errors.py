@@ -6,6 +6,7 @@
     ├── CorpusError                 the policy folder is missing or holds no readable policy
     ├── DocumentError               one document cannot be read (reported by name, then skipped)
     ├── IndexError_                 the index is missing, corrupt, or built for another corpus/model
+    │   └── IndexOutdated           the index was written by another version of Policy Assistant
     ├── ConfigError                 settings or credentials are missing or malformed
     ├── StoreError                  the database cannot be opened, upgraded or reached
     └── VerifiedAnswerError         a verified answer cannot be made (quote not in the policy, not an owner, ...)
@@ -32,6 +33,10 @@ class DocumentError(PolicyAssistantError):
 
 class IndexError_(PolicyAssistantError):
     """The index is missing, corrupt or stale and cannot be used."""
+
+
+class IndexOutdated(IndexError_):
+    """The index was written by another version of Policy Assistant: rebuilt, never read as corrupt."""
 
 
 class ConfigError(PolicyAssistantError):

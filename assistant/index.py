@@ -41,7 +41,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .chunking import chunk_document, passage
 from .embeddings import Embedder
-from .errors import CorpusError, IndexError_
+from .errors import CorpusError, IndexError_, IndexOutdated
 from .lexical import BM25
 from .loaders import DEFAULT_MAX_FILE_BYTES, SUPPORTED, load_corpus, refusal, supported_files
 from .models import Clause, PolicyDocument
@@ -256,6 +256,7 @@ def load_index(index_dir: Path) -> PolicyIndex:
         raw_manifest: bytes | None = None
         try:
             raw_manifest = manifest_path.read_bytes()
+            _check_format(raw_manifest, index_dir)
             manifest = Manifest.model_validate_json(raw_manifest)
             build = manifest.build_id
             stored = json.loads((index_dir / f"documents-{build}.json").read_text("utf-8"))
@@ -269,6 +270,8 @@ def load_index(index_dir: Path) -> PolicyIndex:
         except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, EOFError, IndexError_) as exc:
             if attempt < 4 and _manifest_changed(manifest_path, raw_manifest):
                 continue  # a rebuild replaced the build we were reading (and removed its files): read the new one
+            if isinstance(exc, IndexOutdated):
+                raise
             reason = _corruption(exc)
             raise IndexError_(f"The index in {index_dir} is corrupt ({reason}); "
                               "rebuild it with `policy-assistant index`") from None
@@ -289,6 +292,18 @@ def _read_clauses(path: Path) -> list[Clause]:
     """The clauses of a build, one JSON object a line, validated in one call (a call a line cost seconds at 100k)."""
     lines = [line for line in path.read_bytes().splitlines() if line.strip()]
     return _CLAUSES.validate_json(b"[" + b",".join(lines) + b"]")
+
+
+def _check_format(raw_manifest: bytes, index_dir: Path) -> None:
+    """An index another version wrote may lack files this one reads: name that, rather than "corrupt"."""
+    try:
+        written = json.loads(raw_manifest).get("format")
+    except (ValueError, AttributeError):
+        return  # not a manifest at all: reported as damaged when it is validated
+    if isinstance(written, int) and written != FORMAT:
+        raise IndexOutdated(f"The index in {index_dir} was built by another version of Policy Assistant "
+                            f"(index format {written}, this version reads {FORMAT}); "
+                            "rebuild it with `policy-assistant index`")
 
 
 class _Damaged(ValueError):
@@ -320,8 +335,6 @@ def staleness(index: PolicyIndex, corpus_dir: Path, model: str,
     """Why the index no longer fits this corpus and model, or None when it does."""
     if index.manifest.model != model:
         return f"it was built with the model {index.manifest.model!r}, not {model!r}"
-    if index.manifest.format != FORMAT:
-        return "it was built by an older version of Policy Assistant"
     if index.manifest.corpus_fingerprint != corpus_fingerprint(corpus_dir, max_file_bytes):
         return f"the policies in {corpus_dir} have changed since it was built"
     return None

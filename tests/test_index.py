@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import PolicyEngine
-from assistant.errors import CorpusError, IndexError_
+from assistant.engine import PolicyEngine, open_index
+from assistant.errors import CorpusError, IndexError_, IndexOutdated
 from assistant.index import CACHE_FILE, Manifest, build_index, corpus_fingerprint, load_index, staleness
 from assistant.settings import Settings
 
@@ -189,13 +189,33 @@ def test_model_mismatch_is_detected(built, embedder):
     assert rebuilt.index.manifest.embedded == 0  # same model underneath: the cache still serves
 
 
-def test_older_format_is_stale(built, embedder):
-    corpus, index_dir, _ = built
+def _as_an_older_version_wrote_it(index_dir: Path) -> None:
+    """Format 4 (before BM25 was saved with the index): an older manifest number, and no lexical file."""
     path = index_dir / "manifest.json"
     data = json.loads(path.read_text("utf-8"))
-    data["format"] = 1
+    data["format"] = 4
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert "older version" in staleness(load_index(index_dir), corpus, embedder.name)
+    (index_dir / f"lexical-{data['build_id']}.npz").unlink()
+
+
+def test_an_index_another_version_wrote_is_rebuilt_not_called_corrupt(built, embedder):
+    corpus, index_dir, first = built
+    _as_an_older_version_wrote_it(index_dir)
+    with pytest.raises(IndexOutdated) as err:
+        load_index(index_dir)
+    message = str(err.value)
+    assert "another version" in message and "format 4" in message and "`policy-assistant index`" in message
+    assert "corrupt" not in message
+    for refusing in (dict(auto_reindex=False), dict(build=False)):  # told not to build: the reason, and files left
+        with pytest.raises(IndexOutdated, match="another version"):
+            if "build" in refusing:
+                open_index(_settings(corpus, index_dir), embedder, build=False)
+            else:
+                PolicyEngine.open(_settings(corpus, index_dir, **refusing), embedder=embedder)
+        assert json.loads((index_dir / "manifest.json").read_text("utf-8"))["build_id"] == first.manifest.build_id
+    engine = PolicyEngine.open(_settings(corpus, index_dir), embedder=embedder)  # upgraded: rebuilt on open
+    assert engine.index.manifest.build_id != first.manifest.build_id
+    assert engine.ask("Can I accept a friend request from a parent on Facebook?").answered
 
 
 # ---------------------------------------------------------------- corruption

@@ -63,8 +63,11 @@ def _service(settings: Settings):
     return AnswerService.open(settings)
 
 
-corpus_option = click.option("--corpus", type=click.Path(path_type=Path), help="Folder of policy documents.")
-index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Folder of the index.")
+# a folder typed on the command line is where the person typing is (settings' own paths are under `home`)
+corpus_option = click.option("--corpus", type=click.Path(path_type=Path, resolve_path=True),
+                             help="Folder of policy documents.")
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path, resolve_path=True),
+                            help="Folder of the index.")
 
 
 @click.group(cls=_Group)

@@ -146,6 +146,7 @@ def published_build(index_dir: Path) -> str | None:
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool = False,
                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> PolicyIndex:
     """Load, chunk and embed the corpus, then publish the index atomically (one builder at a time)."""
+    supported_files(corpus_dir)  # no policy folder: say so before making an index folder for it
     with build_lock(index_dir):
         return _build(corpus_dir, index_dir, embedder, progress, max_file_bytes)
 

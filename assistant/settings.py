@@ -7,6 +7,7 @@ credentials keep the names Slack's own documentation uses (`SLACK_BOT_TOKEN`, ..
 Relative paths (corpus, index, SQLite file) are resolved once, here, against `home`: the
 `POLICY_ASSISTANT_HOME` folder, else the source checkout the package runs from, else
 `~/.local/share/policy-assistant` -- never against the working directory of whoever starts the process.
+(A folder typed on the command line, `--corpus corpus`, is the typist's: the CLI makes it absolute first.)
 `DATABASE_URL=postgresql://...` selects PostgreSQL instead of the SQLite file.
 """
 

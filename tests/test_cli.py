@@ -178,6 +178,18 @@ def test_missing_corpus(tmp_path):
                                        "--index", str(tmp_path / "index")])
     _assert_one_line_error(result)
     assert "Policy folder not found" in result.output
+    assert not (tmp_path / "index").exists()  # no index folder made for a policy folder that is not there
+
+
+def test_folders_on_the_command_line_are_where_the_user_is(tmp_path, monkeypatch):
+    """`score.py CLI corpus q.jsonl` from the folder holding `corpus`: relative flags are the caller's."""
+    shutil.copytree(ROOT / "policy_corpus", tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["ask", "--json", "Can I add a pupil as a friend?",
+                                       "--corpus", "corpus", "--index", "idx"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["citations"][0]["source"] == POLICY
+    assert (tmp_path / "idx" / "manifest.json").is_file()
 
 
 def test_corrupt_index(tmp_path, embedder):

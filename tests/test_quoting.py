@@ -39,6 +39,9 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     ("Report it.<br>\nEven later.", "Report it. Even later."),
     ("| Technical | Your writing is excellent. |", "Technical\nYour writing is excellent."),
     ("Leave:\n- one day\n- two `days`", "Leave:\n- one day\n- two days"),
+    # a `*` between spaces is a list marker or a sign, not emphasis: items stay apart, sums stay whole
+    ("Rules:\n* return laptops\n* keep the *charger*", "Rules:\n* return laptops\n* keep the charger"),
+    ("Formula: SEK 417 * the months left.", "Formula: SEK 417 * the months left."),
 ])
 def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
     quote = shown(source, 0, len(source))

@@ -24,7 +24,8 @@ from .models import Answer, Citation, DocumentStatus, Place, PolicyDocument, Ver
 from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
 from .settings import Settings
-from .verdict import asks_for_ruling, clause_verdict, ruling_for, verdict_line
+from .text import fold
+from .verdict import RESTRICTING, asks_for_ruling, clause_verdict, ruling_for, verdict_line
 from .verified import VerifiedBook, VerifiedMatch, locate
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,18 @@ class PolicyEngine:
             match = None
         taken = [match.place] if match else []
         picked = [(h, p) for h, p in passages if not overlaps(taken, h.clause.source, p.start, p.end)]
+        first = (match.place if match else (picked[0][0].clause.source, picked[0][1].start, picked[0][1].end)
+                 if picked else None)
+        limits = self._limits_of(*first) if first else []
+        after = 0 if match else 1  # where the quote shown first is followed
+        limiting = next((i for i, (h, p) in enumerate(picked) if i >= after
+                         and overlaps(limits, h.clause.source, p.start, p.end)), None)
+        if limiting is not None:  # shown right after the quote it limits
+            picked.insert(after, picked.pop(limiting))
         picked = picked[:self.settings.max_citations - len(taken)]
         citations = [self.citation(h, question, span) for h, span in picked]
+        if limiting is not None:
+            citations[after].limits_first = True
         if match:
             citations.insert(0, self.verified_citation(match))
             answered = True
@@ -129,7 +140,9 @@ class PolicyEngine:
         elif (answered and citations and RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD
               and asks_for_ruling(question)):
             # the rule of the part of the first quote that is about the thing asked; none when unsure
-            verdict = ruling_for(question, citations[0].quote, citations[0].context)
+            verdict = ruling_for(question, citations[0].quote, citations[0].context or self._heading_rule(first))
+            if verdict is Verdict.permitted and limits:
+                verdict = Verdict.information  # what the quote allows, the rest of its paragraph limits
         document = top_doc.title if top_doc else "the policy"
         return Answer(
             question=question,
@@ -145,6 +158,19 @@ class PolicyEngine:
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             verified_id=match.answer.id if match else None,
         )
+
+    def _heading_rule(self, place: tuple[str, int, int] | None) -> str | None:
+        """The heading of a quote's section when it states a rule against ("## Not OK", "## Prohibited"):
+        the items under it are read under it, as items are read under the sentence leading into their list."""
+        clause = self.quoter.clause_at(*place) if place else None
+        heading = clause.section[-1] if clause and clause.section else ""
+        return heading if heading and clause_verdict(heading) in RESTRICTING else None
+
+    def _limits_of(self, source: str, start: int, end: int) -> list[tuple[str, int, int]]:
+        """Where the paragraph around a quote states, outside it, a rule against or a condition
+        ("You can upgrade your computer at any time. … Please get approval from Finance before purchasing")."""
+        return [(c.source, c.start, c.end) for c in self.quoter.rest_of_paragraph(source, start, end)
+                if clause_verdict(c.text) in RESTRICTING]
 
     def evidence_for(self, question: str, scope: str | list[str] | None = None) -> Evidence:
         """What abstention and rulings read for this question (see `assistant/confidence.py`)."""
@@ -177,8 +203,7 @@ class PolicyEngine:
         if "\n" in doc.text[start:end]:  # several list items: each shows its marker
             start, end = list_lines(doc.text, start, end)
         quote = shown(doc.text, start, end)
-        context = shown(clause.context, 0, len(clause.context)).text.replace("\n", " ") \
-            if clause and clause.context and clause.kind != "row" else None
+        context = lead_in(clause.context, quote.text) if clause and clause.kind != "row" else None
         return Citation(
             quote=quote.text,
             spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
@@ -286,8 +311,8 @@ class PolicyEngine:
         context = columns = None
         if clause.kind == "row":
             columns = header_cells(clause.context) if clause.context else None
-        elif clause.context:
-            context = shown(clause.context, 0, len(clause.context)).text.replace("\n", " ")
+        else:
+            context = lead_in(clause.context, quote.text)
         return Citation(
             quote=quote.text,
             spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
@@ -393,6 +418,14 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False,
 
 def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyIndex:
     return build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
+
+
+def lead_in(context: str | None, quote: str) -> str | None:
+    """The sentence introducing a quoted list item, as shown; none when the quote already holds it."""
+    if not context:
+        return None
+    said = shown(context, 0, len(context)).text.replace("\n", " ")
+    return None if fold(said) in fold(quote) else said
 
 
 def evidence(passages: list[tuple[Hit, Passage]]) -> Evidence:

@@ -98,6 +98,8 @@ class Citation(BaseModel):
     review_due: str | None = None
     also: list[Place] = Field(default_factory=list, description="other places where the same words stand")
     verified: str | None = Field(None, description='"Verified by <owner>, <date>" when an owner confirmed it')
+    limits_first: bool = Field(False, description="a rule or condition from the rest of the first quote's "
+                               "paragraph, which limits what that quote says: shown with it")
 
     @property
     def where(self) -> str:
@@ -129,13 +131,16 @@ class Answer(BaseModel):
     @property
     def shown(self) -> list[Citation]:
         """What the chat edges and the terminal show: the clause that answers (joined neighbours and all)
-        alone, or, when abstaining, the two closest clauses."""
-        return self.citations[:1] if self.answered else self.related[:2]
+        alone, with the rule of its paragraph that limits it if there is one ("Please get approval
+        first"), or, when abstaining, the two closest clauses."""
+        if not self.answered:
+            return self.related[:2]
+        return self.citations[:2] if len(self.citations) > 1 and self.citations[1].limits_first else self.citations[:1]
 
     @property
     def held_back(self) -> list[Citation]:
         """Ranked citations not shown at first, offered under "More clauses"."""
-        return self.citations[1:] if self.answered else []
+        return self.citations[len(self.shown):] if self.answered else []
 
 
 class DocumentStatus(BaseModel):

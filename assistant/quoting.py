@@ -49,6 +49,11 @@ _PIPE = re.compile(r"(?<!\\)\|")  # a pipe not escaped by a backslash
 _TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t\r]*$", re.M)
 
 
+# a line of nothing but links ("[billing.example.com 🔒](https://…)") says where to go, not a rule: it
+# is quoted when it is what was found, never glued onto a neighbouring clause
+_BARE_LINKS = re.compile(r"^\s*(?:(?:\[[^\]\n]*\]" + _URL + r"|<https?://[^>\s]+>|https?://\S+)[\s,;|·•-]*)+$")
+
+
 @dataclass(frozen=True)
 class Shown:
     """A span as a reader sees it: `text`, and the source offsets of each piece of it."""
@@ -202,6 +207,26 @@ class Quoter:
         """The first clause of that document overlapping the span (only its own clauses are looked at)."""
         return next((c for c in self._before.get(source, []) if c.start < end and start < c.end), None)
 
+    def rest_of_paragraph(self, source: str, start: int, end: int) -> list[Clause]:
+        """The sentences of the paragraph around a span that the span leaves out (a long paragraph is cut
+        into clauses of at most MAX_CLAUSE_WORDS words, and a quote may hold only some of them)."""
+        clauses = self._before.get(source, [])
+        text = self.documents[source].text if source in self.documents else ""
+        inside = [k for k, c in enumerate(clauses) if c.start < end and start < c.end and c.kind == "sentence"]
+        if not inside:
+            return []
+
+        def joined(a: Clause, b: Clause) -> bool:  # one paragraph: same section, no blank line between
+            return (a.kind == b.kind == "sentence" and a.section == b.section
+                    and text[a.end:b.start].count("\n") <= 1)
+
+        lo, hi = inside[0], inside[-1]
+        while lo > 0 and joined(clauses[lo - 1], clauses[lo]):
+            lo -= 1
+        while hi + 1 < len(clauses) and joined(clauses[hi], clauses[hi + 1]):
+            hi += 1
+        return [c for c in clauses[lo:hi + 1] if not (c.start < end and start < c.end)]
+
     def span_of(self, position: int, clause: Clause) -> Span:
         """What a clause quotes on its own: itself, or the whole of a short list it belongs to."""
         return self.list_spans.get(position, (clause.start, clause.end))
@@ -252,7 +277,7 @@ class Quoter:
         while grown:
             grown = False
             for position, other in near:
-                if other.source != clause.source or other.section != clause.section:
+                if other.source != clause.source or other.section != clause.section or _BARE_LINKS.match(other.text):
                     continue
                 a, b = self.span_of(position, other)
                 if not self._adjacent((start, end), (a, b), text) or overlaps(taken, other.source, a, b):

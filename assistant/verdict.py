@@ -24,6 +24,8 @@ _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|shoul
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
+        rf"\bin\s+(?:the\s+)?absence\s+of\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
+        rf"{_OPENING}(?:get|obtain|seek|request|ask\s+for)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         r"\bunless\b[^.;]{0,120}\b(?:agreed|approved|authori[sz]ed|permission|permitted|consent|sign(?:ed)?[- ]off)\b",
         rf"\b(?:requires?|need|needs|(?:must|should|shall|will\s+need\s+to|needs?\s+to|ha(?:ve|s)\s+to)\s+(?:first\s+)?"
         rf"(?:get|obtain|seek|have|receive|request|ask\s+for)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
@@ -41,7 +43,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.prohibited, [
         r"\bmust\s+not\b", r"\bmustn['’]t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
         r"\bcannot\b", r"\bcan['’]t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
-        r"\bnot\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated)\b", r"\bnot\s+considered\s+acceptable\b",
+        r"\bnot\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bwill\s+not\s+(?:tolerate|allow|accept)\b", r"\bunacceptable\b", r"\bno\s+\w+\s+(?:is|are)\s+permitted\b",
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b",
@@ -64,6 +66,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
 # each verdict's patterns in one regex, tried only where a word or a line starts: 2x faster, same matches
 _COMPILED = [(v, [re.compile(r"(?=\b|^)(?:" + "|".join(f"(?:{p})" for p in ps) + ")", re.I | re.M)])
              for v, ps in _PATTERNS]
+
+_PERMITTED = next(ps for v, ps in _COMPILED if v is Verdict.permitted)
 
 LABELS = {
     Verdict.prohibited: "Not allowed",
@@ -142,12 +146,30 @@ def asks_only_may(question: str) -> bool:
     return bool(rulings) and all(_ASKS_MAY.match(p) for p in rulings)
 
 
+_AGAINST = (Verdict.advised_against, Verdict.prohibited)
+RESTRICTING = (Verdict.needs_permission, *_AGAINST)  # rules that limit what something else allows
+
+
+def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
+    """True when the text also permits something, in words other than those of its prohibition
+    ("no visitors are permitted" holds "are permitted" inside its own "no … are permitted")."""
+    said = [m.span() for p in against for m in p.finditer(flat) if m.end() > m.start()]
+    return any(not any(a < m.end() and m.start() < b for a, b in said)
+               for p in _PERMITTED for m in p.finditer(flat))
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
-    """The verdict a piece of policy wording expresses on its own."""
+    """The verdict a piece of policy wording expresses on its own.
+
+    One part saying both that something is fine and that something is not ("skipping one is okay if
+    you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
+    and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = " ".join(text.replace("*", "").replace("_", " ").split())
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
+            if verdict in _AGAINST and _also_permits(flat, patterns):
+                return Verdict.information
             return verdict
     return Verdict.information
 

@@ -197,6 +197,14 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
     ("Can visitors stay in the building after 7pm?",
      "Reception is staffed all day. The building is locked at 7 pm and no visitors are permitted.",
      Verdict.prohibited),
+    # a "not" inside a condition of a permission: which one rules, words cannot tell
+    ("Can I skip a meet-up for my sister's wedding?",
+     "Skipping a meet-up is okay if you have an engagement you can't cancel.", Verdict.information),
+    ("Do I need sign-off from the CEO to take another job?",
+     "In absence of written consent from the CEO, the employee should not take up other employment.",
+     Verdict.needs_permission),
+    ("Can I buy a new laptop?", "Please get approval from Finance before purchasing a new laptop.",
+     Verdict.needs_permission),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict
@@ -473,3 +481,41 @@ def test_a_question_naming_what_the_policy_never_mentions_lacks_a_rare_word(engi
     assert 0.0 <= named.coverage <= 1.0 and named.coverage > unnamed.coverage
     assert engine.ask("Can I add a pupil as a friend on Facebook?").answered
     assert not engine.ask("Can I claim a mileage allowance for driving to a sabbatical?").answered
+
+
+@pytest.mark.parametrize("then, verdict", [
+    ("Please get approval from Finance before purchasing a new computer.", Verdict.information),
+    ("Most people choose a laptop with plenty of memory for their work.", Verdict.permitted),
+])
+def test_no_permission_is_stated_when_the_rest_of_its_paragraph_limits_it(tmp_path, embedder, then, verdict):
+    """A long paragraph is quoted in part: "You can upgrade at any time" with its condition left out."""
+    middle = ("You can choose the model and specs, within reason and considering the demands of your role, "
+              "and the team will order it for you so that it arrives before your first day of work here.")
+    engine = _engine_over(tmp_path, embedder, "# Benefits\n\n## Computer Policy\n\nWe order a new computer for "
+                          "everyone we hire. " + middle + " You can upgrade your computer at any time when yours "
+                          "breaks or gets too old. " + then + "\n\n## Travel\n\nBook flights through the travel desk.\n")
+    answer = engine.ask("Can I upgrade my computer when it gets too old?")
+    assert answer.answered and "You can upgrade your computer" in answer.citations[0].quote
+    assert then not in answer.citations[0].quote  # the paragraph is over the quote's limit
+    assert answer.verdict is verdict
+    limited = verdict is Verdict.information  # the condition is shown with the quote it limits, never hidden
+    assert [c.quote for c in answer.shown][1:] == ([then] if limited else [])
+    assert answer.held_back == answer.citations[len(answer.shown):]
+
+
+def _engine_over(tmp_path, embedder, text: str) -> PolicyEngine:
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policy.md").write_text(text, encoding="utf-8")
+    return PolicyEngine.open(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=embedder)
+
+
+def test_items_under_a_heading_that_rules_them_out_are_read_under_it(tmp_path, embedder):
+    engine = _engine_over(tmp_path, embedder, (
+        "# Moonlighting\n\n## OK\n\n1. Teach a class at a local college.\n2. Write a book about your hobby.\n\n"
+        "## Not OK\n\n1. Consult for other companies in our industry.\n2. Start a business that competes with us.\n"))
+    answer = engine.ask("Do I have to get permission to consult for other companies in our industry?")
+    assert answer.citations[0].where == "Moonlighting › Not OK"
+    assert answer.verdict is Verdict.prohibited  # the item alone states no rule: its heading does

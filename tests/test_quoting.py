@@ -132,3 +132,30 @@ def test_questions_in_other_languages_are_not_english(question):
 ])
 def test_questions_about_the_policy_itself(question, about):
     assert about_policy(question, ["Staff Handbook"]) is about
+
+
+def test_a_lead_in_already_in_the_quote_is_not_shown_again():
+    from assistant.engine import lead_in
+
+    intro = "Each employee will get **SEK 5000** per year:"
+    assert lead_in(intro, "Each employee will get SEK 5000 per year:\n- If the employee joins in June…") is None
+    assert lead_in(intro, "If the employee joins in June, SEK 2919.") == "Each employee will get SEK 5000 per year:"
+    assert lead_in(None, "anything") is None
+
+
+def test_a_line_of_links_is_never_glued_onto_a_neighbouring_clause():
+    doc = _doc("# Systems\n\n## Billing\n\nWe only log in as a customer with their explicit permission.\n\n"
+               "[billing.example.com 🔒](https://billing.example.com)\n")
+    [(quote, _)] = _quotes(doc, ["We only log in", "billing.example.com"])[:1]
+    assert quote == "We only log in as a customer with their explicit permission."
+    assert _quotes(doc, ["billing.example.com"])[0][0] == "billing.example.com 🔒"  # found for itself, it is quoted
+
+
+def test_the_rest_of_a_long_paragraph_is_known_to_the_quoter():
+    words = " ".join(["word"] * 50)
+    doc = _doc(f"# P\n\n## Computers\n\nYou can upgrade your computer at any time. {words}. "
+               "Please get approval from Finance before purchasing a new computer.\n\n## Other\n\nUnrelated.\n")
+    clauses = chunk_document(doc)
+    first = next(c for c in clauses if c.text.startswith("You can upgrade"))
+    rest = Quoter({doc.source: doc}, clauses).rest_of_paragraph(doc.source, first.start, first.end)
+    assert [c.text for c in rest] == ["Please get approval from Finance before purchasing a new computer."]

@@ -35,19 +35,19 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.advised_against, [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
-        r"\bshould\s+not\b", r"\bshouldn['’]t\b", r"\b(?:is|are)\s+(?:strongly\s+)?discouraged\b",
+        r"\bshould\s+not\b", r"\bshouldn['’]?t\b", r"\b(?:is|are)\s+(?:strongly\s+)?discouraged\b",
         r"\bnot\s+(?:recommended|advisable|advised)\b", r"\b(?:best|wise)\s+to\s+avoid\b",
         r"\bought\s+not\b", rf"{_OPENING}avoid\b{_NOT_NOUN}",
         r"\b(?:take\s+care|be\s+careful|careful)\s+not\s+to\b",
     ]),
     (Verdict.prohibited, [
-        r"\bmust\s+not\b", r"\bmustn['’]t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
-        r"\bcannot\b", r"\bcan['’]t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
+        r"\bmust\s+not\b", r"\bmustn['’]?t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
+        r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
         r"\bnot\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bwill\s+not\s+(?:tolerate|allow|accept)\b", r"\bunacceptable\b", r"\bno\s+\w+\s+(?:is|are)\s+permitted\b",
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b",
-        rf"{_OPENING}(?:do\s+not|don['’]t|never)\b",
+        rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b",
     ]),
     (Verdict.required, [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",

@@ -205,6 +205,8 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
      Verdict.needs_permission),
     ("Can I buy a new laptop?", "Please get approval from Finance before purchasing a new laptop.",
      Verdict.needs_permission),
+    # informal spelling without the apostrophe
+    ("Can I make the hours up next week?", "You cant fill in hours from one week to the next.", Verdict.prohibited),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict

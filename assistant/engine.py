@@ -214,6 +214,7 @@ class PolicyEngine:
             verdict=answer.verdict or (clause_verdict(clause.text, clause.context) if clause else Verdict.information),
             context=context,
             clause_id=clause.id if clause else f"verified-{answer.id}",
+            **cut_marks(doc.text, start, end),
             review_due=doc.review_due_label,
             verified=answer.label,
         )
@@ -326,6 +327,7 @@ class PolicyEngine:
             clause_id=clause.id,
             review_due=doc.review_due_label,
             also=[Place(source=c.source, document=c.document, section=c.section_label) for c in passage.also],
+            **cut_marks(doc.text, start, end),
         )
 
     def _warnings(self, sources: set[str]) -> list[str]:
@@ -418,6 +420,16 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False,
 
 def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyIndex:
     return build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
+
+
+def cut_marks(text: str, start: int, end: int) -> dict[str, bool]:
+    """Whether a quote of text[start:end] starts or stops inside a sentence: words of the same line
+    run on past its edge, with no sentence end between."""
+    before = text[max(0, start - 80):start].rstrip(" \t")
+    after = text[end:end + 80].lstrip(" \t")
+    body = text[start:end].strip().rstrip("\"'”’)]*_")
+    return {"cut_before": bool(before) and (before[-1].isalnum() or before[-1] in ",;"),
+            "cut_after": bool(after) and after[0].isalnum() and bool(body) and body[-1] not in ".!?:;…"}
 
 
 def lead_in(context: str | None, quote: str) -> str | None:

@@ -100,11 +100,19 @@ class Citation(BaseModel):
     verified: str | None = Field(None, description='"Verified by <owner>, <date>" when an owner confirmed it')
     limits_first: bool = Field(False, description="a rule or condition from the rest of the first quote's "
                                "paragraph, which limits what that quote says: shown with it")
+    cut_before: bool = Field(False, description="the quote starts inside a sentence of the policy")
+    cut_after: bool = Field(False, description="the quote stops inside a sentence of the policy (one over the "
+                            "quote's word limit): the sentence goes on")
 
     @property
     def where(self) -> str:
         """"Document › Section", the way every edge shows a citation."""
         return SECTION_SEP.join(part for part in (self.document, self.section) if part)
+
+    @property
+    def in_part(self) -> str:
+        """How the chat edges say that the quote is part of a longer sentence ("" when it is whole)."""
+        return "part of a longer sentence" if self.cut_before or self.cut_after else ""
 
     @property
     def places(self) -> str:

@@ -15,7 +15,9 @@ def citation_text(citation: Citation, width: int = 88, review: bool = True) -> s
         lines.append(f"  (under \u201c{citation.context}\u201d)")
     if citation.columns:
         lines.append("  (columns: " + " \u00b7 ".join(f"\u201c{c}\u201d" for c in citation.columns) + ")")
-    quoted = f"\u201c{citation.quote}\u201d".split("\n")  # a short list keeps one item a line
+    # a quote cut from a longer sentence says so outside its quotation marks: "…“words”…"
+    quoted = (f"{'…' if citation.cut_before else ''}\u201c{citation.quote}\u201d"
+              f"{'…' if citation.cut_after else ''}").split("\n")  # a short list keeps one item a line
     for n, line in enumerate(quoted):
         lines += textwrap.wrap(line, width=width, initial_indent="  " if n == 0 else "   ", subsequent_indent="   ")
     due = f"  (review due {citation.review_due})" if review and citation.review_due else ""

@@ -158,7 +158,8 @@ def citation_blocks(citation: Citation, show_verdict: bool = False, review: bool
     if citation.verified:
         labels.insert(0, f":white_check_mark: *{escape(citation.verified)}*")
     dates = [f"Review due {escape(citation.review_due)}"] if review and citation.review_due else []
-    out.append(context(where, *dates, *labels))
+    part = [f"_{citation.in_part}_"] if citation.in_part else []
+    out.append(context(where, *part, *dates, *labels))
     return out
 
 

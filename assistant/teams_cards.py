@@ -88,7 +88,8 @@ def _quote_container(citation: Citation, label: str, n: int | None, review: bool
                             isSubtle=True, size="Small"))
     ids = {"quote": {"id": f"quote-{n}"}, "source": {"id": f"source-{n}"}} if n else {"quote": {}, "source": {}}
     items.append(_block(citation.quote, **ids["quote"]))
-    items.append(_block(f"{label}{citation.places}{_due(citation) if review else ''}", isSubtle=True, size="Small",
+    part = f" ({citation.in_part})" if citation.in_part else ""
+    items.append(_block(f"{label}{citation.places}{part}{_due(citation) if review else ''}", isSubtle=True, size="Small",
                         **ids["source"]))
     if citation.verified:
         items.append(_block(f"\u2714 {citation.verified}", size="Small", color="Good",

@@ -15,6 +15,7 @@ from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
 from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
+from assistant.render import answer_text
 from assistant.text import fold
 from assistant.verdict import asks_for_ruling, asks_only_may, clause_verdict, rule_parts, ruling_for, verdict_line
 
@@ -521,3 +522,17 @@ def test_items_under_a_heading_that_rules_them_out_are_read_under_it(tmp_path, e
     answer = engine.ask("Do I have to get permission to consult for other companies in our industry?")
     assert answer.citations[0].where == "Moonlighting › Not OK"
     assert answer.verdict is Verdict.prohibited  # the item alone states no rule: its heading does
+
+
+def test_a_quote_cut_from_a_longer_sentence_says_so_outside_its_quotation_marks(tmp_path, embedder):
+    clauses = ", ".join(f"or perform duty number {n} for another company" for n in range(1, 14))
+    engine = _engine_over(tmp_path, embedder, "# Handbook\n\n## Side jobs\n\nIn absence of written consent from "
+                          f"the CEO, the employee should not take up other employment {clauses}.\n\n"
+                          "## Hours\n\nStaff work from 9am to 5pm on weekdays.\n")
+    answer = engine.ask("Do I need consent from the CEO to take up other employment?")
+    first = answer.citations[0]
+    assert first.quote.startswith("In absence of written consent") and not first.quote.endswith(".")
+    assert (first.cut_before, first.cut_after, first.in_part) == (False, True, "part of a longer sentence")
+    assert "\u201d\u2026" in answer_text(answer)  # the mark stands outside the quotation marks
+    whole = engine.ask("What are the working hours on weekdays?").citations[0]
+    assert whole.quote == "Staff work from 9am to 5pm on weekdays." and not (whole.cut_before or whole.cut_after)

@@ -611,6 +611,19 @@ def test_blocks_keep_slack_limits_and_quotes_verbatim():
     assert docs.text == "No policies are loaded."
 
 
+def test_a_quote_cut_from_a_longer_sentence_and_the_condition_that_limits_it_are_shown():
+    cut = Citation(quote="You can upgrade your computer at any time, when yours breaks", source="a.md",
+                   document="Perks", section="Computers", score=1.0, clause_id="c", cut_after=True)
+    limit = cut.model_copy(update={"quote": "Please get approval from Finance first.", "cut_after": False,
+                                   "limits_first": True, "clause_id": "d"})
+    other = limit.model_copy(update={"quote": "Unrelated.", "limits_first": False, "clause_id": "e"})
+    answer = Answer(question="q?", answered=True, verdict=Verdict.information, verdict_line="Here is what Perks says.",
+                    citations=[cut, limit, other], contact="HR")
+    blocks = json.dumps(slack_blocks.answer_message(7, answer).blocks)
+    assert "_part of a longer sentence_" in blocks and "Please get approval from Finance first." in blocks
+    assert "Unrelated." not in blocks and "1 more clause matched" in blocks
+
+
 def test_from_slack_reads_what_people_typed():
     text = "<@UBOT> is <@U1|amy> in <#C1|general>? see <https://x.example|the site> &amp; <mailto:a@b.c> <!here>"
     assert slack_blocks.from_slack(text, "UBOT") == "is @amy in #general? see the site & mailto:a@b.c @here"

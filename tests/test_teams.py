@@ -533,3 +533,18 @@ def test_a_suggestion_made_in_teams_reaches_the_slack_owners_too(settings, engin
         buttons = [e for b in told.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert {b["action_id"] for b in buttons} == {"suggestion_accept", "suggestion_reject"}
         assert all(b["value"] == str(suggestion.id) for b in buttons)
+
+
+def test_the_card_shows_a_cut_quote_as_part_of_a_sentence_and_the_condition_that_limits_it():
+    from assistant.models import Answer, Citation, Verdict
+    from assistant.teams_cards import answer_card
+
+    cut = Citation(quote="You can upgrade your computer at any time, when yours breaks", source="a.md",
+                   document="Perks", section="Computers", score=1.0, clause_id="c", cut_after=True)
+    limit = cut.model_copy(update={"quote": "Please get approval from Finance first.", "cut_after": False,
+                                   "limits_first": True, "clause_id": "d"})
+    answer = Answer(question="q?", answered=True, verdict=Verdict.information, verdict_line="Here is what Perks says.",
+                    citations=[cut, limit], contact="HR")
+    card = json.dumps(answer_card(answer, 7), ensure_ascii=False)
+    assert "[1] Perks \u203a Computers (part of a longer sentence)" in card
+    assert "[2] Perks \u203a Computers" in card and "Please get approval from Finance first." in card

@@ -43,7 +43,7 @@ _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
 # A `*` with white space (or a line's edge) on both sides is not emphasis but a list marker or a sign
 # ("* Staff may keep the charger", "SEK 417 * the number of months"): it stays.
 _EMPHASIS = re.compile(r"(?=[*`_~])(?:(?<=\S)\*{1,3}|\*{1,3}(?=\S)|`+|(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)|~~)")
-_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?)+", re.M)
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?)+(?:\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*)?", re.M | re.I)
 _LINE = re.compile(r"^.*$", re.M)
 _PIPE = re.compile(r"(?<!\\)\|")  # a pipe not escaped by a backslash
 _TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t\r]*$", re.M)

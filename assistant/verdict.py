@@ -47,7 +47,13 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bwill\s+not\s+(?:tolerate|allow|accept)\b", r"\bunacceptable\b", r"\bno\s+\w+\s+(?:is|are)\s+permitted\b",
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b",
-        rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b",
+        rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
+    ]),
+    # an obligation denied is a permission ("face-to-face attendance is not mandatory"), read before
+    # the obligation words it contains
+    (Verdict.permitted, [
+        r"\bnot\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b",
+        r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b",
     ]),
     (Verdict.required, [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",
@@ -67,7 +73,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
 _COMPILED = [(v, [re.compile(r"(?=\b|^)(?:" + "|".join(f"(?:{p})" for p in ps) + ")", re.I | re.M)])
              for v, ps in _PATTERNS]
 
-_PERMITTED = next(ps for v, ps in _COMPILED if v is Verdict.permitted)
+_PERMITTED = [p for v, ps in _COMPILED if v is Verdict.permitted for p in ps]
 
 LABELS = {
     Verdict.prohibited: "Not allowed",
@@ -150,6 +156,11 @@ _AGAINST = (Verdict.advised_against, Verdict.prohibited)
 RESTRICTING = (Verdict.needs_permission, *_AGAINST)  # rules that limit what something else allows
 
 
+# "expenses without receipts can not be paid", "no entry unless escorted": a rule against something
+# only under a condition says what is needed as much as what is ruled out, so it gives no ruling
+_CONDITION = re.compile(r"\b(?:without|unless|except)\b", re.I)
+
+
 def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
     """True when the text also permits something, in words other than those of its prohibition
     ("no visitors are permitted" holds "are permitted" inside its own "no … are permitted")."""
@@ -168,7 +179,7 @@ def classify(text: str) -> Verdict:
     flat = " ".join(text.replace("*", "").replace("_", " ").split())
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
-            if verdict in _AGAINST and _also_permits(flat, patterns):
+            if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):
                 return Verdict.information
             return verdict
     return Verdict.information

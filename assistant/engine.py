@@ -140,9 +140,7 @@ class PolicyEngine:
         elif (answered and citations and RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD
               and asks_for_ruling(question)):
             # the rule of the part of the first quote that is about the thing asked; none when unsure
-            verdict = ruling_for(question, citations[0].quote, citations[0].context or self._heading_rule(first))
-            if verdict is Verdict.permitted and limits:
-                verdict = Verdict.information  # what the quote allows, the rest of its paragraph limits
+            verdict = self.ruling_read(question, citations[0], first)
         document = top_doc.title if top_doc else "the policy"
         return Answer(
             question=question,
@@ -158,6 +156,16 @@ class PolicyEngine:
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             verified_id=match.answer.id if match else None,
         )
+
+    def ruling_read(self, question: str, citation: Citation, place: tuple[str, int, int] | None) -> Verdict:
+        """The rule a first quote (standing at `place`) gives on the thing asked, or `information`.
+
+        Read from the part of the quote about the thing asked (`verdict.ruling_for`), under its list's
+        lead-in or a heading that rules out; no "Allowed" when the rest of its paragraph limits it."""
+        verdict = ruling_for(question, citation.quote, citation.context or self._heading_rule(place))
+        if verdict is Verdict.permitted and place and self._limits_of(*place):
+            return Verdict.information  # what the quote allows, the rest of its paragraph limits
+        return verdict
 
     def _heading_rule(self, place: tuple[str, int, int] | None) -> str | None:
         """The heading of a quote's section when it states a rule against ("## Not OK", "## Prohibited"):

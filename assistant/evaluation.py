@@ -284,7 +284,7 @@ class Thresholds:
 
 
 def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset: str) -> list[Signals]:
-    from .verdict import asks_for_ruling, ruling_for
+    from .verdict import asks_for_ruling
 
     out = []
     for q in questions:
@@ -292,9 +292,11 @@ def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset
         passages = engine._distinct(hits, q.question)
         if not passages:
             continue
-        first = engine.citation(passages[0][0], q.question, passages[0][1])
+        (hit, passage) = passages[0]
+        first = engine.citation(hit, q.question, passage)
+        place = (hit.clause.source, passage.start, passage.end)
         out.append(Signals(dataset, q.answerable, q.gold_verdict, asks_for_ruling(q.question),
-                           ruling_for(q.question, first.quote, first.context).value, engine.evidence_from(hits, q.question)))
+                           engine.ruling_read(q.question, first, place).value, engine.evidence_from(hits, q.question)))
     return out
 
 

@@ -14,7 +14,9 @@ piece it shows, so each quoted word maps back to where it stands.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 from functools import lru_cache
 
 from .chunking import LIST_ITEM, is_list_marker, sentence_spans
@@ -199,20 +201,34 @@ class Quoter:
         self.documents = documents
         self.clauses = clauses
         self.list_spans = short_lists(clauses, QUOTE_WORDS)
-        self._before: dict[str, list[Clause]] = {}
+        self._before: dict[str, list[Clause]] = {}  # each document's clauses, in reading order
         for clause in clauses:
             self._before.setdefault(clause.source, []).append(clause)
+        self._starts: dict[str, list[int]] = {}
+        self._reach: dict[str, list[int]] = {}  # the furthest end of a document's clauses so far
+        for source, own in self._before.items():
+            own.sort(key=lambda c: c.start)
+            self._starts[source] = [c.start for c in own]
+            self._reach[source] = list(accumulate((c.end for c in own), max))
+
+    def _overlapping(self, source: str, start: int, end: int) -> list[int]:
+        """Positions, in its document's clauses, of the clauses overlapping the span (found by bisection)."""
+        own = self._before.get(source, [])
+        first = bisect_right(self._reach.get(source, []), start)
+        last = bisect_left(self._starts.get(source, []), end)
+        return [k for k in range(first, last) if own[k].end > start]
 
     def clause_at(self, source: str, start: int, end: int) -> Clause | None:
         """The first clause of that document overlapping the span (only its own clauses are looked at)."""
-        return next((c for c in self._before.get(source, []) if c.start < end and start < c.end), None)
+        found = self._overlapping(source, start, end)
+        return self._before[source][found[0]] if found else None
 
     def rest_of_paragraph(self, source: str, start: int, end: int) -> list[Clause]:
         """The sentences of the paragraph around a span that the span leaves out (a long paragraph is cut
         into clauses of at most MAX_CLAUSE_WORDS words, and a quote may hold only some of them)."""
         clauses = self._before.get(source, [])
         text = self.documents[source].text if source in self.documents else ""
-        inside = [k for k, c in enumerate(clauses) if c.start < end and start < c.end and c.kind == "sentence"]
+        inside = [k for k in self._overlapping(source, start, end) if clauses[k].kind == "sentence"]
         if not inside:
             return []
 
@@ -341,12 +357,15 @@ class Quoter:
     def _previous_sentence(self, clause: Clause, start: int) -> Span | None:
         """The sentence just before `start` in the same section (within the clause, or the clause before)."""
         text = self.documents[clause.source].text
-        holder = next((c for c in self._before[clause.source] if c.start <= start < c.end), clause)
+        siblings = self._before[clause.source]
+        i = next((k for k in self._overlapping(clause.source, start, start + 1) if siblings[k].start <= start), None)
+        holder = clause if i is None else siblings[i]
         if start > holder.start:
             before = sentence_spans(text, holder.start, start)
             return before[-1] if before else None
-        siblings = self._before[clause.source]
-        i = next((k for k, c in enumerate(siblings) if c.start == holder.start), None)
+        if i is None:
+            i = bisect_left(self._starts[clause.source], holder.start)
+            i = i if i < len(siblings) and siblings[i].start == holder.start else None
         if not i:
             return None
         prior = siblings[i - 1]

@@ -43,9 +43,11 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.prohibited, [
         r"\bmust\s+not\b", r"\bmustn['’]?t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
         r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
-        r"\bnot\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
+        r"\b(?:not|never)\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bwill\s+not\s+(?:tolerate|allow|accept)\b", r"\bunacceptable\b", r"\bno\s+\w+\s+(?:is|are)\s+permitted\b",
+        r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
+        r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b",
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
     ]),
@@ -54,9 +56,12 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.permitted, [
         r"\bnot\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b",
         r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b",
+        r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
+        r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",
     ]),
     (Verdict.required, [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",
+        r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", r"\bshould\b",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
@@ -64,7 +69,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.permitted, [
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b(?!\s+not)",
-        r"\b(?:is|are)\s+(?:permitted|allowed|entitled|eligible|welcome)\b",
+        r"\b(?:is|are)\s+(?:(?!not\b|never\b)\w+\s+)?(?:permitted|allowed|entitled|eligible|welcome)\b",
+        r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",
         r"\b(?:is|are)\s+(?:perfectly\s+|completely\s+|totally\s+)?(?:acceptable|fine|okay|ok)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
         r"\bfree\s+to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
     ]),

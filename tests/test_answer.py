@@ -208,6 +208,15 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
      Verdict.needs_permission),
     # informal spelling without the apostrophe
     ("Can I make the hours up next week?", "You cant fill in hours from one week to the next.", Verdict.prohibited),
+    # an obligation denied, money paid or not, a requirement stated by who requires it
+    ("Do I need to keep a log of my sick days?",
+     "We don't offer a bank of sick days, nor do we ask you to track your sick days.", Verdict.permitted),
+    ("Can I expense my monthly travel card?", "The company will not pay for a monthly travel card.", Verdict.prohibited),
+    ("Can I get my parking paid back?", "Parking at the client site is reimbursed at cost.", Verdict.permitted),
+    ("Do I have to show proof for an emergency day off?",
+     "You can take emergency leave twice a year and we require evidence of the emergency.", Verdict.required),
+    ("If I leave, could I come back?", "Employees who have resigned are most welcome to come back.", Verdict.permitted),
+    ("Can visitors come in after 7pm?", "After 7 pm visitors are never allowed in.", Verdict.prohibited),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict

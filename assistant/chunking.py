@@ -24,7 +24,18 @@ _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_NOISE = re.compile(r"^\s*(\{%.*%\}|<!--.*-->|</?[a-zA-Z][^>]*>|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\))\s*$")
+# The elements of HTML: a "<tag>" of another name is the policy's own text ("send it to <insert email address
+# here>", "<Company Name>"), quoted like any other words.
+HTML_TAGS = frozenset((
+    "a abbr address article aside audio b bdi bdo big blockquote body br button caption center cite code col "
+    "colgroup data dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form h1 "
+    "h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label legend li link main map mark meta nav "
+    "noscript object ol optgroup option output p param picture pre q rp rt ruby s samp script section select "
+    "small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead "
+    "time title tr track tt u ul var video wbr").split())
+HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
+_NOISE = re.compile(r"^\s*(\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
+                    r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "vs.", "U.S.", "approx.",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from functools import lru_cache
 
-from .chunking import LIST_ITEM, is_list_marker, sentence_spans
+from .chunking import HTML_TAG, LIST_ITEM, is_list_marker, sentence_spans
 from .models import Clause, PolicyDocument
 from .text import fold, tokens
 
@@ -38,7 +38,7 @@ _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + 
 _AUTOLINK = re.compile(r"(<)(mailto:[^>\s]+|[^<>\s@:/]+@[^<>\s]+)(>)")  # <https://…> stands as written
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
-_TAG = re.compile(r"</?([a-zA-Z][\w.:-]*)(?:\s[^<>]*)?/?>")
+_TAG = re.compile(HTML_TAG)
 _TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{[^}]*\}\}|\{:[^}\n]*\}|\{#[^}\n]*\}")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
 # the leading look-ahead lets the engine pass over every other character at once (8x faster, same matches)

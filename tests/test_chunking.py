@@ -327,3 +327,9 @@ def test_lead_ins_are_never_cited(engine):
     lookups = engine.lookup("the following will apply", k=10)
     for citation in [*answer.citations, *answer.related, *lookups]:
         assert not citation.quote.rstrip().endswith(":"), citation.quote
+
+
+def test_a_spacer_line_is_no_clause_and_no_lead_in():
+    text = "# P\n\n## Laptops\n\n&nbsp;\n\n- Take it abroad only with approval.\n- Lock it.\n"
+    clauses = chunk_document(PolicyDocument(source="p.md", title="P", text=text, format="markdown"))
+    assert [(c.text, c.context) for c in clauses] == [("Take it abroad only with approval.", None), ("Lock it.", None)]

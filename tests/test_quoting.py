@@ -42,6 +42,8 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     # a `*` between spaces is a list marker or a sign, not emphasis: items stay apart, sums stay whole
     ("Rules:\n* return laptops\n* keep the *charger*", "Rules:\n* return laptops\n* keep the charger"),
     ("Formula: SEK 417 * the months left.", "Formula: SEK 417 * the months left."),
+    # a "<…>" that is no HTML element is the policy's own placeholder: quoted, never dropped mid-quote
+    ("Email <insert email address here> within <b>24</b> hours.", "Email <insert email address here> within 24 hours."),
 ])
 def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
     quote = shown(source, 0, len(source))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings as hyp_settings, strategies as st
 
-from assistant.chunking import chunk_document
+from assistant.chunking import HTML_TAG, chunk_document
 from assistant.engine import PolicyEngine
 from assistant.loaders import load_corpus
 from assistant.models import Citation, PolicyDocument
@@ -39,8 +39,10 @@ CORPORA = {
 QUESTIONS = ["Can I accept a friend request from a parent?", "How much annual leave do I get?",
              "Do you share my data with third parties?"]
 # Source markup a reader must never see inside a quote: links, images, table pipes, front-matter
-# fences, HTML tags (the same test the evaluation's score.py applies).
-MARKUP = re.compile(r"\]\(|!\[|^\s*\||\|\s*$|\s\|\s.*\s\|\s|^\s*(?:\+\+\+|---)\s*$|</?(?!https?:)[a-zA-Z][^>]*>", re.M)
+# fences, HTML tags (the test the evaluation's score.py applies, except that score.py takes any "<word …>"
+# for a tag: a placeholder of the policy's own, "(<software> wants to make changes)", is its text and is
+# quoted, rather than dropped from the middle of a quote).
+MARKUP = re.compile(r"\]\(|!\[|^\s*\||\|\s*$|\s\|\s.*\s\|\s|^\s*(?:\+\+\+|---)\s*$|" + HTML_TAG, re.M)
 
 
 def _corpus_dir(name: str) -> Path:

@@ -31,6 +31,10 @@ SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.S)
+# YAML metadata without its opening fence (some policy tool kits write it so): "name: …" lines, each a key,
+# an indented value or a list entry, up to a closing `---`; used only when it parses as a mapping
+_BARE_FRONT_MATTER = re.compile(
+    r"\A(?=[A-Za-z_][\w-]*:[ \t])((?:(?:[A-Za-z_][\w-]*:[^\n]*|[ \t]+[^\n]*|-[ \t][^\n]*|[ \t]*)\r?\n)+?)---[ \t]*(?:\r?\n|\Z)")
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
@@ -186,6 +190,14 @@ def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
             log.warning("%s: front matter is not valid %s; ignored", source, kind)
             meta = {}
         return (meta if isinstance(meta, dict) else {}), text[match.end():], match.end()
+    match = _BARE_FRONT_MATTER.match(text)
+    if match:
+        try:
+            meta = _yaml(match.group(1))
+        except yaml.YAMLError:
+            meta = None
+        if isinstance(meta, dict) and meta:
+            return meta, text[match.end():], match.end()
     return {}, text, 0
 
 
@@ -198,7 +210,7 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
     due = parse_month(due_text) if due_text else None
     return PolicyDocument(
         source=source,
-        title=_meta_str(meta, "title") or _title_from_text(text, kind) or _title_from_name(path),
+        title=_meta_str(meta, "title", "name") or _title_from_text(text, kind) or _title_from_name(path),
         text=text,
         format=kind,
         contact=_meta_str(meta, "contact", "owner"),

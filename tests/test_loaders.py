@@ -92,6 +92,21 @@ def test_markdown_front_matter_is_parsed_and_removed(tmp_path):
     assert doc.text[clause.start:clause.end] == clause.text == "Staff must book rail travel through the portal."
 
 
+@pytest.mark.parametrize("text, title, body", [
+    # YAML without its opening fence, as some policy tool kits write it: read, never quoted
+    ("name: Password Policy\nacronym: PWP\nsatisfies:\n  TSC:\n    - CC6.1\n---\n# Purpose and Scope\n\nStaff must "
+     "use a password manager.\n", "Password Policy", "# Purpose and Scope"),
+    # a body that merely opens with "Word: …" lines is the body
+    ("Note: read this first.\nStaff must use a password manager.\n\n---\n\nMore.\n", "P", "Note: read this first."),
+    ("Purpose: set out the rules\n\nThis applies to all staff.\n\n---\n", "P", "Purpose: set out the rules"),
+])
+def test_front_matter_without_its_opening_fence(tmp_path, text, title, body):
+    path = tmp_path / "p.md"
+    path.write_text(text, encoding="utf-8")
+    doc = load_document(path, "p.md")
+    assert doc.title == title and doc.text.startswith(body) and text.endswith(doc.text)
+
+
 def test_owner_is_the_contact_when_no_contact_given(tmp_path):
     path = tmp_path / "p.md"
     path.write_text("---\ntitle: Leave\nowner: HR Director\n---\nStaff must book leave.\n", encoding="utf-8")

@@ -208,8 +208,7 @@ class PolicyEngine:
         doc = self._documents[answer.source]
         clause = self.quoter.clause_at(answer.source, match.start, match.end)
         start, end = match.start, match.end
-        if "\n" in doc.text[start:end]:  # several list items: each shows its marker
-            start, end = list_lines(doc.text, start, end)
+        start, end = list_lines(doc.text, start, end)  # several list items: each shows its marker
         quote = shown(doc.text, start, end)
         context = lead_in(clause.context, quote.text) if clause and clause.kind != "row" else None
         return Citation(
@@ -314,8 +313,7 @@ class PolicyEngine:
         clause = hit.clause
         doc = self._documents[clause.source]
         start, end = passage.start, passage.end
-        if "\n" in doc.text[start:end]:  # a passage of several list items: each shows its marker
-            start, end = list_lines(doc.text, start, end)
+        start, end = list_lines(doc.text, start, end)  # several list items: each shows its marker
         quote = shown(doc.text, start, end)
         context = columns = None
         if clause.kind == "row":

@@ -412,7 +412,10 @@ def short_lists(clauses: list[Clause], max_words: int) -> dict[int, Span]:
 
 
 def list_lines(text: str, start: int, end: int) -> Span:
-    """A span that starts at a list item, widened to start at its marker so every item reads alike."""
+    """A span of several list items that starts at one, widened to start at its marker so every item reads
+    alike. One item wrapped over several lines (as a PDF's or a Markdown file's lines wrap) stays as it is."""
+    if not any(LIST_ITEM.match(line) for line in text[start:end].split("\n")[1:]):
+        return start, end
     line_start = text.rfind("\n", 0, start) + 1
     gap = text[line_start:start]
     return (line_start, end) if gap.strip() and is_list_marker(gap) else (start, end)

@@ -161,3 +161,19 @@ def test_the_rest_of_a_long_paragraph_is_known_to_the_quoter():
     first = next(c for c in clauses if c.text.startswith("You can upgrade"))
     rest = Quoter({doc.source: doc}, clauses).rest_of_paragraph(doc.source, first.start, first.end)
     assert [c.text for c in rest] == ["Please get approval from Finance before purchasing a new computer."]
+
+
+def test_one_list_item_wrapped_over_lines_is_quoted_without_its_marker():
+    """Only a quote of several items shows each one's marker; one item whose lines wrap (as a PDF's lines,
+    or a Markdown file's, do) is quoted as its words."""
+    from assistant.quoting import list_lines
+
+    text = ("The following are not acceptable:\n\n- The use of the school's logo without written\n"
+            "  prior permission from the Headteacher.\n- Posting images of pupils.\n")
+    first = text.index("The use")
+    end_first = text.index("Headteacher.") + len("Headteacher.")
+    assert list_lines(text, first, end_first) == (first, end_first)
+    assert shown(text, *list_lines(text, first, end_first)).text.startswith("The use of the school's logo")
+    both = list_lines(text, first, len(text) - 1)
+    assert both[0] == text.index("- The use")
+    assert shown(text, *both).text.splitlines()[-1].startswith("- Posting")

@@ -196,10 +196,10 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
 @functools.lru_cache(maxsize=1)
 def _code_version() -> str:
     """A hash of the code that turns documents into clauses and tokens: reuse across builds only while it holds."""
-    from . import chunking, loaders, text
+    from . import chunking, loaders, pdf_layout, text
 
     digest = hashlib.sha1(f"format={FORMAT}".encode())
-    for module in (chunking, loaders, text):
+    for module in (chunking, loaders, pdf_layout, text):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()
 

@@ -22,6 +22,7 @@ import yaml
 
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
+from .pdf_layout import page_lines, to_markdown
 
 log = logging.getLogger(__name__)
 
@@ -284,10 +285,12 @@ def _month_label(text: str | None) -> str | None:
 
 
 def _title_from_text(text: str, kind: str) -> str | None:
-    if kind in ("markdown", "docx", "html"):
+    if kind in ("markdown", "docx", "html", "pdf"):
         match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
         if match:
             return _plain(match.group(1))
+    if kind == "docx" and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
+        return match.group(1).strip()
     if kind == "pdf":  # a first line standing on its own (see _pdf_paragraphs) is the title
         first, _, rest = text.partition("\n\n")
         if rest and "\n" not in first and len(first.split()) <= 12 and not re.search(r"[.,;:!?]$", first):
@@ -321,22 +324,25 @@ def _docx_text(raw: bytes, source: str) -> str:
     except Exception as exc:  # python-docx raises assorted errors on damaged packages
         raise DocumentError(f"{source}: not a readable DOCX file ({type(exc).__name__})") from None
     blocks: list[str] = []
-    for element in doc.element.body.iterchildren():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "p":
+    for element in _docx_blocks(doc.element.body):
+        if element.tag.rsplit("}", 1)[-1] == "p":
             para = Paragraph(element, doc)
             text = para.text.strip()
             if not text:
                 continue
             style = (para.style.name if para.style is not None else "") or ""
             level = _heading_level(style)
+            if style.lower().startswith("toc"):
+                continue  # a table of contents line ("Introduction<tab>3"): the headings themselves follow
             if level:
                 blocks.append("#" * level + " " + text)
             elif style.lower().startswith("list") or para._p.pPr is not None and para._p.pPr.numPr is not None:
                 blocks.append("- " + text)
+            elif _all_bold(para) and len(text.split()) <= 16 and not re.search(r"[.,;]$", text):
+                blocks.append(f"**{text}**")  # a heading set in bold by hand, as Word users often do
             else:
                 blocks.append(text)
-        elif tag == "tbl":
+        else:
             table = Table(element, doc)
             rows = []
             for row in table.rows:
@@ -344,6 +350,31 @@ def _docx_text(raw: bytes, source: str) -> str:
                 rows.append("| " + " | ".join(cells) + " |")
             blocks.append("\n".join(rows))
     return "\n\n".join(blocks)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_blocks(parent):
+    """The body's paragraphs and tables in order, including those inside content controls (a table of
+    contents control is left out)."""
+    for element in parent.iterchildren():
+        tag = element.tag
+        if tag in (_W + "p", _W + "tbl"):
+            yield element
+        elif tag == _W + "sdt":
+            gallery = element.find(f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery")
+            if gallery is not None and "contents" in (gallery.get(_W + "val") or "").lower():
+                continue
+            content = element.find(_W + "sdtContent")
+            if content is not None:
+                yield from _docx_blocks(content)
+
+
+def _all_bold(para) -> bool:
+    style_bold = bool(para.style is not None and para.style.font.bold)
+    inked = [run for run in para.runs if run.text.strip()]
+    return bool(inked) and all(run.bold or run.bold is None and style_bold for run in inked)
 
 
 def _heading_level(style: str) -> int:
@@ -369,7 +400,7 @@ def _pdf_text(raw: bytes, source: str) -> str:
                 opened = 0
             if not opened:
                 raise locked
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = [page_lines(page) for page in reader.pages]
     except DocumentError:
         raise
     except FileNotDecryptedError:
@@ -378,7 +409,9 @@ def _pdf_text(raw: bytes, source: str) -> str:
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
-    return "\n\n".join(_pdf_paragraphs(p) for p in pages if p)
+    if all(lines or not text.strip() for text, lines in pages):
+        return to_markdown([lines for _, lines in pages])
+    return "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
 
 
 def _pdf_paragraphs(page: str) -> str:

@@ -172,6 +172,43 @@ def test_docx_headings_lists_and_table(tmp_path):
     assert all(doc.text[c.start:c.end] == c.text for c in clauses)
 
 
+def test_docx_as_staff_write_it_bold_headings_contents_and_controls(tmp_path):
+    """Headings set in bold by hand are headings; a table of contents is not quoted; text inside a
+    content control is read."""
+    import copy
+
+    from docx import Document
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
+
+    doc = Document()
+    doc.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+    doc.add_paragraph().add_run("Lone Working Policy").bold = True
+    doc.add_paragraph("Training\t3", style="TOC 1")
+    doc.add_paragraph().add_run("Training").bold = True
+    doc.add_paragraph("Staff who work alone must complete the lone working course.")
+    heading = doc.add_paragraph()
+    heading.add_run("Visits ").bold = True
+    heading.add_run("to homes").bold = True
+    controlled = doc.add_paragraph("Home visits are made in pairs and logged with the office.")
+    sdt = copy.deepcopy(doc.element.body.makeelement(qn("w:sdt"), {}))
+    content = sdt.makeelement(qn("w:sdtContent"), {})
+    sdt.append(content)
+    controlled._p.addprevious(sdt)
+    content.append(controlled._p)
+    emphasis = doc.add_paragraph()
+    emphasis.add_run("Never enter a home when the parent is absent.").bold = True
+    doc.save(str(tmp_path / "lone.docx"))
+
+    loaded = load_document(tmp_path / "lone.docx", "lone.docx")
+    assert loaded.title == "Lone Working Policy"
+    assert "\t3" not in loaded.text
+    by_text = {c.text: c for c in chunk_document(loaded)}
+    assert by_text["Staff who work alone must complete the lone working course."].section == ("Training",)
+    assert by_text["Home visits are made in pairs and logged with the office."].section == ("Visits to homes",)
+    assert "**Never enter a home when the parent is absent.**" not in loaded.text  # bold words, not a heading
+
+
 def test_pdf_text_and_heading_lines(tmp_path):
     make_pdf(tmp_path / "leave.pdf")
     doc = load_document(tmp_path / "leave.pdf", "leave.pdf")
@@ -184,6 +221,70 @@ def test_pdf_text_and_heading_lines(tmp_path):
     carry = next(c for c in clauses if "carried over" in c.text)
     assert carry.section == ("Carrying leave over",)
     assert carry.text == "Up to five days may be carried over into the next leave year."
+
+
+@pytest.mark.parametrize("small_pages", [False, True], ids=["A4", "A6: paragraphs run over many page breaks"])
+def test_a_policy_printed_to_pdf_reads_as_its_text(tmp_path, small_pages):
+    """The school's policy as it is published: running header, "Page n of m" footers, justified lines, bold
+    headings, bullets. Its PDF reads as the plain text it was printed from: no header or footer in the
+    middle of a clause, every paragraph one block again, headings and items set apart."""
+    from published import blocks_of, publish_pdf
+
+    from assistant.chunking import sentence_spans
+    from assistant.text import fold
+
+    blocks = blocks_of(GLENMERE_TXT.read_text(encoding="utf-8"))
+    header = "GCPS policies - printed copies are uncontrolled"
+    publish_pdf(blocks, tmp_path / "policy.pdf", header, small_pages=small_pages)
+    doc = load_document(tmp_path / "policy.pdf", "policy.pdf")
+    assert "Page 1 of" not in doc.text and "uncontrolled" not in doc.text
+    assert doc.title == "Social Media Policy" and doc.review_due == date(2024, 6, 1)
+    raw = doc.text.split("\n\n")
+    read = [fold(b) for b in raw]
+    for kind, text in blocks:
+        if kind == "heading":
+            assert any(b.startswith("#") and fold(b) == fold(text) for b in raw), (text, raw[:8])
+        elif kind == "item":
+            assert "- " + fold(text) in read, text
+        else:
+            assert any(fold(text) in b for b in read), text  # a whole paragraph, however many pages it spans
+    clauses = [fold(c.text) for c in chunk_document(doc)]
+    for kind, text in blocks:
+        for a, b in sentence_spans(text, 0, len(text)) if kind != "heading" else []:
+            assert any(fold(text[a:b]) in c for c in clauses), text[a:b]
+
+
+def test_pdf_furniture_is_what_repeats_at_the_page_edges(tmp_path):
+    """A line at the top or foot of most pages (numbers aside) is the page's, not the policy's; the same
+    words in the body stay, and a bold line ending a sentence mid-paragraph is no heading."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "p.pdf"), pagesize=A4)
+    people = ["staff", "volunteers", "governors"]
+    for page in range(1, 4):
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(72, 810, "Data Protection Policy")
+        pdf.drawString(500, 30, f"- {page} -")
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawString(72, 770, f"Part {page}")  # the same at the top of every page but for its number
+        y = 740
+        body = [("Helvetica", f"This Data Protection Policy applies to all {people[page - 1]}.")] * page + \
+            [("Helvetica", f"Visitors to part {page} must lock their screens when they leave a desk"),
+             ("Helvetica-Bold", "unattended."), ("Helvetica", f"Breaches in part {page} are reported.")]
+        for font, line in body:
+            pdf.setFont(font, 11)
+            pdf.drawString(72, y, line)
+            y -= 14
+        pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "p.pdf", "p.pdf")
+    lines = doc.text.splitlines()
+    assert "Data Protection Policy" not in lines and not any(line.startswith("- ") for line in lines)
+    assert lines.count("# Part 2") == 1 and "This Data Protection Policy applies" in doc.text
+    assert "#" not in doc.text.replace("# Part", "")
+    assert "when they leave a desk\nunattended." in doc.text
+    assert doc.text.count("This Data Protection Policy applies to all governors.") == 3
 
 
 def test_html_headings_items_rows_and_no_script(tmp_path):

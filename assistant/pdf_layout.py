@@ -1,0 +1,210 @@
+"""A PDF's text as the Markdown the chunker reads, from where its lines stand on the page.
+
+pypdf gives a page's text line by line, with no paragraphs, and with whatever the page's header and footer
+say in the middle of the policy ("Glenmere Primary School – Social Media Policy", "Page 3 of 12"). Its
+text visitor reports where each piece of text stands and in which font and size, and the pieces add up to
+exactly the text it returns. From that:
+
+- a line that stands at the top or the bottom of most pages, the same but for its numbers, is the
+  page's furniture and is dropped, and so is a page number there on any page;
+- a gap between lines wider than the page's usual line spacing, or a line ending a sentence well short
+  of the column's width, ends a paragraph;
+- a short line in a larger size than the body, or all in bold, is a heading (`#`, by size);
+- a line opening with a bullet glyph is a list item (`- `);
+- a paragraph that runs on over a page break is joined again.
+
+A page whose positions cannot be read falls back to its plain text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from statistics import median
+
+# glyphs that open a bulleted line in exported documents (Symbol and Wingdings bullets land in the private
+# use area, or as the character their code point has in Latin-1: "·", "§", "Ø", "ü")
+BULLETS = "•●▪■◦○‣⁃∙·◆◇►▶➢➤✓✔✗□\x7f\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf0e0\uf02d"
+_BULLET = re.compile(rf"^\s*[{BULLETS}]\s*(?=\S)|^\s*[oØ§ü]\s+(?=[A-Za-z0-9“\"'(])")
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
+_SENTENCE_DONE = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
+_RUNS_ON = re.compile(r"^[a-z0-9(,;–-]")  # how a sentence carried over a page break goes on
+_HEADING_MAX_WORDS = 16
+_FURNITURE_LINES = 3  # how many lines at a page's top and at its bottom may be its header or footer
+
+
+@dataclass
+class Line:
+    text: str
+    x: float
+    y: float
+    size: float
+    bold: bool
+
+
+def page_lines(page) -> tuple[str, list[Line]]:
+    """A page's text, and its lines with where they stand (none when the visitor gives no positions)."""
+    pieces: list[tuple[str, float, float, float, bool]] = []
+
+    def visit(text, cm, tm, font, size):
+        matrix = _times(tm, cm)
+        scale = math.hypot(matrix[2], matrix[3]) or 1.0
+        name = str((font or {}).get("/BaseFont", "")) if hasattr(font, "get") else ""
+        pieces.append((text, matrix[4], matrix[5], float(size or 0) * scale, _is_bold(name)))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if "".join(p[0] for p in pieces) != text:  # the pieces must be the text, or positions mean nothing
+        return text, []
+    lines: list[Line] = []
+    current: list[tuple[str, float, float, float, bool]] = []
+    for piece in pieces:
+        parts = piece[0].split("\n")
+        for i, part in enumerate(parts):
+            if i:
+                lines.append(_line(current))
+                current = []
+            current.append((part, *piece[1:]))
+    if current:
+        lines.append(_line(current))
+    return text, lines
+
+
+def _line(parts) -> Line:
+    text = "".join(p[0] for p in parts)
+    inked = [p for p in parts if p[0].strip()] or parts
+    weight = Counter()
+    for part in inked:
+        weight[round(part[3] * 2) / 2] += len(part[0].strip()) or 1
+    return Line(text=text.rstrip(), x=inked[0][1], y=inked[0][2], size=weight.most_common(1)[0][0],
+                bold=all(p[4] for p in inked))
+
+
+def _times(m, n):
+    return [m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5]]
+
+
+def _is_bold(font: str) -> bool:
+    name = font.split("+", 1)[-1].lower()
+    return any(w in name for w in ("bold", "black", "heavy", "semibold", "demi")) or name.endswith((",b", "-b"))
+
+
+def to_markdown(pages: list[list[Line]]) -> str:
+    """The pages' lines as Markdown: furniture dropped, paragraphs, headings and list items set apart."""
+    pages = _without_furniture(pages)
+    body = [line for page in pages for line in page if line.text.strip()]
+    if not body:
+        return ""
+    body_size = _body_size(body)
+    spacing = _line_spacing(pages, body_size)
+    widths = sorted(len(line.text.strip()) for line in body if abs(line.size - body_size) < 0.75)
+    full = widths[int(len(widths) * 0.8)] if widths else 80
+    levels = _heading_levels(body, body_size)
+
+    blocks: list[list[str]] = []  # each block: its lines; a heading or item starts its own block
+    kinds: list[str] = []
+    for page_no, page in enumerate(pages):
+        previous: Line | None = None
+        for line in page:
+            text = line.text.strip()
+            if not text:
+                continue
+            heading = _heading_level(line, text, body_size, levels)
+            if heading and line.size not in levels and previous is not None and _close(previous, line, spacing) \
+                    and not _SENTENCE_DONE.search(previous.text) and kinds[-1] != "heading":
+                heading = 0  # bold words running on from the line above: emphasis, not a heading
+            bullet = _BULLET.match(text)
+            if heading:
+                if kinds and kinds[-1] == "heading" and previous is not None and blocks[-1][0].startswith(
+                        "#" * heading + " ") and _close(previous, line, spacing) and previous.size == line.size:
+                    blocks[-1][0] += " " + text  # a heading wrapped onto a second line
+                else:
+                    blocks.append(["#" * heading + " " + text])
+                    kinds.append("heading")
+            elif bullet:
+                blocks.append(["- " + text[bullet.end():]])
+                kinds.append("item")
+            elif previous is None and page_no and kinds and kinds[-1] in ("paragraph", "item") \
+                    and not _SENTENCE_DONE.search(blocks[-1][-1]) \
+                    and (_RUNS_ON.match(text) or len(blocks[-1]) > 1 and len(blocks[-1][-1]) >= 0.75 * full):
+                # a sentence carried over the page break: it goes on in lower case, or a paragraph's lines
+                # filled the column to the foot of the page (a line standing alone there may be a title)
+                blocks[-1].append(text)
+            elif previous is not None and kinds and kinds[-1] in ("paragraph", "item") \
+                    and _close(previous, line, spacing) \
+                    and not (_SENTENCE_DONE.search(previous.text) and len(previous.text.strip()) < 0.75 * full):
+                blocks[-1].append(text)
+            else:
+                blocks.append([text])
+                kinds.append("paragraph")
+            previous = line
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+    """Drop the lines standing at the same place at the top or foot of most pages (numbers aside), and page
+    numbers there."""
+    def key(line: Line) -> tuple[str, int]:  # the same words, numbers aside, at the same height
+        return re.sub(r"\d+", "#", " ".join(line.text.lower().split())), round(line.y / 4)
+
+    sizes = Counter()
+    for page in pages:
+        for line in page:
+            sizes[line.size] += len(line.text)
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+
+    def ends(page: list[Line]) -> list[int]:  # headers and footers are set no larger than the body
+        inked = [i for i, line in enumerate(page) if line.text.strip() and line.size <= body_size + 0.5]
+        tops = sorted(inked, key=lambda i: -page[i].y)
+        return tops[:_FURNITURE_LINES] + tops[-_FURNITURE_LINES:]
+
+    seen = Counter()
+    for page in pages:
+        seen.update({key(page[i]) for i in ends(page)})
+    often = {k for k, n in seen.items() if n >= 2 and n >= 0.5 * len(pages)}
+    kept = []
+    for page in pages:
+        drop = {i for i in ends(page) if key(page[i]) in often or _PAGE_NUMBER.match(page[i].text)}
+        kept.append([line for i, line in enumerate(page) if i not in drop])
+    return kept
+
+
+def _body_size(lines: list[Line]) -> float:
+    weight = Counter()
+    for line in lines:
+        weight[line.size] += len(line.text)
+    return weight.most_common(1)[0][0]
+
+
+def _line_spacing(pages: list[list[Line]], body_size: float) -> float:
+    gaps = [a.y - b.y for page in pages for a, b in zip(page, page[1:])
+            if abs(a.size - body_size) < 0.75 and abs(b.size - body_size) < 0.75 and 0 < a.y - b.y < 3 * body_size]
+    return median(gaps) if gaps else 1.2 * body_size
+
+
+def _close(previous: Line, line: Line, spacing: float) -> bool:
+    """The next line of the same paragraph: below the last one, no wider apart than usual lines."""
+    gap = previous.y - line.y
+    return 0 < gap <= 1.3 * spacing
+
+
+def _heading_levels(lines: list[Line], body_size: float) -> dict[float, int]:
+    sizes = sorted({line.size for line in lines if line.size >= body_size + 1 and _short(line.text)}, reverse=True)
+    return {size: min(i + 1, 5) for i, size in enumerate(sizes)}
+
+
+def _heading_level(line: Line, text: str, body_size: float, levels: dict[float, int]) -> int:
+    if not _short(text) or re.search(r"[.,;]$", text) or _BULLET.match(text):
+        return 0
+    if line.size in levels:
+        return levels[line.size]
+    if line.bold and abs(line.size - body_size) < 0.75:
+        return min(len(levels) + 1, 6)
+    return 0
+
+
+def _short(text: str) -> bool:
+    return 0 < len(text.split()) <= _HEADING_MAX_WORDS

@@ -410,8 +410,15 @@ def _pdf_text(raw: bytes, source: str) -> str:
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
     if all(lines or not text.strip() for text, lines in pages):
-        return to_markdown([lines for _, lines in pages])
-    return "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
+        text = to_markdown([lines for _, lines in pages])
+    else:
+        text = "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
+    return text.translate(_TYPESET)
+
+
+# a typesetter's ligatures spelt out ("ﬁnancial" is searched and read as "financial"), soft hyphens dropped
+_TYPESET = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl", 0xFB05: "st", 0xFB06: "st",
+            0x00AD: None}
 
 
 def _pdf_paragraphs(page: str) -> str:

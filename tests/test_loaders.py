@@ -254,6 +254,25 @@ def test_a_policy_printed_to_pdf_reads_as_its_text(tmp_path, small_pages):
             assert any(fold(text[a:b]) in c for c in clauses), text[a:b]
 
 
+def test_pdf_ligatures_are_spelt_out(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font = next((p for p in map(Path, ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                       "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"])
+                 if p.exists()), None)
+    if font is None:
+        pytest.skip("no TrueType font with ligature glyphs on this machine")
+    pdfmetrics.registerFont(TTFont("Body", str(font)))
+    pdf = canvas.Canvas(str(tmp_path / "f.pdf"))
+    pdf.setFont("Body", 11)
+    pdf.drawString(72, 700, "The \ufb01nance o\ufb03ce signs o\ufb00 every claim.")
+    pdf.showPage()
+    pdf.save()
+    assert "The finance office signs off every claim." in load_document(tmp_path / "f.pdf", "f.pdf").text
+
+
 def test_pdf_furniture_is_what_repeats_at_the_page_edges(tmp_path):
     """A line at the top or foot of most pages (numbers aside) is the page's, not the policy's; the same
     words in the body stay, and a bold line ending a sentence mid-paragraph is no heading."""

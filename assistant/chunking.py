@@ -34,7 +34,9 @@ HTML_TAGS = frozenset((
     "small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead "
     "time title tr track tt u ul var video wbr").split())
 HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
-_NOISE = re.compile(r"^\s*(\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
+# a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
+_CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
+_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")

@@ -72,6 +72,16 @@ def test_second_top_level_heading_is_a_section():
     assert find(clauses, "Forms").section == ("Appendix",)
 
 
+def test_a_table_of_contents_is_not_quoted():
+    """Contents lines (entry, dot leaders, page number) name the headings that follow; they are no clause."""
+    text = ("# Safeguarding Policy\n\nContents\n\n1 Introduction ......................... 3\n"
+            "17 Health & Safety . . . . . . . . 29\n25 Upskirting……………………..........39\n\n"
+            "## 1. Introduction\n\nStaff report concerns to the DSL the same day... 3 times a day if needed.\n")
+    clauses = clauses_of(text)
+    assert not any(re.search(r"\.{4}|\. \. \.|…", c.text) for c in clauses)
+    assert find(clauses, "Staff report").text == "Staff report concerns to the DSL the same day... 3 times a day if needed."
+
+
 def test_setext_and_bold_headings():
     text = "Holidays\n========\n\nBook early.\n\n**Bank holidays**\n\nThe office is closed.\n"
     clauses = clauses_of(text, title="Other")

@@ -108,11 +108,15 @@ def to_markdown(pages: list[list[Line]]) -> str:
     kinds: list[str] = []
     for page_no, page in enumerate(pages):
         previous: Line | None = None
-        for line in page:
+        inked = [line for line in page if line.text.strip()]
+        for n, line in enumerate(inked):
             text = line.text.strip()
-            if not text:
-                continue
+            following = inked[n + 1] if n + 1 < len(inked) else None
             heading = _heading_level(line, text, body_size, levels)
+            if heading and following is not None and _close(line, following, spacing) \
+                    and following.text.strip()[:1].islower() \
+                    and (following.size, following.bold) != (line.size, line.bold):
+                heading = 0  # the sentence goes on in the next line: a line in another font, not a heading
             if heading and line.size not in levels and previous is not None and _close(previous, line, spacing) \
                     and not _SENTENCE_DONE.search(previous.text) and kinds[-1] != "heading":
                 heading = 0  # bold words running on from the line above: emphasis, not a heading

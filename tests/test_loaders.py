@@ -288,7 +288,8 @@ def test_pdf_furniture_is_what_repeats_at_the_page_edges(tmp_path):
         pdf.setFont("Helvetica-Bold", 14)
         pdf.drawString(72, 770, f"Part {page}")  # the same at the top of every page but for its number
         y = 740
-        body = [("Helvetica", f"This Data Protection Policy applies to all {people[page - 1]}.")] * page + \
+        body = [("Helvetica-Bold", "Any device found in a pupil's bag will be"), ("Helvetica", "confiscated.")] * (page == 2) + \
+            [("Helvetica", f"This Data Protection Policy applies to all {people[page - 1]}.")] * page + \
             [("Helvetica", f"Visitors to part {page} must lock their screens when they leave a desk"),
              ("Helvetica-Bold", "unattended."), ("Helvetica", f"Breaches in part {page} are reported.")]
         for font, line in body:
@@ -303,6 +304,7 @@ def test_pdf_furniture_is_what_repeats_at_the_page_edges(tmp_path):
     assert lines.count("# Part 2") == 1 and "This Data Protection Policy applies" in doc.text
     assert "#" not in doc.text.replace("# Part", "")
     assert "when they leave a desk\nunattended." in doc.text
+    assert "Any device found in a pupil's bag will be\nconfiscated." in doc.text  # a sentence, not a heading
     assert doc.text.count("This Data Protection Policy applies to all governors.") == 3
 
 

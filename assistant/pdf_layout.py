@@ -32,6 +32,8 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:
 _SENTENCE_DONE = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
 _RUNS_ON = re.compile(r"^[a-z0-9(,;–-]")  # how a sentence carried over a page break goes on
 _HEADING_MAX_WORDS = 16
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Za-z]")  # "3. Caretaker", "4.2 Visits"
+_CELLS = re.compile(r"\S {2,}\S.* {2,}\S")  # words set apart in three or more columns: a table's row
 _FURNITURE_LINES = 3  # how many lines at a page's top and at its bottom may be its header or footer
 
 
@@ -106,6 +108,7 @@ def to_markdown(pages: list[list[Line]]) -> str:
 
     blocks: list[list[str]] = []  # each block: its lines; a heading or item starts its own block
     kinds: list[str] = []
+    heading_levels: list[int] = []  # of the heading blocks, in order
     for page_no, page in enumerate(pages):
         previous: Line | None = None
         inked = [line for line in page if line.text.strip()]
@@ -122,12 +125,13 @@ def to_markdown(pages: list[list[Line]]) -> str:
                 heading = 0  # bold words running on from the line above: emphasis, not a heading
             bullet = _BULLET.match(text)
             if heading:
-                if kinds and kinds[-1] == "heading" and previous is not None and blocks[-1][0].startswith(
-                        "#" * heading + " ") and _close(previous, line, spacing) and previous.size == line.size:
+                if kinds and kinds[-1] == "heading" and previous is not None and heading_levels[-1] == heading \
+                        and _close(previous, line, spacing) and previous.size == line.size:
                     blocks[-1][0] += " " + text  # a heading wrapped onto a second line
                 else:
-                    blocks.append(["#" * heading + " " + text])
+                    blocks.append([text])
                     kinds.append("heading")
+                    heading_levels.append(heading)
             elif bullet:
                 blocks.append(["- " + text[bullet.end():]])
                 kinds.append("item")
@@ -145,7 +149,21 @@ def to_markdown(pages: list[list[Line]]) -> str:
                 blocks.append([text])
                 kinds.append("paragraph")
             previous = line
-    return "\n\n".join("\n".join(block) for block in blocks)
+    titles = [block[0] for block, kind in zip(blocks, kinds) if kind == "heading"]
+    marks = iter(_numbered_as_siblings(titles, heading_levels))
+    return "\n\n".join("#" * next(marks) + " " + block[0] if kind == "heading" else "\n".join(block)
+                       for block, kind in zip(blocks, kinds))
+
+
+def _numbered_as_siblings(titles: list[str], levels: list[int]) -> list[int]:
+    """Headings numbered alike ("3. Caretaker", "4. School Administrator") are siblings whatever their font
+    (authors set them in several sizes); "3.1 …" is one level below "3. …". Others keep their level."""
+    depth = [len(m.group(1).split(".")) if (m := _NUMBERED.match(t)) else 0 for t in titles]
+    top = [level for level, d in zip(levels, depth) if d == 1]
+    if len(top) < 2:
+        return levels
+    base = min(top)
+    return [min(base + d - 1, 6) if d else level for level, d in zip(levels, depth)]
 
 
 def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
@@ -196,18 +214,32 @@ def _close(previous: Line, line: Line, spacing: float) -> bool:
 
 
 def _heading_levels(lines: list[Line], body_size: float) -> dict[float, int]:
-    sizes = sorted({line.size for line in lines if line.size >= body_size + 1 and _short(line.text)}, reverse=True)
-    return {size: min(i + 1, 5) for i, size in enumerate(sizes)}
+    """Heading sizes to levels, largest first; sizes within 1.5 points of the next larger one share its level
+    (a document's headings of one rank often differ by a point or two)."""
+    sizes = sorted({line.size for line in lines if _larger(line, body_size) and _short(line.text)}, reverse=True)
+    levels: dict[float, int] = {}
+    level, last = 0, None
+    for size in sizes:
+        if last is None or last - size > 1.5:
+            level += 1
+        levels[size], last = min(level, 5), size
+    return levels
 
 
 def _heading_level(line: Line, text: str, body_size: float, levels: dict[float, int]) -> int:
-    if not _short(text) or re.search(r"[.,;]$", text) or _BULLET.match(text):
-        return 0
-    if line.size in levels:
+    if not _short(text) or re.search(r"[.,;:]$", text) or _BULLET.match(text) or _CELLS.search(text):
+        return 0  # a sentence, a list's lead-in, an item, or a table row's cells
+    if line.size in levels and _larger(line, body_size):
         return levels[line.size]
     if line.bold and abs(line.size - body_size) < 0.75:
         return min(len(levels) + 1, 6)
     return 0
+
+
+def _larger(line: Line, body_size: float) -> bool:
+    """Set larger than the body as headings are: in bold, or clearly larger (a table's cells are often set a
+    point above the body, in its weight)."""
+    return line.size >= body_size + 1 and (line.bold or line.size >= 1.2 * body_size)
 
 
 def _short(text: str) -> bool:

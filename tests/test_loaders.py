@@ -254,6 +254,34 @@ def test_a_policy_printed_to_pdf_reads_as_its_text(tmp_path, small_pages):
             assert any(fold(text[a:b]) in c for c in clauses), text[a:b]
 
 
+def test_pdf_heading_levels_as_a_reader_sees_them(tmp_path):
+    """Numbered headings are siblings whatever size their author set them in; a sub-number is one level
+    below; a table's cells set a point above the body, a list's lead-in and a row of columns are no headings."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "hs.pdf"))
+    lines = [("Helvetica-Bold", 20, "Health and Safety Policy"), ("Helvetica", 12, "Author  Headteacher  Date March 2020"),
+             ("Helvetica", 12, "External Website"),
+             ("Helvetica-Bold", 13.5, "3. Caretaker"), ("Helvetica", 11, "The caretaker checks the gates daily."),
+             ("Helvetica-Bold", 11, "4. School Administrator"), ("Helvetica", 11, "The administrator keeps the log."),
+             ("Helvetica-Bold", 11, "4.1 Visitors"), ("Helvetica", 11, "Visitors sign in at the office."),
+             ("Helvetica-Bold", 11, "All staff must:"), ("Helvetica", 11, "- report hazards to the caretaker.")]
+    y = 780
+    for font, size, text in lines:
+        pdf.setFont(font, size)
+        pdf.drawString(72, y, text)
+        y -= 26
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "hs.pdf", "hs.pdf")
+    headings = [line for line in doc.text.splitlines() if line.startswith("#")]
+    assert headings == ["# Health and Safety Policy", "## 3. Caretaker", "## 4. School Administrator", "### 4.1 Visitors"]
+    sections = {c.text.split("\n")[0]: c.section for c in chunk_document(doc)}
+    assert sections["The administrator keeps the log."] == ("4. School Administrator",)
+    assert sections["Visitors sign in at the office."] == ("4. School Administrator", "4.1 Visitors")
+    assert "All staff must:" in doc.text and "# All staff" not in doc.text
+
+
 def test_pdf_ligatures_are_spelt_out(tmp_path):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont

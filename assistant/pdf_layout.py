@@ -156,14 +156,13 @@ def to_markdown(pages: list[list[Line]]) -> str:
 
 
 def _numbered_as_siblings(titles: list[str], levels: list[int]) -> list[int]:
-    """Headings numbered alike ("3. Caretaker", "4. School Administrator") are siblings whatever their font
-    (authors set them in several sizes); "3.1 …" is one level below "3. …". Others keep their level."""
+    """Numbered headings ("3. Caretaker", "4. School Administrator") are the document's sections, right under
+    its title, whatever font their author set them in; "3.1 …" is one level below "3. …". A heading without a
+    number keeps the level its font gives it ("Table of Contents", set larger, held every section)."""
     depth = [len(m.group(1).split(".")) if (m := _NUMBERED.match(t)) else 0 for t in titles]
-    top = [level for level, d in zip(levels, depth) if d == 1]
-    if len(top) < 2:
+    if sum(d == 1 for d in depth) < 2:
         return levels
-    base = min(top)
-    return [min(base + d - 1, 6) if d else level for level, d in zip(levels, depth)]
+    return [min(1 + d, 6) if d else level for level, d in zip(levels, depth)]
 
 
 def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:

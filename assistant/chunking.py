@@ -19,7 +19,11 @@ HEADING_MAX_WORDS = 16
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
+# reStructuredText's other section adornments (a line of one punctuation mark, at least as long as its title)
+_ADORNMENT = re.compile(r"^([=\-~^\"+#*])\1{2,}\s*$")
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
+# a reStructuredText substitution ("|The Setting|"): its pipes are markup, not a table's
+SUBSTITUTION = re.compile(r"(?<![\w|])\|(?=[^\s|])[^|\n]*?[^\s|]\|(?![\w|])")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -36,7 +40,7 @@ HTML_TAGS = frozenset((
 HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
-_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
+_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
@@ -85,6 +89,7 @@ def _blocks(text: str) -> list[_Block]:
     blocks: list[_Block] = []
     in_fence = False
     current: _Block | None = None
+    adornments: dict[str, int] = {}  # reStructuredText adornments after "=" and "-": levels in order met
 
     def close() -> None:
         nonlocal current
@@ -93,6 +98,17 @@ def _blocks(text: str) -> list[_Block]:
             current = None
 
     for i, line in enumerate(lines):
+        if (m := _ADORNMENT.match(line.text)) and current is None and i + 2 < len(lines) \
+                and lines[i + 2].text.strip() == line.text.strip() and not lines[i + 1].blank:
+            continue  # the overline of a reStructuredText title: its underline makes the heading
+        if (m := _ADORNMENT.match(line.text)) and not _UNDERLINE.match(line.text) and current is not None \
+                and current.kind == "paragraph" and current.start == _line_start_of(lines, i - 1) \
+                and len(line.text.strip()) >= len(lines[i - 1].text.strip()):
+            title = text[current.start:current.end]
+            level = adornments.setdefault(m.group(1), 3 + len(adornments))
+            blocks.append(_Block("heading", current.start, current.end, level=min(level, 6), title=_clean_title(title)))
+            current = None
+            continue
         if _FENCE.match(line.text):
             close()
             in_fence = not in_fence
@@ -115,7 +131,7 @@ def _blocks(text: str) -> list[_Block]:
             close()
             continue
         stripped = line.text.strip()
-        if stripped.startswith("|") or "\t" in stripped and len([c for c in stripped.split("\t") if c.strip()]) >= 2:
+        if stripped.startswith("|") and "|" in SUBSTITUTION.sub("", stripped) or "\t" in stripped and len([c for c in stripped.split("\t") if c.strip()]) >= 2:
             close()
             blocks.append(_Block("row", line.start + _lead(line.text), line.end))
             continue

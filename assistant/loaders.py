@@ -27,7 +27,7 @@ from .pdf_layout import page_lines, to_markdown
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
-SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
@@ -289,6 +289,8 @@ def _title_from_text(text: str, kind: str) -> str | None:
         match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
         if match:
             return _plain(match.group(1))
+    if kind in ("markdown", "text") and (match := re.search(r"^(?![=\-~^\"+#*]{3})(\S.{0,150})\n={3,}[ \t]*$", text, re.M)):
+        return _plain(match.group(1))  # a title underlined with "=" (Markdown's setext, reStructuredText)
     if kind == "docx" and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
         return match.group(1).strip()
     if kind == "pdf":  # a first line standing on its own (see _pdf_paragraphs) is the title

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from functools import lru_cache
 
-from .chunking import HTML_TAG, LIST_ITEM, is_list_marker, sentence_spans
+from .chunking import HTML_TAG, LIST_ITEM, SUBSTITUTION, is_list_marker, sentence_spans
 from .models import Clause, PolicyDocument
 from .text import fold, tokens
 
@@ -110,6 +110,12 @@ def shown(text: str, start: int, end: int) -> Shown:
         hide(m.start(), m.end())
     for line in _LINE.finditer(text, lo, hi):  # a table row (or a line of one): its pipes separate cells
         if "|" not in line.group():
+            continue
+        words = SUBSTITUTION.sub(lambda m: " " * len(m.group()), line.group())
+        if "|" not in words.strip():  # only substitutions ("|The Setting|"): their pipes are hidden
+            for m in SUBSTITUTION.finditer(line.group()):
+                hide(line.start() + m.start(), line.start() + m.start() + 1)
+                hide(line.start() + m.end() - 1, line.start() + m.end())
             continue
         pipes = [m.start() for m in _PIPE.finditer(text, line.start(), line.end())]
         body = line.group().strip()

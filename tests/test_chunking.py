@@ -343,3 +343,24 @@ def test_a_spacer_line_is_no_clause_and_no_lead_in():
     text = "# P\n\n## Laptops\n\n&nbsp;\n\n- Take it abroad only with approval.\n- Lock it.\n"
     clauses = chunk_document(PolicyDocument(source="p.md", title="P", text=text, format="markdown"))
     assert [(c.text, c.context) for c in clauses] == [("Take it abroad only with approval.", None), ("Lock it.", None)]
+
+
+def test_restructuredtext_sections_lists_and_directives():
+    """A policy written in reStructuredText: overlined title, sections underlined with any adornment (levels
+    in the order met), auto-numbered '#.' items, directives and substitution definitions never quoted."""
+    doc = load_document(Path(__file__).parent / "fixtures" / "lone-working.rst", "lone-working.rst")
+    assert doc.title == "Lone working policy"
+    clauses = chunk_document(doc)
+    assert not any(".." in c.text[:3] or "::" in c.text or "^^^" in c.text or "===" in c.text for c in clauses)
+    record = find(clauses, "Record the visit")
+    assert record.kind == "item" and record.section == ("Procedures", "Before working alone")
+    assert find(clauses, "calls the lone worker").section == ("Procedures", "If a lone worker does not check in")
+    assert find(clauses, "avoid working alone").kind == "sentence"  # a line opening with a substitution is no table row
+    assert find(clauses, "carry a charged").context == "Staff who must work alone should:"
+
+
+def test_a_tilde_fence_after_a_short_line_is_still_a_fence():
+    text = "# Policy\n\nExample of the log line:\n~~~\nname, time\n~~~\n\nStaff sign in daily.\n"
+    clauses = clauses_of(text)
+    assert find(clauses, "Staff sign in daily").section == ()
+    assert not any("name, time" in c.text for c in clauses)

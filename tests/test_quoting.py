@@ -177,3 +177,10 @@ def test_one_list_item_wrapped_over_lines_is_quoted_without_its_marker():
     both = list_lines(text, first, len(text) - 1)
     assert both[0] == text.index("- The use")
     assert shown(text, *both).text.splitlines()[-1].startswith("- Posting")
+
+
+def test_substitution_pipes_are_hidden_and_table_pipes_still_split_cells():
+    text = "|The School| expects staff to tell |Lone Working Officer| first.\n\n| Item | Limit |\n|---|---|\n| Hotel | £120 |\n"
+    assert shown(text, 0, text.index("first.") + 6).text == "The School expects staff to tell Lone Working Officer first."
+    row = text.index("| Hotel")
+    assert "|" not in shown(text, row, len(text) - 1).text and "Hotel" in shown(text, row, len(text) - 1).text

@@ -338,6 +338,8 @@ def staleness(index: PolicyIndex, corpus_dir: Path, model: str,
         return f"it was built with the model {index.manifest.model!r}, not {model!r}"
     if index.manifest.corpus_fingerprint != corpus_fingerprint(corpus_dir, max_file_bytes):
         return f"the policies in {corpus_dir} have changed since it was built"
+    if index.manifest.chunker != _code_version():
+        return "it was built by another version of the code that reads policies into clauses"
     return None
 
 

@@ -189,6 +189,21 @@ def test_model_mismatch_is_detected(built, embedder):
     assert rebuilt.index.manifest.embedded == 0  # same model underneath: the cache still serves
 
 
+def test_an_index_read_by_other_chunking_code_is_stale(built, embedder):
+    """An upgrade that reads policies differently (a PDF's pages, a table of contents) makes the index stale
+    although no policy changed: rebuilt on open, where unchanged clauses keep their cached vectors."""
+    corpus, index_dir, _ = built
+    path = index_dir / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["chunker"] = "0" * 40
+    path.write_text(json.dumps(data), encoding="utf-8")
+    reason = staleness(load_index(index_dir), corpus, embedder.name)
+    assert reason and "another version of the code" in reason
+    rebuilt = PolicyEngine.open(_settings(corpus, index_dir), embedder=embedder)
+    assert staleness(rebuilt.index, corpus, embedder.name) is None
+    assert rebuilt.index.manifest.embedded == 0  # the same clauses: every vector from the cache
+
+
 def _as_an_older_version_wrote_it(index_dir: Path) -> None:
     """Format 4 (before BM25 was saved with the index): an older manifest number, and no lexical file."""
     path = index_dir / "manifest.json"

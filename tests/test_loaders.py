@@ -46,20 +46,24 @@ def make_docx(path: Path) -> None:
 
 
 def make_pdf(path: Path) -> None:
+    draw_pdf(path, [("Helvetica-Bold", 16, "Annual Leave Policy"),
+                    ("Helvetica", 11, "Staff are entitled to 25 days of annual leave in each leave year."),
+                    ("Helvetica", 11, "Leave must be approved by your line manager before you book travel."),
+                    ("Helvetica-Bold", 13, "Carrying leave over"),
+                    ("Helvetica", 11, "Up to five days may be carried over into the next leave year.")], step=22)
+
+
+def draw_pdf(path: Path, lines: list[tuple[str, float, str]], step: float, top: float = 800) -> None:
+    """A one-page PDF of (font, size, text) lines, one under the other `step` points apart."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path), pagesize=A4)
-    lines = [("Helvetica-Bold", 16, "Annual Leave Policy"),
-             ("Helvetica", 11, "Staff are entitled to 25 days of annual leave in each leave year."),
-             ("Helvetica", 11, "Leave must be approved by your line manager before you book travel."),
-             ("Helvetica-Bold", 13, "Carrying leave over"),
-             ("Helvetica", 11, "Up to five days may be carried over into the next leave year.")]
-    y = 800
+    y = top
     for font, size, text in lines:
         pdf.setFont(font, size)
         pdf.drawString(72, y, text)
-        y -= 22
+        y -= step
     pdf.showPage()
     pdf.save()
 
@@ -257,22 +261,13 @@ def test_a_policy_printed_to_pdf_reads_as_its_text(tmp_path, small_pages):
 def test_pdf_heading_levels_as_a_reader_sees_them(tmp_path):
     """Numbered headings are siblings whatever size their author set them in; a sub-number is one level
     below; a table's cells set a point above the body, a list's lead-in and a row of columns are no headings."""
-    from reportlab.pdfgen import canvas
-
-    pdf = canvas.Canvas(str(tmp_path / "hs.pdf"))
-    lines = [("Helvetica-Bold", 20, "Health and Safety Policy"), ("Helvetica", 12, "Author  Headteacher  Date March 2020"),
-             ("Helvetica", 12, "External Website"),
-             ("Helvetica-Bold", 13.5, "3. Caretaker"), ("Helvetica", 11, "The caretaker checks the gates daily."),
-             ("Helvetica-Bold", 11, "4. School Administrator"), ("Helvetica", 11, "The administrator keeps the log."),
-             ("Helvetica-Bold", 11, "4.1 Visitors"), ("Helvetica", 11, "Visitors sign in at the office."),
-             ("Helvetica-Bold", 11, "All staff must:"), ("Helvetica", 11, "- report hazards to the caretaker.")]
-    y = 780
-    for font, size, text in lines:
-        pdf.setFont(font, size)
-        pdf.drawString(72, y, text)
-        y -= 26
-    pdf.showPage()
-    pdf.save()
+    draw_pdf(tmp_path / "hs.pdf", [
+        ("Helvetica-Bold", 20, "Health and Safety Policy"), ("Helvetica", 12, "Author  Headteacher  Date March 2020"),
+        ("Helvetica", 12, "External Website"),
+        ("Helvetica-Bold", 13.5, "3. Caretaker"), ("Helvetica", 11, "The caretaker checks the gates daily."),
+        ("Helvetica-Bold", 11, "4. School Administrator"), ("Helvetica", 11, "The administrator keeps the log."),
+        ("Helvetica-Bold", 11, "4.1 Visitors"), ("Helvetica", 11, "Visitors sign in at the office."),
+        ("Helvetica-Bold", 11, "All staff must:"), ("Helvetica", 11, "- report hazards to the caretaker.")], step=26)
     doc = load_document(tmp_path / "hs.pdf", "hs.pdf")
     headings = [line for line in doc.text.splitlines() if line.startswith("#")]
     assert headings == ["# Health and Safety Policy", "## 3. Caretaker", "## 4. School Administrator", "### 4.1 Visitors"]

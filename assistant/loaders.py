@@ -295,7 +295,8 @@ def _title_from_text(text: str, kind: str) -> str | None:
         return match.group(1).strip()
     if kind == "pdf":  # a first line standing on its own (see _pdf_paragraphs) is the title
         first, _, rest = text.partition("\n\n")
-        if rest and "\n" not in first and len(first.split()) <= 12 and not re.search(r"[.,;:!?]$", first):
+        if rest and "\n" not in first and not first.startswith("#") and len(first.split()) <= 12 \
+                and not re.search(r"[.,;:!?]$", first):
             return first.strip()
     return None
 

@@ -277,6 +277,18 @@ def test_pdf_heading_levels_as_a_reader_sees_them(tmp_path):
     assert "All staff must:" in doc.text and "# All staff" not in doc.text
 
 
+def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):
+    """Headings set in the body's size, in bold, head sections: the first of them is not the document's title."""
+    draw_pdf(tmp_path / "travel-policy.pdf", [
+        ("Helvetica-Bold", 11, "Booking travel"), ("Helvetica", 11, "Book rail travel through the portal."),
+        ("Helvetica-Bold", 11, "Claiming expenses"), ("Helvetica", 11, "Claims need a receipt.")], step=26)
+    doc = load_document(tmp_path / "travel-policy.pdf", "travel-policy.pdf")
+    assert doc.title == "Travel Policy"
+    sections = {c.text: c.section for c in chunk_document(doc)}
+    assert sections["Book rail travel through the portal."] == ("Booking travel",)
+    assert sections["Claims need a receipt."] == ("Claiming expenses",)
+
+
 def test_pdf_ligatures_are_spelt_out(tmp_path):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont

@@ -171,11 +171,8 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     def key(line: Line) -> tuple[str, int]:  # the same words, numbers aside, at the same height
         return re.sub(r"\d+", "#", " ".join(line.text.lower().split())), round(line.y / 4)
 
-    sizes = Counter()
-    for page in pages:
-        for line in page:
-            sizes[line.size] += len(line.text)
-    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+    every = [line for page in pages for line in page]
+    body_size = _body_size(every) if every else 0.0
 
     def ends(page: list[Line]) -> list[int]:  # headers and footers are set no larger than the body
         inked = [i for i, line in enumerate(page) if line.text.strip() and line.size <= body_size + 0.5]

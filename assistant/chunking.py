@@ -98,7 +98,7 @@ def _blocks(text: str) -> list[_Block]:
             current = None
 
     for i, line in enumerate(lines):
-        if (m := _ADORNMENT.match(line.text)) and current is None and i + 2 < len(lines) \
+        if _ADORNMENT.match(line.text) and current is None and i + 2 < len(lines) \
                 and lines[i + 2].text.strip() == line.text.strip() and not lines[i + 1].blank:
             continue  # the overline of a reStructuredText title: its underline makes the heading
         if (m := _ADORNMENT.match(line.text)) and not _UNDERLINE.match(line.text) and current is not None \

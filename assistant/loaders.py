@@ -25,6 +25,9 @@ from .models import PolicyDocument
 from .pdf_layout import page_lines, to_markdown
 
 log = logging.getLogger(__name__)
+# pypdf reports each small defect it repairs as a warning ("Ignoring wrong pointing object 8 0"): noise to
+# whoever indexes a school's PDFs. A file it cannot read is still reported, by name (see _pdf_text).
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
@@ -39,13 +42,34 @@ _BARE_FRONT_MATTER = re.compile(
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
-_DATE_WORDS = r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?[A-Za-z]{3,9}\.?,?\s+\d{4})"
+_SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_TERM_MONTHS = {"spring": 1, "summer": 4, "autumn": 9, "fall": 9, "winter": 1}
+_SEASON = r"(?:spring|summer|autumn|fall|winter)(?:\s+term)?"
+_DATE_WORDS = (r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|" + _SEASON + r",?\s+\d{4}"
+               r"|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?[A-Za-z]{3,9}\.?,?\s+\d{4})")
+# a cover sheet's table, as Word, PDF and Markdown write one: "Date of next review | Headteacher | Summer 2021";
+# a cell between the label and the date is passed over only when cell breaks (a tab, a pipe or a run of
+# spaces) stand on both sides of it, so prose ("reviewed by the governors in May 2024") is never read so
+_CELL_BREAK = r"(?:[ \t]*[|\t][ \t]*|[ \t]{2,})"
+_NAME_CELL = r"[A-Za-z][A-Za-z.,'’&()/-]*(?: [A-Za-z.,'’&()/-]+){0,5}"  # words one space apart, no digits
+# or, where the table's cells reach the text one space apart, up to three capitalised words before a date
+# that ends the line: "Date of Next review Headteacher Summer 2021"
+_THEN_DATE = (r"[\s:\-–|*]*(?:" + _NAME_CELL + _CELL_BREAK + r"(?:dated?\b[\s:|]*)?"
+              r"|(?-i:(?:[A-Z][A-Za-z.'’&()/-]* ){1,3})(?=" + _DATE_WORDS + r"[ \t]*$))??(" + _DATE_WORDS + r")")
 _REVIEW_DUE = re.compile(
-    r"(?:next\s+review(?:\s+(?:due|date))?|review\s+due(?:\s+date)?|due\s+for\s+review|review\s+date)"
-    r"(?:\s+(?:on|by|in))?[\s:\-–|*]*(" + _DATE_WORDS + r")", re.I)
+    r"(?:next\s+review(?:\s+(?:due|date))?|review\s+due(?:\s+date)?|due\s+for\s+review|review\s+date"
+    r"|(?:is\s+to|will|shall|should|to)\s+be\s+reviewed(?:\s+again)?(?:\s+by\s+[^.\n]{1,40}?)?"
+    r"(?=\s+(?:in|by|on|before|during)\b|[\s]*[:|\t]))"
+    r"(?:\s+(?:on|by|in|before|during)(?:\s+the)?)?" + _THEN_DATE, re.I | re.M)
 _LAST_REVIEW = re.compile(
-    r"(?:date\s+of\s+last\s+review|last\s+review(?:ed)?(?:\s+date)?|date\s+reviewed)"
-    r"(?:\s+(?:on|in))?[\s:\-–|*]*(" + _DATE_WORDS + r")", re.I)
+    r"(?:date\s+of\s+last\s+review|last\s+review(?:ed)?(?:\s+date)?|date\s+reviewed"
+    r"|(?<![\w ])[ \t]*reviewed\s+by(?=" + _CELL_BREAK + r"|(?-i: [A-Z])))"
+    r"(?:\s+(?:on|in))?" + _THEN_DATE, re.I | re.M)
+# who owns a policy, as its cover sheet says: "Policy owner: Headteacher", "| Author | Mrs J Patel |"
+_OWNER = re.compile(
+    r"^[ \t|*]*(?:policy\s+owner|owner|author|responsible\s+(?:person|officer|lead)|policy\s+lead)[ \t*]*"
+    r"(?::[ \t*]*|" + _CELL_BREAK + r"|[ \t]+(?=(?-i:[A-Z])))(" + _NAME_CELL + r")[ \t*]*"
+    r"(?=" + _CELL_BREAK + r"|$|[ \t]+date\b)", re.I | re.M)
 
 
 @dataclass
@@ -215,7 +239,7 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
         text=text,
         format=kind,
         contact=_meta_str(meta, "contact", "owner"),
-        owner=_meta_str(meta, "owner", "author", "contact"),
+        owner=_meta_str(meta, "owner", "author", "contact") or _first_group(_OWNER, head),
         last_reviewed=_month_label(last),
         review_due=due,
         review_due_label=_month_label(due_text) if due_text else None,
@@ -252,13 +276,18 @@ def _first_group(pattern: re.Pattern[str], text: str) -> str | None:
 
 
 def parse_month(text: str) -> date | None:
-    """Read '2024-06', '2024-06-30', 'June 2024', '30 June 2024' or '30/06/2024' as a date."""
+    """Read '2024-06', '2024-06-30', 'June 2024', '30 June 2024', '30/06/2024', 'Summer 2024' or 'Spring Term
+    2025' as a date."""
     text = text.strip()
     if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text):
         return _safe_date(int(m[1]), int(m[2]), int(m[3] or 1))
     if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", text):
         year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
         return _safe_date(year, int(m[2]), int(m[1]))
+    if m := re.fullmatch(r"(spring|summer|autumn|fall|winter)(\s+term)?,?\s+(\d{4})", text, re.I):
+        # the season's first month; a school's term where "term" is written (the spring term starts in January)
+        months = _TERM_MONTHS if m[2] else _SEASON_MONTHS
+        return _safe_date(int(m[3]), months[m[1].lower()], 1)
     if m := re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,9})\.?,?\s+(\d{4})", text):
         month = next((n for name, n in _MONTHS.items() if name.startswith(m[2].lower()) and len(m[2]) >= 3), None)
         if month:
@@ -278,8 +307,8 @@ def _month_label(text: str | None) -> str | None:
     if not text:
         return None
     parsed = parse_month(text)
-    if parsed is None:
-        return text
+    if parsed is None or re.match(_SEASON, text, re.I):
+        return " ".join(text.split())  # a season or term stays as written: "Summer 2021", not "June 2021"
     return parsed.strftime("%B %Y") if not re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}-\d{2}-\d{2}", text) \
         else parsed.strftime("%-d %B %Y")
 

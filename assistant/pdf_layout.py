@@ -11,6 +11,7 @@ exactly the text it returns. From that:
   of the column's width, ends a paragraph;
 - a short line in a larger size than the body, or all in bold, is a heading (`#`, by size);
 - a line opening with a bullet glyph is a list item (`- `);
+- a table's cells, given one under the other, are joined again into their rows;
 - a paragraph that runs on over a page break is joined again.
 
 A page whose positions cannot be read falls back to its plain text.
@@ -70,7 +71,23 @@ def page_lines(page) -> tuple[str, list[Line]]:
             current.append((part, *piece[1:]))
     if current:
         lines.append(_line(current))
-    return text, lines
+    return text, _rows(lines)
+
+
+def _rows(lines: list[Line]) -> list[Line]:
+    """A table's cells, which pypdf gives one under the other, joined again into their row: a line standing
+    at the same height as the one before it, to its right, is the next cell (set two spaces apart, as a
+    row's cells read in text)."""
+    rows: list[Line] = []
+    for line in lines:
+        last = rows[-1] if rows else None
+        if last is not None and line.text.strip() and last.text.strip() and line.x > last.x \
+                and abs(line.y - last.y) <= 0.35 * max(line.size, last.size, 1.0):
+            rows[-1] = Line(text=last.text.rstrip() + "  " + line.text.strip(), x=last.x, y=last.y,
+                            size=last.size, bold=last.bold and line.bold)
+        else:
+            rows.append(line)
+    return rows
 
 
 def _line(parts) -> Line:

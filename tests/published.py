@@ -72,3 +72,17 @@ def publish_pdf(blocks: list[tuple[str, str]], path: Path, header: str, small_pa
     margin = 24 if small_pages else 72
     SimpleDocTemplate(str(path), pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin,
                       bottomMargin=margin).build(story, canvasmaker=Furnished)
+
+
+def publish_cover_sheet(path: Path, rows: list[list[str]], body: str) -> None:
+    """A school policy's first page as Word users lay it out: the title, a bordered table of who wrote and
+    reviewed it and when, then the policy."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    styles = getSampleStyleSheet()
+    SimpleDocTemplate(str(path), pagesize=A4).build([
+        Paragraph("SAFEGUARDING POLICY", styles["Title"]),
+        Table(rows, style=[("GRID", (0, 0), (-1, -1), 0.5, "black")]), Spacer(1, 12),
+        Paragraph(body, styles["BodyText"])])

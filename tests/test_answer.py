@@ -361,6 +361,31 @@ def test_questions_about_the_policy_itself_are_answered_from_its_metadata(engine
     assert not answer.warnings  # the status line already says it is overdue: said once
 
 
+def test_a_published_pdf_is_known_overdue_from_its_cover_sheet(tmp_path, embedder):
+    """A school's PDF states its review dates only in its cover sheet's table: the answer says the policy is
+    past its review date, quotes that row, and names the owner it gives."""
+    from published import publish_cover_sheet
+
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    publish_cover_sheet(corpus / "safeguarding.pdf", [["Author", "Headteacher", "Date", "March 2020"],
+                                                      ["Date of next review", "Headteacher", "", "Summer 2021"]],
+                        "Staff must report any concern about a child's safety to the Designated Safeguarding "
+                        "Lead on the same day.")
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 25))
+    policy = PolicyEngine.open(settings, embedder=embedder)
+    status = policy.ask("Is this policy still current?")
+    assert "was due for review in Summer 2021" in status.verdict_line
+    assert "past its review date" in status.verdict_line and "Its owner is Headteacher." in status.verdict_line
+    assert [c.quote for c in status.citations] == ["Date of next review Headteacher Summer 2021"]
+    answer = policy.ask("Who must staff report a concern about a child's safety to?")
+    assert answer.answered and "Designated Safeguarding Lead" in answer.citations[0].quote
+    assert [w for w in answer.warnings if "Summer 2021" in w], answer.warnings
+
+
 def test_a_policy_not_yet_due_says_so(engine):
     answer = _engine_on(engine, today=date(2024, 1, 10)).ask("Is this policy still current?")
     assert "is next due for review in June 2024" in answer.verdict_line

@@ -141,11 +141,48 @@ def test_plain_text_review_dates_detected_from_text():
     ("Review date: 31/03/2025", date(2025, 3, 31)),
     ("Next review: 2026-01", date(2026, 1, 1)),
     ("This policy is due for review in September 2025.", date(2025, 9, 1)),
+    # as schools write them: a season or a term, a cover sheet's table, the review in prose
+    ("Review date: Summer 2025", date(2025, 6, 1)),
+    ("Date of next review\tHeadteacher\tAutumn Term 2024", date(2024, 9, 1)),
+    ("| Date of next review | Full Governing Body | Spring Term 2025 |", date(2025, 1, 1)),
+    ("Date of Next review   Headteacher   Summer 2021", date(2021, 6, 1)),
+    ("Date of Next review Headteacher Summer 2021", date(2021, 6, 1)),  # cells one space apart
+    ("The policy is to be reviewed in Summer 2021.", date(2021, 6, 1)),
+    ("This policy will be reviewed by the governing body in March 2026.", date(2026, 3, 1)),
+    ("To be reviewed: September 2025", date(2025, 9, 1)),
+    ("Next review  June 2024  Approved  March 2023", date(2024, 6, 1)),  # the date beside its label
+    # no review date stated
+    ("This policy will be reviewed annually by the governors.", None),
+    ("The next review will look at the figures for 2024 and the staffing plan.", None),
+    ("Next review of staff rotas Every Monday 2024 onwards is planned.", None),
 ])
 def test_review_date_phrasings(tmp_path, line, due):
     path = tmp_path / "policy.txt"
     path.write_text(f"Data Policy\n\n{line}\n\nStaff must lock their screens.\n", encoding="utf-8")
     assert load_document(path).review_due == due
+
+
+@pytest.mark.parametrize("lines, owner, last", [
+    ("Policy owner: Headteacher\nLast reviewed: Spring 2024", "Headteacher", "Spring 2024"),
+    ("| Author | Mrs J Patel |\n| Reviewed by | Governing body | Date | 12/03/2024 |", "Mrs J Patel", "12 March 2024"),
+    ("Author  Headteacher  Date March 2020\nReviewed by  Governing body  Date March 2020", "Headteacher", "March 2020"),
+    ("Author Headteacher Date March 2020\nReviewed by Headteacher Date August 2020", "Headteacher", "August 2020"),
+    # prose that only resembles a cover sheet
+    ("Owner approval is required before use.\nWork reviewed by a colleague in May 2024 is final.", None, None),
+    ("Authors of blog posts must name the school.\nIt was reviewed by staff in June 2023.", None, None),
+])
+def test_cover_sheet_owner_and_last_review(tmp_path, lines, owner, last):
+    path = tmp_path / "policy.txt"
+    path.write_text(f"Data Policy\n\n{lines}\n\nStaff must lock their screens.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert (doc.owner, doc.last_reviewed) == (owner, last)
+
+
+def test_a_season_is_shown_as_written(tmp_path):
+    path = tmp_path / "policy.txt"
+    path.write_text("Data Policy\n\nNext review: summer  term 2021\n\nStaff must lock their screens.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.review_due == date(2021, 4, 1) and doc.review_due_label == "summer term 2021"
 
 
 def test_cp1252_text_is_decoded(tmp_path):
@@ -287,6 +324,23 @@ def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path
     sections = {c.text: c.section for c in chunk_document(doc)}
     assert sections["Book rail travel through the portal."] == ("Booking travel",)
     assert sections["Claims need a receipt."] == ("Claiming expenses",)
+
+
+def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
+    from published import publish_cover_sheet
+
+    path = tmp_path / "safeguarding.pdf"
+    publish_cover_sheet(path, [["Author", "Headteacher", "Date", "March 2020"],
+                               ["Reviewed by", "Governing body", "Date", "March 2020"],
+                               ["Date of next review", "Headteacher", "", "Summer 2021"]],
+                        "Staff must report any concern about a child to the Designated Safeguarding Lead.")
+    doc = load_document(path)
+    # pypdf gives each cell on a line of its own: they are one row again, cells two spaces apart
+    assert "Date of next review  Headteacher  Summer 2021" in doc.text
+    assert (doc.title, doc.owner, doc.last_reviewed) == ("SAFEGUARDING POLICY", "Headteacher", "March 2020")
+    assert (doc.review_due, doc.review_due_label) == (date(2021, 6, 1), "Summer 2021")
+    start, end = doc.review_lines
+    assert doc.text[start:end].startswith("Reviewed by") and doc.text[start:end].endswith("Summer 2021")
 
 
 def test_pdf_ligatures_are_spelt_out(tmp_path):

@@ -50,7 +50,7 @@ _DATE_WORDS = (r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|" + _SE
 # a cover sheet's table, as Word, PDF and Markdown write one: "Date of next review | Headteacher | Summer 2021";
 # a cell between the label and the date is passed over only when cell breaks (a tab, a pipe or a run of
 # spaces) stand on both sides of it, so prose ("reviewed by the governors in May 2024") is never read so
-_CELL_BREAK = r"(?:[ \t]*[|\t][ \t]*|[ \t]{2,})"
+_CELL_BREAK = r"(?:(?:[ \t]*[|\t])+[ \t]*|[ \t]{2,})"  # empty cells between count as one break
 _NAME_CELL = r"[A-Za-z][A-Za-z.,'’&()/-]*(?: [A-Za-z.,'’&()/-]+){0,5}"  # words one space apart, no digits
 # or, where the table's cells reach the text one space apart, up to three capitalised words before a date
 # that ends the line: "Date of Next review Headteacher Summer 2021"

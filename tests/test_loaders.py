@@ -145,6 +145,7 @@ def test_plain_text_review_dates_detected_from_text():
     ("Review date: Summer 2025", date(2025, 6, 1)),
     ("Date of next review\tHeadteacher\tAutumn Term 2024", date(2024, 9, 1)),
     ("| Date of next review | Full Governing Body | Spring Term 2025 |", date(2025, 1, 1)),
+    ("| Date of next review | Headteacher |  | Summer 2021 |", date(2021, 6, 1)),  # an empty cell between
     ("Date of Next review   Headteacher   Summer 2021", date(2021, 6, 1)),
     ("Date of Next review Headteacher Summer 2021", date(2021, 6, 1)),  # cells one space apart
     ("The policy is to be reviewed in Summer 2021.", date(2021, 6, 1)),
@@ -341,6 +342,23 @@ def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
     assert (doc.review_due, doc.review_due_label) == (date(2021, 6, 1), "Summer 2021")
     start, end = doc.review_lines
     assert doc.text[start:end].startswith("Reviewed by") and doc.text[start:end].endswith("Summer 2021")
+
+
+def test_a_word_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
+    from docx import Document
+
+    word = Document()
+    word.add_heading("Safeguarding Policy", 0)
+    table = word.add_table(rows=3, cols=4)
+    for r, row in enumerate([["Author", "Headteacher", "Date", "March 2020"],
+                             ["Reviewed by", "Governing body", "Date", "March 2020"],
+                             ["Date of next review", "Headteacher", "", "Summer 2021"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    word.add_paragraph("Staff must report any concern about a child to the Designated Safeguarding Lead.")
+    word.save(tmp_path / "safeguarding.docx")
+    doc = load_document(tmp_path / "safeguarding.docx")
+    assert (doc.owner, doc.last_reviewed, doc.review_due_label) == ("Headteacher", "March 2020", "Summer 2021")
 
 
 def test_pdf_ligatures_are_spelt_out(tmp_path):

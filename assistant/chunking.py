@@ -43,6 +43,7 @@ _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 _WORD = re.compile(r"\S+")
+_ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "vs.", "U.S.", "approx.",
                   "Inc.", "Ltd.", "Co.", "Jr.", "Sr.", "p.", "pp.", "Fig.", "Sec.", "cf.", "a.m.", "p.m.")
@@ -70,8 +71,16 @@ class _Block:
 
 
 def chunk_document(doc: PolicyDocument) -> list[Clause]:
-    """All clauses of a document, in reading order."""
-    return list(_clauses(doc, _blocks(doc.text)))
+    """All clauses of a document, in reading order. A cover sheet's lines about the policy itself ("Date of
+    Next review  Headteacher  Summer 2021") are its metadata, answered and quoted from there, not clauses."""
+    return [c for c in _clauses(doc, _blocks(doc.text)) if not _cover_line(doc, c)]
+
+
+def _cover_line(doc: PolicyDocument, clause: Clause) -> bool:
+    if doc.review_lines is None:
+        return False
+    start, end = doc.review_lines
+    return start <= clause.start and clause.end <= end and not _ENDS_SENTENCE.search(clause.text)
 
 
 def _lines(text: str) -> list[_Line]:

@@ -253,6 +253,8 @@ def _review_lines(text: str) -> tuple[int, int] | None:
     found = [m for m in (_LAST_REVIEW.search(head), _REVIEW_DUE.search(head)) if m]
     if not found:
         return None
+    if (owner := _OWNER.search(head)) and owner.start() < min(m.start() for m in found):
+        found.insert(0, owner)  # a cover sheet names its author first
     start = min(m.start() for m in found)
     end = max(m.end() for m in found)
     if end - start > 300:  # far apart: the next review date is what matters

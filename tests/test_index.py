@@ -64,7 +64,7 @@ def test_build_and_load_round_trip(seed, embedder):
     assert m.dimension == 384
     assert m.corpus_fingerprint == corpus_fingerprint(corpus)
     assert datetime.fromisoformat(m.built_at).tzinfo is not None
-    assert m.documents == 2 and m.clauses == len(index.clauses) > 40
+    assert m.documents == 2 and m.clauses == len(index.clauses) > 30
     assert m.embedded == m.clauses  # nothing cached on the first build
     on_disk = Manifest.model_validate_json((index_dir / "manifest.json").read_text("utf-8"))
     assert on_disk == m

@@ -76,17 +76,21 @@ def page_lines(page) -> tuple[str, list[Line]]:
 
 def _rows(lines: list[Line]) -> list[Line]:
     """A table's cells, which pypdf gives one under the other, joined again into their row: a line standing
-    at the same height as the one before it, to its right, is the next cell (set two spaces apart, as a
-    row's cells read in text)."""
+    at the same height as the one before it, to its right, is the next cell (set a tab apart, so that the
+    row is quoted as a table's row)."""
     rows: list[Line] = []
+    inked = -1  # where the last line with text stands in rows (empty pieces may stand between two cells)
     for line in lines:
-        last = rows[-1] if rows else None
-        if last is not None and line.text.strip() and last.text.strip() and line.x > last.x \
+        last = rows[inked] if inked >= 0 else None
+        if last is not None and line.text.strip() and line.x > last.x \
                 and abs(line.y - last.y) <= 0.35 * max(line.size, last.size, 1.0):
-            rows[-1] = Line(text=last.text.rstrip() + "  " + line.text.strip(), x=last.x, y=last.y,
-                            size=last.size, bold=last.bold and line.bold)
-        else:
-            rows.append(line)
+            del rows[inked + 1:]
+            rows[inked] = Line(text=last.text.rstrip() + "\t" + line.text.strip(), x=last.x, y=last.y,
+                               size=last.size, bold=last.bold and line.bold)
+            continue
+        rows.append(line)
+        if line.text.strip():
+            inked = len(rows) - 1
     return rows
 
 

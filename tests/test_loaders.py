@@ -338,13 +338,39 @@ def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
                                ["Date of next review", "Headteacher", "", "Summer 2021"]],
                         "Staff must report any concern about a child to the Designated Safeguarding Lead.")
     doc = load_document(path)
-    # pypdf gives each cell on a line of its own: they are one row again, cells two spaces apart
-    assert "Date of next review  Headteacher  Summer 2021" in doc.text
+    # pypdf gives each cell on a line of its own: they are one row again, cells a tab apart
+    assert "Date of next review\tHeadteacher\tSummer 2021" in doc.text
     assert (doc.title, doc.owner, doc.last_reviewed) == ("SAFEGUARDING POLICY", "Headteacher", "March 2020")
     assert (doc.review_due, doc.review_due_label) == (date(2021, 6, 1), "Summer 2021")
     start, end = doc.review_lines
     assert doc.text[start:end].startswith("Author") and doc.text[start:end].endswith("Summer 2021")
     assert not [c for c in chunk_document(doc) if "March 2020" in c.text]  # the cover sheet is no clause
+
+
+def test_a_pdf_price_list_reads_row_by_row(tmp_path):
+    """Word draws a table cell by cell, with empty pieces of text between them; pypdf gives each cell on a
+    line of its own. Each row is one again, and quoted as a row: "Kufi School Office £5", not "£5" alone."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "uniform.pdf"), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(72, 780, "Boys' Uniform")
+    y = 740
+    for row in (("Navy Blue Blazer", "School Office", "£30"), ("Kufi", "School Office", "£5")):
+        for n, (x, cell) in enumerate(zip((72, 250, 420), row)):
+            if n:
+                pdf.setFont("Helvetica", 3)
+                pdf.drawString(8, 600, " ")  # the empty piece Word leaves between two cells
+            pdf.setFont("Helvetica", 11)
+            pdf.drawString(x, y, cell)
+        y -= 30
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "uniform.pdf")
+    assert doc.text == "# Boys' Uniform\n\nNavy Blue Blazer\tSchool Office\t£30\nKufi\tSchool Office\t£5"
+    rows = [c for c in chunk_document(doc) if c.kind == "row"]
+    assert [r.text for r in rows] == ["Navy Blue Blazer\tSchool Office\t£30", "Kufi\tSchool Office\t£5"]
 
 
 def test_a_word_cover_sheet_table_gives_owner_and_review_dates(tmp_path):

@@ -11,7 +11,7 @@ exactly the text it returns. From that:
   of the column's width, ends a paragraph;
 - a short line in a larger size than the body, or all in bold, is a heading (`#`, by size);
 - a line opening with a bullet glyph is a list item (`- `);
-- a table's cells, given one under the other, are joined again into their rows;
+- a table's cells, given one after the other, are read again as their rows;
 - a paragraph that runs on over a page break is joined again.
 
 A page whose positions cannot be read falls back to its plain text.
@@ -75,23 +75,52 @@ def page_lines(page) -> tuple[str, list[Line]]:
 
 
 def _rows(lines: list[Line]) -> list[Line]:
-    """A table's cells, which pypdf gives one under the other, joined again into their row: a line standing
-    at the same height as the one before it, to its right, is the next cell (set a tab apart, so that the
-    row is quoted as a table's row)."""
-    rows: list[Line] = []
-    inked = -1  # where the last line with text stands in rows (empty pieces may stand between two cells)
+    """A table's rows, which pypdf gives cell by cell, read again as rows (each a line, its cells a tab apart,
+    so that it is quoted as a table's row). Word writes a row's cells left to right, each cell's lines top
+    down, with empty pieces of text between them: a line at the height of the row's first line and to the
+    right of the cell before is the next cell; a line just below, not left of the cell being read, goes on
+    in that cell. A "row" of one cell is ordinary text and is left as it stands."""
+    out: list[Line] = []
+    row: list[Line] = []
+    cells: list[list[Line]] = []
+
+    def flush() -> None:
+        if len(cells) >= 2:
+            top = row[0]
+            text = "\t".join(" ".join(line.text.strip() for line in cell) for cell in cells)
+            out.append(Line(text=text, x=top.x, y=top.y, size=top.size, bold=all(line.bold for line in row)))
+        else:
+            out.extend(row)
+        row.clear()
+        cells.clear()
+
     for line in lines:
-        last = rows[inked] if inked >= 0 else None
-        if last is not None and line.text.strip() and line.x > last.x \
-                and abs(line.y - last.y) <= 0.35 * max(line.size, last.size, 1.0):
-            del rows[inked + 1:]
-            rows[inked] = Line(text=last.text.rstrip() + "\t" + line.text.strip(), x=last.x, y=last.y,
-                               size=last.size, bold=last.bold and line.bold)
-            continue
-        rows.append(line)
-        if line.text.strip():
-            inked = len(rows) - 1
-    return rows
+        if not line.text.strip():
+            continue  # an empty piece (Word leaves them between cells): nothing to read
+        if row:
+            near = 0.35 * max(line.size, row[0].size, 1.0)
+            if len(cells) == 1:  # text read so far may end where a row begins: at the line this one stands beside
+                k = next((k for k, part in enumerate(row) if abs(line.y - part.y) <= near), 0)
+                if k and line.x > max(part.x for part in row[k:]) + near:
+                    before = row[:k]
+                    del row[:k]
+                    del cells[0][:k]
+                    out.extend(before)
+            top, previous, cell = row[0], row[-1], cells[-1]
+            if abs(line.y - top.y) <= near and line.x > max(part.x for part in cell) + near:
+                cells.append([line])
+                row.append(line)
+                continue
+            if near < previous.y - line.y <= 2 * max(line.size, previous.size) and line.x >= cell[0].x - near \
+                    and abs(line.size - previous.size) <= 0.5 and top.y - line.y <= 6 * top.size:
+                cell.append(line)
+                row.append(line)
+                continue
+            flush()
+        row.append(line)
+        cells.append([line])
+    flush()
+    return out
 
 
 def _line(parts) -> Line:
@@ -245,7 +274,8 @@ def _heading_levels(lines: list[Line], body_size: float) -> dict[float, int]:
 
 
 def _heading_level(line: Line, text: str, body_size: float, levels: dict[float, int]) -> int:
-    if not _short(text) or re.search(r"[.,;:]$", text) or _BULLET.match(text) or _CELLS.search(text):
+    if not _short(text) or re.search(r"[.,;:]$", text) or _BULLET.match(text) or _CELLS.search(text) \
+            or "\t" in text:
         return 0  # a sentence, a list's lead-in, an item, or a table row's cells
     if line.size in levels and _larger(line, body_size):
         return levels[line.size]

@@ -373,6 +373,35 @@ def test_a_pdf_price_list_reads_row_by_row(tmp_path):
     assert [r.text for r in rows] == ["Navy Blue Blazer\tSchool Office\t£30", "Kufi\tSchool Office\t£5"]
 
 
+def test_a_pdf_table_with_cells_over_several_lines_reads_row_by_row(tmp_path):
+    """Cells that wrap are given cell by cell, each cell's lines top down: each row is read again as one line
+    of whole cells, also right after a heading and a paragraph set at the usual spacing."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "contacts.pdf"), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(72, 780, "Who to contact")
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(72, 760, "Report a concern to the contact below.")
+    y = 746
+    rows = ((["To report an allegation", "against a member of staff"], ["Local Authority", "Designated Officer"],
+             ["Immediately"]),
+            (["A child missing", "from education"], ["Admissions team"], ["Within 5 days of", "the absence"]))
+    for row in rows:
+        for x, cell in zip((72, 250, 420), row):
+            for n, text in enumerate(cell):
+                pdf.drawString(x, y - 14 * n, text)
+        y -= 14 * max(len(cell) for cell in row) + 6
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "contacts.pdf")
+    assert [line for line in doc.text.splitlines() if line] == [
+        "# Who to contact", "Report a concern to the contact below.",
+        "To report an allegation against a member of staff\tLocal Authority Designated Officer\tImmediately",
+        "A child missing from education\tAdmissions team\tWithin 5 days of the absence"]
+
+
 def test_a_word_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
     from docx import Document
 

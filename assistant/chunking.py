@@ -79,8 +79,9 @@ def chunk_document(doc: PolicyDocument) -> list[Clause]:
 def _cover_line(doc: PolicyDocument, clause: Clause) -> bool:
     if doc.review_lines is None:
         return False
-    start, end = doc.review_lines
-    return start <= clause.start and clause.end <= end and not _ENDS_SENTENCE.search(clause.text)
+    start, end = doc.review_lines  # lines about the policy ("Version: 2.0 / Reviewed: …"), not a sentence
+    return clause.start < end and start < clause.end and len(clause.text.split()) <= 40 \
+        and not _ENDS_SENTENCE.search(clause.text)
 
 
 def _lines(text: str) -> list[_Line]:

@@ -63,11 +63,12 @@ _REVIEW_DUE = re.compile(
     r"(?:\s+(?:on|by|in|before|during)(?:\s+the)?)?" + _THEN_DATE, re.I | re.M)
 _LAST_REVIEW = re.compile(
     r"(?:date\s+of\s+last\s+review|last\s+review(?:ed)?(?:\s+date)?|date\s+reviewed"
-    r"|(?<![\w ])[ \t]*reviewed\s+by(?=" + _CELL_BREAK + r"|(?-i: [A-Z])))"
+    r"|(?<![\w ])[ \t]*reviewed\s+by(?=" + _CELL_BREAK + r"|(?-i: [A-Z]))|\breviewed(?=[ \t]*:))"
     r"(?:\s+(?:on|in))?" + _THEN_DATE, re.I | re.M)
 # who owns a policy, as its cover sheet says: "Policy owner: Headteacher", "| Author | Mrs J Patel |"
 _OWNER = re.compile(
-    r"^[ \t|*]*(?:policy\s+owner|owner|author|responsible\s+(?:person|officer|lead)|policy\s+lead)[ \t*]*"
+    r"^[ \t|*]*(?:policy\s+owner|owner|author|responsible\s+(?:person|officer|lead)|(?:member\s+of\s+)?staff\s+responsible"
+    r"|policy\s+lead)[ \t*]*"
     r"(?::[ \t*]*|" + _CELL_BREAK + r"|[ \t]+(?=(?-i:[A-Z])))(" + _NAME_CELL + r")[ \t*]*"
     r"(?=" + _CELL_BREAK + r"|$|[ \t]+date\b)", re.I | re.M)
 
@@ -315,7 +316,20 @@ def _month_label(text: str | None) -> str | None:
         else parsed.strftime("%-d %B %Y")
 
 
+_NAMES_A_DOCUMENT = re.compile(r"\b(?:polic(?:y|ies)|procedures?|handbook|code\s+of\s+(?:conduct|practice)"
+                               r"|guidance|guidelines|statement|protocol)\b", re.I)
+
+
 def _title_from_text(text: str, kind: str) -> str | None:
+    if kind in ("docx", "pdf"):  # a printed policy's first heading, when it names the policy, is its title,
+        for block in text.split("\n\n", 4)[:4]:  # whatever size it was set in; a school's name may stand above
+            if match := re.fullmatch(r"#{1,6}\s+(.+?)\s*#*\s*|\*\*(.+?)\*\*\s*", block):
+                heading = _plain(match.group(1) or match.group(2))
+                if _NAMES_A_DOCUMENT.search(heading) and len(heading.split()) <= 16:
+                    return heading
+                break
+            if "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
+                break  # the body has begun
     if kind in ("markdown", "docx", "html", "pdf"):
         match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
         if match:

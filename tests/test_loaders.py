@@ -168,6 +168,8 @@ def test_review_date_phrasings(tmp_path, line, due):
     ("| Author | Mrs J Patel |\n| Reviewed by | Governing body | Date | 12/03/2024 |", "Mrs J Patel", "12 March 2024"),
     ("Author  Headteacher  Date March 2020\nReviewed by  Governing body  Date March 2020", "Headteacher", "March 2020"),
     ("Author Headteacher Date March 2020\nReviewed by Headteacher Date August 2020", "Headteacher", "August 2020"),
+    ("Version: 1.1 Reviewed: October 2025 Next Review Due: October 2026", None, "October 2025"),
+    ("Date of Policy: October 2025\nMember of Staff Responsible: Headteacher", "Headteacher", None),
     # prose that only resembles a cover sheet
     ("Owner approval is required before use.\nWork reviewed by a colleague in May 2024 is final.", None, None),
     ("Authors of blog posts must name the school.\nIt was reviewed by staff in June 2023.", None, None),
@@ -315,6 +317,25 @@ def test_pdf_heading_levels_as_a_reader_sees_them(tmp_path):
     assert sections["The administrator keeps the log."] == ("4. School Administrator",)
     assert sections["Visitors sign in at the office."] == ("4. School Administrator", "4.1 Visitors")
     assert "All staff must:" in doc.text and "# All staff" not in doc.text
+
+
+def test_a_pdf_is_titled_by_its_opening_heading_whatever_its_size(tmp_path):
+    """The policy's name opens it, in a smaller size than its appendices' headings: it is still the title,
+    and the cover lines under it ("Version / Reviewed / Next Review Due") are its metadata, not a clause."""
+    draw_pdf(tmp_path / "behaviour.pdf", [
+        ("Helvetica-Bold", 13, "Rawdah Montessori Primary School Behaviour Management Policy"),
+        ("Helvetica", 11, ""), ("Helvetica", 11, "Version: 2.0"), ("Helvetica", 11, "Reviewed: October 2025"),
+        ("Helvetica", 11, "Next Review Due: October 2026"), ("Helvetica", 11, ""),
+        ("Helvetica-Bold", 12, "1. Statement of Intent"), ("Helvetica", 11, "We promote respect and self-discipline."),
+        ("Helvetica-Bold", 12, "2. Rewards"), ("Helvetica", 11, "Good choices are praised in private."),
+        ("Helvetica-Bold", 18, "Appendix A – Individual Character Plan Template"),
+        ("Helvetica", 11, "Name of child and date of the plan.")], step=22)
+    doc = load_document(tmp_path / "behaviour.pdf")
+    assert doc.title == "Rawdah Montessori Primary School Behaviour Management Policy"
+    assert (doc.last_reviewed, doc.review_due_label) == ("October 2025", "October 2026")
+    clauses = chunk_document(doc)
+    assert not [c for c in clauses if "Version" in c.text or "Reviewed" in c.text]
+    assert next(c for c in clauses if c.text.startswith("Good choices")).section == ("2. Rewards",)
 
 
 def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):

@@ -40,6 +40,7 @@ HTML_TAGS = frozenset((
 HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
+_CONTENTS_HEADING = re.compile(r"^\s*(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:].*)?$", re.I)  # "Contents (Part A)"
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 _WORD = re.compile(r"\S+")
@@ -223,8 +224,8 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
             is_title = block.level == 1 and not stack and (not seen_heading or _key(block.title) == title_key) \
                 or not seen_heading and _key(block.title) == title_key
             seen_heading = True
-            if block.title and not is_title:
-                stack.append((block.level, block.title))
+            if block.title and not is_title and not _CONTENTS_HEADING.match(block.title):
+                stack.append((block.level, block.title))  # a table of contents heads no section: it lists them
             lead_in, header_row, item_parents = None, None, []
             continue
         section = tuple(title for _, title in stack)

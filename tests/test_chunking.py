@@ -82,6 +82,16 @@ def test_a_table_of_contents_is_not_quoted():
     assert find(clauses, "Staff report").text == "Staff report concerns to the DSL the same day... 3 times a day if needed."
 
 
+def test_a_contents_heading_heads_no_section():
+    """A table of contents set in a larger heading than the sections it lists is not their parent."""
+    text = ("#### Safeguarding Policy\n\n# Important Contacts\n\nThe DSL is Mrs Khan.\n\n"
+            "# Table of Contents (Part A)\n\n1. Policy Statement ........ 3\n\n## 1. Policy Statement\n\n"
+            "Staff report concerns the same day.\n")
+    clauses = clauses_of(text, title="Safeguarding Policy")
+    assert find(clauses, "Staff report").section == ("1. Policy Statement",)
+    assert find(clauses, "The DSL").section == ("Important Contacts",)
+
+
 def test_setext_and_bold_headings():
     text = "Holidays\n========\n\nBook early.\n\n**Bank holidays**\n\nThe office is closed.\n"
     clauses = clauses_of(text, title="Other")

@@ -115,8 +115,8 @@ def test_onnx_and_torch_give_the_same_vectors(passages, tmp_path):
     onnx = Embedder(model, "onnx", cache_dir=tmp_path / "onnx")
     torch = Embedder(model, "torch")
     assert (onnx.runtime, torch.runtime) == ("onnx", "torch") and onnx.dimension == torch.dimension == 384
-    a, b = onnx.encode(passages[:40]), torch.encode(passages[:40])
-    assert a.shape == b.shape == (40, 384)
+    a, b = onnx.encode(passages[:36]), torch.encode(passages[:36])
+    assert a.shape == b.shape == (36, 384)
     assert float(np.min(np.sum(a * b, axis=1))) > 0.9999
     again = Embedder(model, "onnx", cache_dir=tmp_path / "onnx")  # the export is reused, not redone
     assert len(list((tmp_path / "onnx").iterdir())) == 1

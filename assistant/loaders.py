@@ -46,25 +46,34 @@ _SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12
 _TERM_MONTHS = {"spring": 1, "summer": 4, "autumn": 9, "fall": 9, "winter": 1}
 _SEASON = r"(?:spring|summer|autumn|fall|winter)(?:\s+term)?"
 _DATE_WORDS = (r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|" + _SEASON + r",?\s+\d{4}"
-               r"|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?[A-Za-z]{3,9}\.?,?\s+\d{4})")
+               r"|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?[A-Za-z]{3,9}\.?,?\s+\d{4}"
+               r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")  # "January 13th 2026", "May 4, 2025"
 # a cover sheet's table, as Word, PDF and Markdown write one: "Date of next review | Headteacher | Summer 2021";
 # a cell between the label and the date is passed over only when cell breaks (a tab, a pipe or a run of
 # spaces) stand on both sides of it, so prose ("reviewed by the governors in May 2024") is never read so
 _CELL_BREAK = r"(?:(?:[ \t]*[|\t])+[ \t]*|[ \t]{2,})"  # empty cells between count as one break
 _NAME_CELL = r"[A-Za-z][A-Za-z.,'’&()/-]*(?: [A-Za-z.,'’&()/-]+){0,5}"  # words one space apart, no digits
 # or, where the table's cells reach the text one space apart, up to three capitalised words before a date
-# that ends the line: "Date of Next review Headteacher Summer 2021"
-_THEN_DATE = (r"[\s:\-–|*]*(?:" + _NAME_CELL + _CELL_BREAK + r"(?:dated?\b[\s:|]*)?"
-              r"|(?-i:(?:[A-Z][A-Za-z.'’&()/-]* ){1,3})(?=" + _DATE_WORDS + r"[ \t]*$))??(" + _DATE_WORDS + r")")
+# that ends the line: "Date of Next review Headteacher Summer 2021". A cell is passed over only on the
+# label's own line: an empty "| Next Review Date |  |" must not take the date of the row below it.
+_THEN_DATE = (r"(?:[ \t:\-–|*]*(?:\n[ \t:\-–*]*)?"  # the date itself, on the label's line or the next
+              r"|[ \t:\-–|*]*(?:" + _NAME_CELL + _CELL_BREAK + r"(?:dated?\b[ \t:|]*)?"
+              r"|(?-i:(?:[A-Z][A-Za-z.'’&()/-]* ){1,3})(?=" + _DATE_WORDS + r"[ \t]*$)))(" + _DATE_WORDS + r")")
 _REVIEW_DUE = re.compile(
-    r"(?:next\s+review(?:\s+(?:due|date))?|review\s+due(?:\s+date)?|due\s+for\s+review|review\s+date"
+    r"(?:next\s+review(?:\s+(?:due|date))?|review\s+due(?:\s+date)?|due\s+for\s+review"
     r"|(?:is\s+to|will|shall|should|to)\s+be\s+reviewed(?:\s+again)?(?:\s+by\s+[^.\n]{1,40}?)?"
-    r"(?=\s+(?:in|by|on|before|during)\b|[\s]*[:|\t]))"
+    r"(?=\s+(?:in|by|on|before|during)\b|[\s]*[:|\t])|valid\s+(?:to|until)(?:\s+date)?)"
     r"(?:\s+(?:on|by|in|before|during)(?:\s+the)?)?" + _THEN_DATE, re.I | re.M)
+# "Review date: 03/01/2025" is the next review where nothing else names it, and the last one where a "Next
+# review date" follows
+_REVIEW_DATE = re.compile(r"review\s+date" + _THEN_DATE, re.I | re.M)
 _LAST_REVIEW = re.compile(
     r"(?:date\s+of\s+last\s+review|last\s+review(?:ed)?(?:\s+date)?|date\s+reviewed"
-    r"|(?<![\w ])[ \t]*reviewed\s+by(?=" + _CELL_BREAK + r"|(?-i: [A-Z]))|\breviewed(?=[ \t]*:))"
+    r"|(?<![\w ])[ \t]*reviewed\s+(?:by(?=" + _CELL_BREAK + r"|(?-i: [A-Z]))|on\b)|\breviewed(?=[ \t]*:))"
     r"(?:\s+(?:on|in))?" + _THEN_DATE, re.I | re.M)
+# a cover sheet's own "Title: Code of Conduct Policy"
+_TITLE_LINE = re.compile(r"(?:^|[|*\t]|(?<!job)\s)(?:policy\s+|document\s+)?title[ \t*]*[:|][ \t*]*"
+                         r"([^|*\n]{3,120}?)[ \t|*]*$", re.I | re.M)
 # who owns a policy, as its cover sheet says: "Policy owner: Headteacher", "| Author | Mrs J Patel |"
 _OWNER = re.compile(
     r"^[ \t|*]*(?:policy\s+owner|owner|author|responsible\s+(?:person|officer|lead)|(?:member\s+of\s+)?staff\s+responsible"
@@ -229,14 +238,15 @@ def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
 
 def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> PolicyDocument:
     head = text[:3000]
+    found_due, found_last = _review_statements(head)
     due_text = _meta_str(meta, "next_review_due", "review_due", "next_review", "next_review_date", "review_date") \
-        or _first_group(_REVIEW_DUE, head)
+        or (found_due.group(1) if found_due else None)
     last = _meta_str(meta, "last_reviewed", "last_review", "reviewed", "last_review_date") \
-        or _first_group(_LAST_REVIEW, head)
+        or (found_last.group(1) if found_last else None)
     due = parse_month(due_text) if due_text else None
     return PolicyDocument(
         source=source,
-        title=_meta_str(meta, "title", "name") or _title_from_text(text, kind) or _title_from_name(path),
+        title=_meta_str(meta, "title", "name") or _title(text, kind, path),
         text=text,
         format=kind,
         contact=_meta_str(meta, "contact", "owner"),
@@ -248,10 +258,22 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
     )
 
 
+def _review_statements(head: str) -> tuple[re.Match | None, re.Match | None]:
+    """Where the document's head states its next review and its last one (either may be missing)."""
+    due, last = _REVIEW_DUE.search(head), _LAST_REVIEW.search(head)
+    plain = _REVIEW_DATE.search(head)
+    if due is None:
+        due = plain
+    elif last is None and plain is not None and plain.start() < due.start():
+        last = plain  # "Review date: 03/01/2025 / Next review date: 02/01/2026": the first is the last review
+    return due, last
+
+
 def _review_lines(text: str) -> tuple[int, int] | None:
     """Where the document itself states its review dates: the lines from the first such statement to the last."""
     head = text[:3000]
-    found = [m for m in (_LAST_REVIEW.search(head), _REVIEW_DUE.search(head)) if m]
+    due, last = _review_statements(head)
+    found = [m for m in (last, due) if m]
     if not found:
         return None
     if (owner := _OWNER.search(head)) and owner.start() < min(m.start() for m in found):
@@ -291,6 +313,10 @@ def parse_month(text: str) -> date | None:
         # the season's first month; a school's term where "term" is written (the spring term starts in January)
         months = _TERM_MONTHS if m[2] else _SEASON_MONTHS
         return _safe_date(int(m[3]), months[m[1].lower()], 1)
+    if m := re.fullmatch(r"([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", text):  # "January 13th 2026"
+        month = next((n for name, n in _MONTHS.items() if name.startswith(m[1].lower()) and len(m[1]) >= 3), None)
+        if month:
+            return _safe_date(int(m[3]), month, int(m[2]))
     if m := re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,9})\.?,?\s+(\d{4})", text):
         month = next((n for name, n in _MONTHS.items() if name.startswith(m[2].lower()) and len(m[2]) >= 3), None)
         if month:
@@ -346,8 +372,24 @@ def _title_from_text(text: str, kind: str) -> str | None:
     return None
 
 
+def _title(text: str, kind: str, path: Path) -> str:
+    """The title a document gives itself; for a Word file or a PDF, its cover sheet's "Title:" first, and its
+    file name before a first heading that names no policy ("Executive Summary") where the name names one."""
+    if kind in ("docx", "pdf"):
+        titled = _TITLE_LINE.search(text[:3000])
+        if titled and len(titled.group(1).split()) <= 12 and not re.search(r"[.!?]\s", titled.group(1)):
+            return _plain(titled.group(1))
+        found = _title_from_text(text, kind)
+        named = _title_from_name(path)
+        if found and not _NAMES_A_DOCUMENT.search(found) and _NAMES_A_DOCUMENT.search(named):
+            return named
+        return found or named
+    return _title_from_text(text, kind) or _title_from_name(path)
+
+
 def _title_from_name(path: Path) -> str:
-    words = re.sub(r"(?<!\d)[-_]|[-_](?!\d)", " ", path.stem).split()
+    stem = re.sub(r"\s*\(\d+\)$", "", path.stem.strip())  # "Lone Working Policy (1)": a downloaded copy
+    words = re.sub(r"(?<!\d)[-_]|[-_](?!\d)", " ", stem).split()
     return " ".join(w if any(c.isupper() for c in w) else w.capitalize() for w in words)
 
 

@@ -272,6 +272,9 @@ def test_rule_parts_split_sentences_and_contrasts():
     # a verb's spelling used as a noun is not an imperative
     ("Use of the minibus is booked through the office.", None, Verdict.information),
     ("Report templates are on the shared drive.", None, Verdict.information),
+    # "no …" before what is allowed denies it
+    ("No pictures are allowed to be taken on private mobile phones while on shift.", None, Verdict.prohibited),
+    ("No one is allowed to enter the server room alone.", None, Verdict.prohibited),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

@@ -152,6 +152,10 @@ def test_plain_text_review_dates_detected_from_text():
     ("This policy will be reviewed by the governing body in March 2026.", date(2026, 3, 1)),
     ("To be reviewed: September 2025", date(2025, 9, 1)),
     ("Next review  June 2024  Approved  March 2023", date(2024, 6, 1)),  # the date beside its label
+    ("**Next review date: January 13th 2026**", date(2026, 1, 13)),
+    ("| Policy Valid to date: 02/01/2026 |  |", date(2026, 1, 2)),
+    ("**Review date: 03/01/2025**\n\n**Next review date: 02/01/2026**", date(2026, 1, 2)),
+    ("| Next Review Date |  |\n| Reviewed on | 03/06/2022 |", None),  # an empty cell takes no other row's date
     # no review date stated
     ("This policy will be reviewed annually by the governors.", None),
     ("The next review will look at the figures for 2024 and the staffing plan.", None),
@@ -170,6 +174,8 @@ def test_review_date_phrasings(tmp_path, line, due):
     ("Author Headteacher Date March 2020\nReviewed by Headteacher Date August 2020", "Headteacher", "August 2020"),
     ("Version: 1.1 Reviewed: October 2025 Next Review Due: October 2026", None, "October 2025"),
     ("Date of Policy: October 2025\nMember of Staff Responsible: Headteacher", "Headteacher", None),
+    ("| Next Review Date |  |\n| Reviewed on | 03/06/2022 EPC |", None, "3 June 2022"),
+    ("**Review date: 03/01/2025**\n\n**Next review date: 02/01/2026**", None, "3 January 2025"),
     # prose that only resembles a cover sheet
     ("Owner approval is required before use.\nWork reviewed by a colleague in May 2024 is final.", None, None),
     ("Authors of blog posts must name the school.\nIt was reviewed by staff in June 2023.", None, None),
@@ -348,6 +354,24 @@ def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path
     sections = {c.text: c.section for c in chunk_document(doc)}
     assert sections["Book rail travel through the portal."] == ("Booking travel",)
     assert sections["Claims need a receipt."] == ("Claiming expenses",)
+
+
+def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
+    """A cover sheet's "Title:" names the policy; a first heading that names no policy ("Executive Summary",
+    after a contents list) gives way to a file name that does, without a download's "(1)"."""
+    from docx import Document
+
+    word = Document()
+    word.add_paragraph("Department: Supported Living\tTitle: Code of Conduct Policy").runs[0].bold = True
+    word.add_paragraph("Staff treat residents with dignity.")
+    word.save(tmp_path / "Code of Conduct Policy .docx")
+    assert load_document(tmp_path / "Code of Conduct Policy .docx").title == "Code of Conduct Policy"
+    word = Document()
+    word.add_paragraph("Contents")
+    word.add_heading("Executive Summary", 1)
+    word.add_paragraph("Hazardous substances are stored in locked cupboards.")
+    word.save(tmp_path / "CoSHH Policy 2022 (1).docx")
+    assert load_document(tmp_path / "CoSHH Policy 2022 (1).docx").title == "CoSHH Policy 2022"
 
 
 def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):

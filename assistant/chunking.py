@@ -40,7 +40,11 @@ HTML_TAGS = frozenset((
 HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
-_CONTENTS_HEADING = re.compile(r"^\s*(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:].*)?$", re.I)  # "Contents (Part A)"
+# headings that head no section: a table of contents ("Contents (Part A)"), and a cover sheet's fields set in
+# a heading style ("Authors:", "Scope: This policy outlines…", "Department: Supported Living Title: …")
+_NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:].*)?$"
+                         r"|(?:authors?|author\(s\)|scope|department|title|owner|version|approved\s+by"
+                         r"|(?:implementation|issue|effective|review|next\s+review)\s+date)\s*:)", re.I)
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 _WORD = re.compile(r"\S+")
@@ -224,8 +228,9 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
             is_title = block.level == 1 and not stack and (not seen_heading or _key(block.title) == title_key) \
                 or not seen_heading and _key(block.title) == title_key
             seen_heading = True
-            if block.title and not is_title and not _CONTENTS_HEADING.match(block.title):
-                stack.append((block.level, block.title))  # a table of contents heads no section: it lists them
+            written = re.sub(r"^[#\s]+|[*_`]", "", text[block.start:block.end])  # as written, its colon kept
+            if block.title and not is_title and not _NO_SECTION.match(written):
+                stack.append((block.level, block.title))
             lead_in, header_row, item_parents = None, None, []
             continue
         section = tuple(title for _, title in stack)

@@ -92,6 +92,17 @@ def test_a_contents_heading_heads_no_section():
     assert find(clauses, "The DSL").section == ("Important Contacts",)
 
 
+def test_a_cover_sheets_fields_in_heading_styles_head_no_section():
+    """Word authors set a cover sheet's fields in heading styles ("Scope: …", "Authors:"); they are not the
+    parent of every section after them. A section named "Scope" still is one."""
+    text = ("# Department: Supported Living Title: Complaints Policy\n\n"
+            "# Scope: This policy outlines our approach to complaints\n\n**Review date:**\n\n# Authors:\n\n"
+            "## Verbal complaints\n\nStaff resolve verbal complaints at once.\n\n# Scope\n\nIt covers all staff.\n")
+    clauses = clauses_of(text, title="Complaints Policy")
+    assert find(clauses, "Staff resolve").section == ("Verbal complaints",)
+    assert find(clauses, "It covers").section == ("Scope",)
+
+
 def test_setext_and_bold_headings():
     text = "Holidays\n========\n\nBook early.\n\n**Bank holidays**\n\nThe office is closed.\n"
     clauses = clauses_of(text, title="Other")

@@ -447,6 +447,29 @@ def test_a_pdf_table_with_cells_over_several_lines_reads_row_by_row(tmp_path):
         "A child missing from education\tAdmissions team\tWithin 5 days of the absence"]
 
 
+def test_a_two_column_pdf_is_not_read_as_a_table(tmp_path):
+    """Columns of running text stand side by side at the same heights, as a table's cells do; read column by
+    column, they are paragraphs, never rows."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+
+    styles, (width, height) = getSampleStyleSheet(), A4
+    pdf = BaseDocTemplate(str(tmp_path / "columns.pdf"), pagesize=A4)
+    pdf.addPageTemplates([PageTemplate(frames=[Frame(40, 40, (width - 100) / 2, height - 80),
+                                               Frame(60 + (width - 100) / 2, 40, (width - 100) / 2, height - 80)])])
+    sentence = "Staff report any concern about a pupil to the designated lead on the same day, in writing. "
+    story = []
+    for n in range(14):
+        story += [Paragraph(f"Section {n}", styles["Heading3"]), Paragraph(sentence * (1 + n % 3), styles["BodyText"])]
+    pdf.build(story)
+    doc = load_document(tmp_path / "columns.pdf")
+    assert "\t" not in doc.text
+    assert [b for b in doc.text.split("\n\n") if b.startswith("#")] == [f"# Section {n}" for n in range(14)]
+    assert all(" ".join(b.split()) == " ".join((sentence * (1 + n % 3)).split())
+               for n, b in enumerate(b for b in doc.text.split("\n\n") if not b.startswith("#")))
+
+
 def test_a_word_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
     from docx import Document
 

@@ -82,25 +82,21 @@ def test_a_table_of_contents_is_not_quoted():
     assert find(clauses, "Staff report").text == "Staff report concerns to the DSL the same day... 3 times a day if needed."
 
 
-def test_a_contents_heading_heads_no_section():
-    """A table of contents set in a larger heading than the sections it lists is not their parent."""
-    text = ("#### Safeguarding Policy\n\n# Important Contacts\n\nThe DSL is Mrs Khan.\n\n"
-            "# Table of Contents (Part A)\n\n1. Policy Statement ........ 3\n\n## 1. Policy Statement\n\n"
-            "Staff report concerns the same day.\n")
-    clauses = clauses_of(text, title="Safeguarding Policy")
-    assert find(clauses, "Staff report").section == ("1. Policy Statement",)
-    assert find(clauses, "The DSL").section == ("Important Contacts",)
-
-
-def test_a_cover_sheets_fields_in_heading_styles_head_no_section():
-    """Word authors set a cover sheet's fields in heading styles ("Scope: …", "Authors:"); they are not the
-    parent of every section after them. A section named "Scope" still is one."""
-    text = ("# Department: Supported Living Title: Complaints Policy\n\n"
-            "# Scope: This policy outlines our approach to complaints\n\n**Review date:**\n\n# Authors:\n\n"
-            "## Verbal complaints\n\nStaff resolve verbal complaints at once.\n\n# Scope\n\nIt covers all staff.\n")
-    clauses = clauses_of(text, title="Complaints Policy")
-    assert find(clauses, "Staff resolve").section == ("Verbal complaints",)
-    assert find(clauses, "It covers").section == ("Scope",)
+@pytest.mark.parametrize("text, title, sections", [
+    # a table of contents set in a larger heading than the sections it lists is not their parent
+    ("#### Safeguarding Policy\n\n# Important Contacts\n\nThe DSL is Mrs Khan.\n\n# Table of Contents (Part A)\n\n"
+     "1. Policy Statement ........ 3\n\n## 1. Policy Statement\n\nStaff report concerns the same day.\n",
+     "Safeguarding Policy", {"Staff report": ("1. Policy Statement",), "The DSL": ("Important Contacts",)}),
+    # nor are a cover sheet's fields, which Word authors set in heading styles ("Scope: …", "Authors:");
+    # a section named "Scope" still is one
+    ("# Department: Supported Living Title: Complaints Policy\n\n# Scope: This policy outlines our approach\n\n"
+     "**Review date:**\n\n# Authors:\n\n## Verbal complaints\n\nStaff resolve verbal complaints at once.\n\n"
+     "# Scope\n\nIt covers all staff.\n",
+     "Complaints Policy", {"Staff resolve": ("Verbal complaints",), "It covers": ("Scope",)}),
+])
+def test_headings_that_head_no_section(text, title, sections):
+    clauses = clauses_of(text, title=title)
+    assert {fragment: find(clauses, fragment).section for fragment in sections} == sections
 
 
 def test_setext_and_bold_headings():

@@ -540,11 +540,19 @@ def _html_text(raw: bytes, source: str) -> str:
     from bs4 import BeautifulSoup, NavigableString, Tag
 
     soup = BeautifulSoup(raw, "html.parser")
-    for junk in soup(["script", "style", "nav", "header", "footer", "noscript", "template"]):
+    for junk in soup(["script", "style", "nav", "header", "footer", "aside", "noscript", "template", "form"]):
+        junk.decompose()
+    for junk in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo", "search", "complementary"]}):
         junk.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     if soup.title:
         soup.title.decompose()
+    # a web page's own content stands in its <main> (or its one <article>): the site's menus, banners and
+    # sidebars around it are the same on every page and no part of the policy
+    articles = soup.find_all("article")
+    content = soup.find("main") or soup.find(attrs={"role": "main"}) or (articles[0] if len(articles) == 1 else None)
+    if content is not None and content.get_text(strip=True):
+        soup = content
     blocks: list[str] = []
 
     def text_of(tag: Tag) -> str:

@@ -562,6 +562,24 @@ def test_html_title_used_when_no_h1(tmp_path):
     assert doc.title == "Dress Code"
 
 
+def test_a_web_page_is_read_from_its_main_content(tmp_path):
+    """A school's web page: its menus, cookie banner and sidebar are the same on every page, outside <main>
+    (or marked by their role); only the policy is read."""
+    page = """<html><head><title>Safeguarding | Example School</title></head><body>
+    <div class="cookie">We use cookies. <a href="#">Accept</a></div>
+    <div class="menu"><ul><li><a href="/">Home</a></li><li><a href="/about">About us</a></li></ul></div>
+    <div role="navigation"><ul><li>Term dates</li></ul></div>
+    <main><h1>Safeguarding Policy</h1><p>Staff report any concern to the DSL on the same day.</p>
+    <ul><li>Never promise a child to keep a secret.</li></ul></main>
+    <aside><h3>Latest news</h3><p>Sports day is on Friday.</p></aside>
+    <div id="footer"><p>Example School, 1 High Street</p></div></body></html>"""
+    (tmp_path / "safeguarding.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "safeguarding.html")
+    assert doc.title == "Safeguarding Policy"
+    assert doc.text == ("# Safeguarding Policy\n\nStaff report any concern to the DSL on the same day.\n\n"
+                        "- Never promise a child to keep a secret.")
+
+
 # ---------------------------------------------------------------- bad files and folders
 
 def test_bad_files_are_reported_by_name_and_skipped(tmp_path):

@@ -68,7 +68,7 @@ _REVIEW_DUE = re.compile(
 # review date" follows
 _REVIEW_DATE = re.compile(r"review\s+date" + _THEN_DATE, re.I | re.M)
 _LAST_REVIEW = re.compile(
-    r"(?:date\s+of\s+last\s+review|last\s+review(?:ed)?(?:\s+date)?|date\s+reviewed"
+    r"(?:date\s+of\s+last\s+review|last\s+(?:review(?:ed)?|updated|revised|amended)(?:\s+date)?|date\s+reviewed"
     r"|(?<![\w ])[ \t]*reviewed\s+(?:by(?=" + _CELL_BREAK + r"|(?-i: [A-Z]))|on\b)|\breviewed(?=[ \t]*:))"
     r"(?:\s+(?:on|in))?" + _THEN_DATE, re.I | re.M)
 # a cover sheet's own "Title: Code of Conduct Policy"
@@ -555,38 +555,61 @@ def _html_text(raw: bytes, source: str) -> str:
         soup = content
     blocks: list[str] = []
 
-    def text_of(tag: Tag) -> str:
-        return " ".join(tag.get_text(" ", strip=True).split())
+    def words(tag: Tag) -> str:
+        """An element's text as a reader sees it: inline elements run on as written ("<a>the Policy</a>."),
+        a block inside it or a line break stands between words."""
+        parts = []
+        for node in tag.descendants:
+            if type(node) is NavigableString:  # not a comment, doctype or CDATA section
+                parts.append(str(node))
+            elif isinstance(node, Tag) and (node.name == "br" or node.name not in _INLINE_HTML):
+                parts.append(" ")
+        return " ".join("".join(parts).split())
 
     def walk(node: Tag) -> None:
+        run: list[str] = []  # text and inline elements standing directly in a container: one paragraph
+
+        def close_run() -> None:
+            text = " ".join("".join(run).split())
+            if text:
+                blocks.append(text)
+            run.clear()
+
         for child in node.children:
-            if isinstance(child, NavigableString):
-                text = " ".join(str(child).split())
-                if text and node.name in ("body", "div", "section", "article", "main", "[document]"):
-                    blocks.append(text)
+            if type(child) is NavigableString:
+                run.append(str(child))
                 continue
             if not isinstance(child, Tag):
                 continue
             name = child.name
+            if name in _INLINE_HTML:
+                run.append(" " if name == "br" else words(child) if child.find(True) else child.get_text())
+                continue
+            close_run()
             if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                blocks.append("#" * int(name[1]) + " " + text_of(child))
+                blocks.append("#" * int(name[1]) + " " + words(child))
             elif name == "li":
-                blocks.append("- " + text_of(child))
+                blocks.append("- " + words(child))
             elif name == "tr":
-                cells = [text_of(c) for c in child.find_all(["td", "th"])]
+                cells = [words(c) for c in child.find_all(["td", "th"])]
                 blocks.append("| " + " | ".join(cells) + " |")
             elif name in ("p", "blockquote", "dd", "dt", "caption", "pre"):
-                text = text_of(child)
+                text = words(child)
                 if text:
                     blocks.append(text)
             else:
                 walk(child)
+        close_run()
 
     walk(soup)
     text = "\n\n".join(b for b in blocks if b.strip("#|- "))
-    if title and not text.lstrip().startswith("# "):
+    if title and not re.search(r"^# ", text, re.M):  # the page's <title> only where it has no <h1>
         text = f"# {title}\n\n{text}"
     return text
 
+
+# elements that run on inside a paragraph (anything else starts a block of its own)
+_INLINE_HTML = frozenset("a abbr b bdi bdo br cite code data del dfn em font i img ins kbd label mark q s samp small "
+                         "span strong sub sup time u var wbr".split())
 
 _EXTRACTORS = {"docx": _docx_text, "pdf": _pdf_text, "html": _html_text}

@@ -176,6 +176,7 @@ def test_review_date_phrasings(tmp_path, line, due):
     ("Date of Policy: October 2025\nMember of Staff Responsible: Headteacher", "Headteacher", None),
     ("| Next Review Date |  |\n| Reviewed on | 03/06/2022 EPC |", None, "3 June 2022"),
     ("**Review date: 03/01/2025**\n\n**Next review date: 02/01/2026**", None, "3 January 2025"),
+    ("Applies to: employees · Version 1.0 · Last updated 17 June 2026", None, "June 2026"),
     # prose that only resembles a cover sheet
     ("Owner approval is required before use.\nWork reviewed by a colleague in May 2024 is final.", None, None),
     ("Authors of blog posts must name the school.\nIt was reviewed by staff in June 2023.", None, None),
@@ -555,6 +556,15 @@ def test_html_headings_items_rows_and_no_script(tmp_path):
     assert item.context == "You may work from home:" and item.section == ("Eligibility",)
 
 
+def test_a_pages_own_h1_titles_it_not_its_browser_title(tmp_path):
+    (tmp_path / "c.html").write_text("<!DOCTYPE html><html><head><title>Code of Conduct | Fifth Castle Media</title>"
+                                     "</head><body><p>How we work</p><h1>Code of Conduct</h1><h2>On every job</h2>"
+                                     "<p>Be on time.</p></body></html>", encoding="utf-8")
+    doc = load_document(tmp_path / "c.html")
+    assert doc.title == "Code of Conduct" and "html" not in doc.text.split()  # the doctype is no text
+    assert next(c for c in chunk_document(doc) if c.text == "Be on time.").section == ("On every job",)
+
+
 def test_html_title_used_when_no_h1(tmp_path):
     (tmp_path / "p.htm").write_text("<html><head><title>Dress Code</title></head><body><p>Staff must wear "
                                     "badges.</p></body></html>", encoding="utf-8")
@@ -569,15 +579,18 @@ def test_a_web_page_is_read_from_its_main_content(tmp_path):
     <div class="cookie">We use cookies. <a href="#">Accept</a></div>
     <div class="menu"><ul><li><a href="/">Home</a></li><li><a href="/about">About us</a></li></ul></div>
     <div role="navigation"><ul><li>Term dates</li></ul></div>
-    <main><h1>Safeguarding Policy</h1><p>Staff report any concern to the DSL on the same day.</p>
-    <ul><li>Never promise a child to keep a secret.</li></ul></main>
+    <main><h1>Safeguarding Policy</h1><p>Staff report any concern to the <a href="dsl.html">DSL</a>, on
+    the same day.</p><ul><li><strong>Promises.</strong> Never promise a child to keep a <em>secret</em>.</li></ul>
+    Concerns about staff go to the <a href="head.html">Headteacher</a>.<br>Write them down.</main>
     <aside><h3>Latest news</h3><p>Sports day is on Friday.</p></aside>
     <div id="footer"><p>Example School, 1 High Street</p></div></body></html>"""
     (tmp_path / "safeguarding.html").write_text(page, encoding="utf-8")
     doc = load_document(tmp_path / "safeguarding.html")
     assert doc.title == "Safeguarding Policy"
-    assert doc.text == ("# Safeguarding Policy\n\nStaff report any concern to the DSL on the same day.\n\n"
-                        "- Never promise a child to keep a secret.")
+    # inline elements run on as written, with no space before the full stop that follows a link
+    assert doc.text == ("# Safeguarding Policy\n\nStaff report any concern to the DSL, on the same day.\n\n"
+                        "- Promises. Never promise a child to keep a secret.\n\n"
+                        "Concerns about staff go to the Headteacher. Write them down.")
 
 
 # ---------------------------------------------------------------- bad files and folders

@@ -254,7 +254,7 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
         last_reviewed=_month_label(last),
         review_due=due,
         review_due_label=_month_label(due_text) if due_text else None,
-        review_lines=_review_lines(text),
+        review_lines=_review_lines(text, found_due, found_last),
     )
 
 
@@ -269,14 +269,13 @@ def _review_statements(head: str) -> tuple[re.Match | None, re.Match | None]:
     return due, last
 
 
-def _review_lines(text: str) -> tuple[int, int] | None:
-    """Where the document itself states its review dates: the lines from the first such statement to the last."""
-    head = text[:3000]
-    due, last = _review_statements(head)
+def _review_lines(text: str, due: re.Match | None, last: re.Match | None) -> tuple[int, int] | None:
+    """Where the document itself states its review dates (`due` and `last`, found in its head): the lines from
+    the first such statement to the last."""
     found = [m for m in (last, due) if m]
     if not found:
         return None
-    if (owner := _OWNER.search(head)) and owner.start() < min(m.start() for m in found):
+    if (owner := _OWNER.search(text, 0, 3000)) and owner.start() < min(m.start() for m in found):
         found.insert(0, owner)  # a cover sheet names its author first
     start = min(m.start() for m in found)
     end = max(m.end() for m in found)

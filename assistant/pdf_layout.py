@@ -241,8 +241,10 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
 
 
 def _body_size(lines: list[Line]) -> float:
+    """The size most of the running text is set in (list items aside: some documents set them larger)."""
+    prose = [line for line in lines if not _BULLET.match(line.text)] or lines
     weight = Counter()
-    for line in lines:
+    for line in prose:
         weight[line.size] += len(line.text)
     return weight.most_common(1)[0][0]
 

@@ -345,6 +345,20 @@ def test_a_pdf_is_titled_by_its_opening_heading_whatever_its_size(tmp_path):
     assert next(c for c in clauses if c.text.startswith("Good choices")).section == ("2. Rewards",)
 
 
+def test_list_items_set_larger_than_the_prose_do_not_hide_its_headings(tmp_path):
+    """The body's size is the prose's: bullet lines set a point larger than it (and outnumbering it) do not
+    make 14 pt headings look like body text."""
+    bullets = [("Helvetica", 12, f"\u2022 Example concern number {n} that may need a response") for n in range(8)]
+    draw_pdf(tmp_path / "discipline.pdf", [
+        ("Helvetica", 14, "Purpose and Authority"), ("Helvetica", 11, "This policy keeps the co-op safe and orderly."),
+        ("Helvetica", 14, "Minor Concerns"), ("Helvetica", 11, "Examples may include:"), *bullets,
+        ("Helvetica", 11, "Typical response: correction and a reminder.")], step=22)
+    doc = load_document(tmp_path / "discipline.pdf")
+    assert [line for line in doc.text.splitlines() if line.startswith("#")] == [
+        "# Purpose and Authority", "# Minor Concerns"]
+    assert next(c for c in chunk_document(doc) if "number 3" in c.text).section == ("Minor Concerns",)
+
+
 def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):
     """Headings set in the body's size, in bold, head sections: the first of them is not the document's title."""
     draw_pdf(tmp_path / "travel-policy.pdf", [

@@ -554,7 +554,7 @@ def _html_text(raw: bytes, source: str) -> str:
         soup = content
     blocks: list[str] = []
 
-    def words(tag: Tag) -> str:
+    def written(tag: Tag) -> str:
         """An element's text as a reader sees it: inline elements run on as written ("<a>the Policy</a>."),
         a block inside it or a line break stands between words."""
         parts = []
@@ -563,7 +563,10 @@ def _html_text(raw: bytes, source: str) -> str:
                 parts.append(str(node))
             elif isinstance(node, Tag) and (node.name == "br" or node.name not in _INLINE_HTML):
                 parts.append(" ")
-        return " ".join("".join(parts).split())
+        return "".join(parts)
+
+    def words(tag: Tag) -> str:
+        return " ".join(written(tag).split())
 
     def walk(node: Tag) -> None:
         run: list[str] = []  # text and inline elements standing directly in a container: one paragraph
@@ -582,7 +585,7 @@ def _html_text(raw: bytes, source: str) -> str:
                 continue
             name = child.name
             if name in _INLINE_HTML:
-                run.append(" " if name == "br" else words(child) if child.find(True) else child.get_text())
+                run.append(" " if name == "br" else written(child))
                 continue
             close_run()
             if name in ("h1", "h2", "h3", "h4", "h5", "h6"):

@@ -146,7 +146,7 @@ def _blocks(text: str) -> list[_Block]:
             close()
             continue
         stripped = line.text.strip()
-        if stripped.startswith("|") and "|" in SUBSTITUTION.sub("", stripped) or "\t" in stripped and len([c for c in stripped.split("\t") if c.strip()]) >= 2:
+        if stripped.startswith("|") and "|" in SUBSTITUTION.sub("", stripped) or is_tab_row(stripped):
             close()
             blocks.append(_Block("row", line.start + _lead(line.text), line.end))
             continue
@@ -266,6 +266,11 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
         if groups:
             last = _last_sentence(text, block.start, block.end)
             lead_in = last if last.rstrip().endswith(":") or len(last.split()) <= 40 else None
+
+
+def is_tab_row(line: str) -> bool:
+    """A table row written with tabs (as PDF and text files give tables): two or more cells with words."""
+    return "\t" in line and sum(1 for cell in line.split("\t") if cell.strip()) >= 2
 
 
 def is_list_marker(gap: str) -> bool:

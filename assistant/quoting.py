@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from functools import lru_cache
 
-from .chunking import HTML_TAG, LIST_ITEM, SUBSTITUTION, is_list_marker, sentence_spans
+from .chunking import HTML_TAG, LIST_ITEM, SUBSTITUTION, is_list_marker, is_tab_row, sentence_spans
 from .models import Clause, PolicyDocument
 from .text import fold, tokens
 
@@ -48,6 +48,7 @@ _EMPHASIS = re.compile(r"(?=[*`_~])(?:(?<=\S)\*{1,3}|\*{1,3}(?=\S)|`+|(?<![\w\\]
 _LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?)+(?:\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*)?", re.M | re.I)
 _LINE = re.compile(r"^.*$", re.M)
 _PIPE = re.compile(r"(?<!\\)\|")  # a pipe not escaped by a backslash
+_TABS = re.compile(r"[ ]*\t[ \t]*")  # the gap between two cells of a row written with tabs
 _TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t\r]*$", re.M)
 
 
@@ -72,7 +73,8 @@ class Shown:
 def shown(text: str, start: int, end: int) -> Shown:
     """text[start:end] with markup hidden; lines kept (one list item or table cell a line), spaces folded.
 
-    A table row (a line starting with `|`) shows its cells one a line.
+    A table row (a line starting with `|`, or cells a tab apart) shows its cells one a line, and a blank
+    line stands between it and what comes before or after it, so two rows never read as one.
     """
     hidden = [False] * (end - start)
     # markup is looked for a little beyond the span, so a link cut by the span's edge is still seen
@@ -109,6 +111,10 @@ def shown(text: str, start: int, end: int) -> Shown:
     for m in _LINE_MARK.finditer(text, lo, hi):
         hide(m.start(), m.end())
     for line in _LINE.finditer(text, lo, hi):  # a table row (or a line of one): its pipes separate cells
+        if is_tab_row(line.group()):
+            for m in _TABS.finditer(text, line.start(), line.end()):
+                hide(m.start(), m.end(), _CELL)
+            continue
         if "|" not in line.group():
             continue
         words = SUBSTITUTION.sub(lambda m: " " * len(m.group()), line.group())
@@ -153,13 +159,24 @@ def _assemble(text: str, start: int, hidden: list[bool], breaks: dict[int, str])
     for line in "".join(out).split("\n"):  # a line break stays only between paragraphs and before list items
         if not line.strip():
             new_paragraph = True
-        elif lines and not new_paragraph and not LIST_ITEM.match(line):
+        elif not line.replace(_CELL, "").strip():
+            continue  # a table's separator row
+        elif lines and not new_paragraph and not LIST_ITEM.match(line) and _CELL not in line + lines[-1]:
             lines[-1] += " " + line
         else:
             lines.append(line)
             new_paragraph = False
-    cells = (" ".join(cell.split()) for line in lines for cell in line.split(_CELL))
-    return Shown("\n".join(cell for cell in cells if cell), tuple(spans))
+    shown_lines: list[str] = []
+    after_row = False
+    for line in lines:
+        cells = [" ".join(cell.split()) for cell in line.split(_CELL)]
+        cells = [cell for cell in cells if cell]
+        row = _CELL in line
+        if cells and shown_lines and (row or after_row):
+            shown_lines.append("")  # a row stands apart: its cells are one a line
+        shown_lines += cells
+        after_row = row and bool(cells) or after_row and not cells
+    return Shown("\n".join(shown_lines), tuple(spans))
 
 
 def plain_document(text: str) -> str:

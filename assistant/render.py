@@ -18,8 +18,9 @@ def citation_text(citation: Citation, width: int = 88, review: bool = True) -> s
     # a quote cut from a longer sentence says so outside its quotation marks: "…“words”…"
     quoted = (f"{'…' if citation.cut_before else ''}\u201c{citation.quote}\u201d"
               f"{'…' if citation.cut_after else ''}").split("\n")  # a short list keeps one item a line
-    for n, line in enumerate(quoted):
-        lines += textwrap.wrap(line, width=width, initial_indent="  " if n == 0 else "   ", subsequent_indent="   ")
+    for n, line in enumerate(quoted):  # a blank line (between a table's rows) stays
+        lines += textwrap.wrap(line, width=width, initial_indent="  " if n == 0 else "   ",
+                               subsequent_indent="   ") or [""]
     due = f"  (review due {citation.review_due})" if review and citation.review_due else ""
     lines.append(f"  \u2014 {citation.places}{due}")
     if citation.verified:

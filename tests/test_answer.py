@@ -383,8 +383,9 @@ def test_a_published_pdf_is_known_overdue_from_its_cover_sheet(tmp_path, embedde
     status = policy.ask("Is this policy still current?")
     assert "was due for review in Summer 2021" in status.verdict_line
     assert "past its review date" in status.verdict_line and "Its owner is Headteacher." in status.verdict_line
+    # the cover table's rows are quoted apart, each cell a line
     assert [c.quote for c in status.citations] == [
-        "Author Headteacher Date March 2020 Date of next review Headteacher Summer 2021"]
+        "Author\nHeadteacher\nDate\nMarch 2020\n\nDate of next review\nHeadteacher\nSummer 2021"]
     answer = policy.ask("Who must staff report a concern about a child's safety to?")
     assert answer.answered and "Designated Safeguarding Lead" in answer.citations[0].quote
     assert [w for w in answer.warnings if "Summer 2021" in w], answer.warnings

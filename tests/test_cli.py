@@ -17,8 +17,10 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
+from assistant.engine import PolicyEngine
 from assistant.index import build_index
 from assistant.render import answer_text
+from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = "glenmere-social-media-policy-2023-24.md"
@@ -226,3 +228,19 @@ def test_more_clauses_names_each_section_once_with_its_count(engine):
     text = answer_text(answer.model_copy(update={"citations": [first, other, twin]}))
     more = next(line for line in text.splitlines() if line.startswith("More clauses"))
     assert more.count(other.where) == 1 and f"{other.where} (2 clauses)" in more
+
+
+def test_a_price_list_is_shown_row_by_row_in_the_terminal(tmp_path, embedder):
+    """A table given with tabs (as a PDF's or a text file's) is shown a row at a time, a blank line between
+    rows, so "£30" is never read with the next row's item."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "uniform.txt").write_text("Uniform Prices\n\nAll uniform items are sold by the school office.\n\n"
+                                        "Navy Blue Blazer\tSchool Office\t£30\nKufi\tSchool Office\t£5\n")
+    policy = PolicyEngine.open(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index",
+                                        db_path=tmp_path / "db"), embedder=embedder)
+    answer = policy.ask("How much does a kufi cost?")
+    assert answer.answered and "Kufi\nSchool Office\n£5" in answer.citations[0].quote
+    shown = answer_text(answer).splitlines()
+    kufi = shown.index("   Kufi")
+    assert shown[kufi - 1] == "" and shown[kufi + 1:kufi + 3] == ["   School Office", "   £5\u201d"]

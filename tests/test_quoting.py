@@ -75,6 +75,30 @@ def test_a_table_row_is_quoted_as_its_cells_with_the_headers_as_context():
     assert shown(doc.text, row.start, row.end).text == "Technical\nYour writing is excellent."
 
 
+@pytest.mark.parametrize("text", [
+    "## Prices\n\nAll items are sold by the office.\n\n| Item | Where | Price |\n|---|---|---|\n"
+    "| Navy Blue Blazer | School Office | £30 |\n| Kufi | School Office | £5 |\n",
+    # as PDF and text files give a table: cells a tab apart
+    "## Prices\n\nAll items are sold by the office.\n\nItem\tWhere\tPrice\n"
+    "Navy Blue Blazer\tSchool Office\t£30\nKufi \t School Office\t\t£5\n",
+])
+def test_rows_quoted_together_stay_apart_each_cell_a_line(text):
+    """Two rows in one quote never read as one ("£30 Kufi"): a blank line stands between rows, and
+    between a row and the prose before it; the cells of a row are one a line."""
+    doc = _doc(text)
+    start = text.index("All items")
+    quote = shown(text, start, len(text)).text
+    assert quote.endswith("Navy Blue Blazer\nSchool Office\n£30\n\nKufi\nSchool Office\n£5")
+    assert quote.startswith("All items are sold by the office.\n\n")
+    kufi = next(c for c in chunk_document(doc) if "Kufi" in c.text)
+    assert kufi.kind == "row" and shown(text, kufi.start, kufi.end).text == "Kufi\nSchool Office\n£5"
+
+
+def test_a_line_indented_with_a_tab_is_no_row():
+    text = "Staff may leave early\n\tonly with the head's agreement."
+    assert shown(text, 0, len(text)).text == "Staff may leave early only with the head's agreement."
+
+
 def test_the_same_sentence_in_two_sections_is_quoted_once_with_both_places():
     doc = load_document(MARKUP / "staff-handbook.md", "staff-handbook.md")
     clauses = chunk_document(doc)

@@ -188,6 +188,17 @@ def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
             if bold and "\n" not in body and nxt is not None and nxt.kind != "heading":
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(bold.group(2))))
                 continue
+            # a bold title line with its text on the next lines ("**Q: Who has access?**" then "A: All…"), a
+            # heading written without the blank line after it: a bold sentence (". !") stays in its paragraph
+            first = body.split("\n", 1)[0]
+            run_in = _BOLD_LINE.match(first) if "\n" in body.strip() else None
+            if run_in and not re.search(r"[.!]\s*$", run_in.group(2)):
+                rest = block.start + len(first) + 1
+                rest += len(text[rest:block.end]) - len(text[rest:block.end].lstrip())
+                out.append(_Block("heading", block.start, block.start + len(first.rstrip()), level=7,
+                                  title=_clean_title(run_in.group(2))))
+                out.append(_Block("paragraph", rest, block.end))
+                continue
             if not has_md_headings and _looks_like_title(body) and nxt is not None and _is_body(text, nxt):
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(body)))
                 continue

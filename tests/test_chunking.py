@@ -106,6 +106,21 @@ def test_setext_and_bold_headings():
     assert find(clauses, "office is closed").section[-1] == "Bank holidays"
 
 
+def test_a_bold_title_line_with_its_text_below_heads_that_text():
+    """An FAQ written "**Q: …?**" with its answer on the next line: each question heads its own answer, not
+    the answers after it. A bold sentence opening a paragraph stays a sentence of it."""
+    text = ("# Benefits\n\n## FAQ\n\n**Q: Who has access?**\n\nA: Every teammate has access.\n\n"
+            "**Q: How much is the budget?**\nA: Up to $25,000 for each teammate.\n\n"
+            "**Q: Is it in USD?**\nA: Yes, paid in your local currency.\n\n"
+            "**Never share your password.**\nIT staff will never ask for it.\n")
+    clauses = clauses_of(text, title="Benefits")
+    assert find(clauses, "Every teammate").section == ("FAQ", "Q: Who has access?")
+    assert find(clauses, "Up to $25,000").section == ("FAQ", "Q: How much is the budget?")
+    assert find(clauses, "Up to $25,000").text == "A: Up to $25,000 for each teammate."
+    assert find(clauses, "local currency").section == ("FAQ", "Q: Is it in USD?")
+    assert find(clauses, "Never share your password").section == ("FAQ", "Q: Is it in USD?")
+
+
 def test_heading_markup_is_cleaned():
     clauses = clauses_of("# T\n\n## The [code](http://x) of *conduct* {#anchor}\n\nBe kind.\n", title="T")
     assert find(clauses, "Be kind").section == ("The code of conduct",)

@@ -217,25 +217,40 @@ def _numbered_as_siblings(titles: list[str], levels: list[int]) -> list[int]:
 
 def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     """Drop the lines standing at the same place at the top or foot of most pages (numbers aside), and page
-    numbers there."""
-    def key(line: Line) -> tuple[str, int]:  # the same words, numbers aside, at the same height
-        return re.sub(r"\d+", "#", " ".join(line.text.lower().split())), round(line.y / 4)
+    numbers there.
+
+    A line set larger than the body is furniture only when its very words (numbers too) stand there on
+    most pages, or when it is a page number standing where most pages have one: a heading at the top of
+    every page that differs only by its number ("Part 1", "Part 2") is the policy's."""
+    def key(line: Line, numbers: bool = False) -> tuple[str, int]:  # the same words at the same height
+        words = " ".join(line.text.lower().split())
+        return (words if numbers else re.sub(r"\d+", "#", words)), round(line.y / 4)
 
     every = [line for page in pages for line in page]
     body_size = _body_size(every) if every else 0.0
 
-    def ends(page: list[Line]) -> list[int]:  # headers and footers are set no larger than the body
-        inked = [i for i, line in enumerate(page) if line.text.strip() and line.size <= body_size + 0.5]
-        tops = sorted(inked, key=lambda i: -page[i].y)
+    def edges(lines: list[int], page: list[Line]) -> list[int]:
+        tops = sorted(lines, key=lambda i: -page[i].y)
         return tops[:_FURNITURE_LINES] + tops[-_FURNITURE_LINES:]
 
-    seen = Counter()
+    def ends(page: list[Line]) -> tuple[list[int], list[int]]:  # (lines no larger than the body, larger ones)
+        inked = [i for i, line in enumerate(page) if line.text.strip()]
+        small = edges([i for i in inked if page[i].size <= body_size + 0.5], page)
+        return small, [i for i in edges(inked, page) if page[i].size > body_size + 0.5]
+
+    seen, exact = Counter(), Counter()
     for page in pages:
-        seen.update({key(page[i]) for i in ends(page)})
+        small, large = ends(page)
+        seen.update({key(page[i]) for i in small + large})
+        exact.update({key(page[i], numbers=True) for i in large})
     often = {k for k, n in seen.items() if n >= 2 and n >= 0.5 * len(pages)}
+    often_exact = {k for k, n in exact.items() if n >= 2 and n >= 0.5 * len(pages)}
     kept = []
     for page in pages:
-        drop = {i for i in ends(page) if key(page[i]) in often or _PAGE_NUMBER.match(page[i].text)}
+        small, large = ends(page)
+        drop = {i for i in small if key(page[i]) in often or _PAGE_NUMBER.match(page[i].text)}
+        drop |= {i for i in large if key(page[i], numbers=True) in often_exact
+                 or _PAGE_NUMBER.match(page[i].text) and key(page[i]) in often}
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept
 

@@ -521,6 +521,43 @@ def test_pdf_ligatures_are_spelt_out(tmp_path):
     assert "The finance office signs off every claim." in load_document(tmp_path / "f.pdf", "f.pdf").text
 
 
+def test_pdf_furniture_set_larger_than_the_body_is_still_furniture(tmp_path):
+    """A council's pages: "OFFICIAL" (12 pt bold) at the top and foot, an "EMPLOYMENT ZONE" banner (16 pt)
+    under it and a 16 pt page number, on a 10 pt body. They stood as the parents of every section; the
+    same words at the same place on most pages are the page's, whatever their size."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    body = [["Managers must hold a return to work discussion on the first day back.",
+             "The discussion is recorded on the form in Appendix 2.", "Employees may bring a colleague."],
+            ["An employee absent for more than seven days must submit a fit note.",
+             "Fit notes are sent to the manager, who keeps a copy.", "Self-certification covers the first week.",
+             "Absence is reported by telephone."],
+            ["A referral to occupational health needs the employee's consent.", "Managers explain why it is made."]]
+    pdf = canvas.Canvas(str(tmp_path / "guide.pdf"), pagesize=A4)
+    for page in range(1, 4):
+        pdf.setFont("Helvetica-Bold", 12)
+        pdf.drawString(260, 815, "OFFICIAL")
+        pdf.drawString(260, 40, "OFFICIAL")
+        pdf.setFont("Helvetica-Bold", 16)
+        pdf.drawString(72, 795, "EMPLOYMENT ZONE")
+        pdf.setFont("Helvetica", 16)
+        pdf.drawString(520, 25, str(page + 1))
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawString(72, 760, f"{page}. Part {page} of the guide")
+        pdf.setFont("Helvetica", 10)
+        for n, line in enumerate(body[page - 1]):
+            pdf.drawString(72, 735 - 14 * n, line)
+        pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "guide.pdf", "guide.pdf")
+    assert "OFFICIAL" not in doc.text and "EMPLOYMENT ZONE" not in doc.text
+    assert [line for line in doc.text.splitlines() if line.strip().isdigit() or line.startswith("### ")] == []
+    assert "## 2. Part 2 of the guide" in doc.text.splitlines()
+    clause = next(c for c in chunk_document(doc) if "referral to occupational health" in c.text)
+    assert clause.section == ("3. Part 3 of the guide",)
+
+
 def test_pdf_furniture_is_what_repeats_at_the_page_edges(tmp_path):
     """A line at the top or foot of most pages (numbers aside) is the page's, not the policy's; the same
     words in the body stay, and a bold line ending a sentence mid-paragraph is no heading."""

@@ -35,7 +35,7 @@ _RUNS_ON = re.compile(r"^[a-z0-9(,;–-]")  # how a sentence carried over a page
 _HEADING_MAX_WORDS = 16
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Za-z]")  # "3. Caretaker", "4.2 Visits"
 _CELLS = re.compile(r"\S {2,}\S.* {2,}\S")  # words set apart in three or more columns: a table's row
-_FURNITURE_LINES = 3  # how many lines at a page's top and at its bottom may be its header or footer
+_FURNITURE_LINES = 4  # how many lines at a page's top and at its bottom may be its header or footer
 
 
 @dataclass
@@ -246,11 +246,14 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     often = {k for k, n in seen.items() if n >= 2 and n >= 0.5 * len(pages)}
     often_exact = {k for k, n in exact.items() if n >= 2 and n >= 0.5 * len(pages)}
     kept = []
-    for page in pages:
-        small, large = ends(page)
-        drop = {i for i in small if key(page[i]) in often or _PAGE_NUMBER.match(page[i].text)}
-        drop |= {i for i in large if key(page[i], numbers=True) in often_exact
-                 or _PAGE_NUMBER.match(page[i].text) and key(page[i]) in often}
+    for page in pages:  # found among the lines at the edges, furniture is dropped wherever the page has it
+        small, large = ends(page)  # (a figure's text set below the footer pushes it from the last lines)
+        drop = {i for i in small if _PAGE_NUMBER.match(page[i].text)}
+        for i, line in enumerate(page):
+            if line.size <= body_size + 0.5:
+                drop |= {i} if key(line) in often else set()
+            elif key(line, numbers=True) in often_exact or _PAGE_NUMBER.match(line.text) and key(line) in often:
+                drop.add(i)
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept
 

@@ -523,8 +523,10 @@ def test_pdf_ligatures_are_spelt_out(tmp_path):
 
 def test_pdf_furniture_set_larger_than_the_body_is_still_furniture(tmp_path):
     """A council's pages: "OFFICIAL" (12 pt bold) at the top and foot, an "EMPLOYMENT ZONE" banner (16 pt)
-    under it and a 16 pt page number, on a 10 pt body. They stood as the parents of every section; the
-    same words at the same place on most pages are the page's, whatever their size."""
+    under it, a version and date below the foot's marking and a 16 pt page number, on a 10 pt body. They
+    stood as the parents of every section; the same words at the same place on most pages are the page's,
+    whatever their size, and wherever a page has them: a figure's text drawn below one page's footer does
+    not keep that footer in."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -538,11 +540,17 @@ def test_pdf_furniture_set_larger_than_the_body_is_still_furniture(tmp_path):
     for page in range(1, 4):
         pdf.setFont("Helvetica-Bold", 12)
         pdf.drawString(260, 815, "OFFICIAL")
-        pdf.drawString(260, 40, "OFFICIAL")
+        pdf.drawString(260, 50, "OFFICIAL")
         pdf.setFont("Helvetica-Bold", 16)
         pdf.drawString(72, 795, "EMPLOYMENT ZONE")
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(72, 38, "Version 4.0")
+        pdf.drawString(72, 28, "February 2025")
         pdf.setFont("Helvetica", 16)
-        pdf.drawString(520, 25, str(page + 1))
+        pdf.drawString(520, 16, str(page + 1))
+        if page == 2:  # a figure's text drawn below the footer: the marking is no longer among the last lines
+            pdf.setFont("Helvetica", 9)
+            pdf.drawString(300, 6, "contact you every 7 days")
         pdf.setFont("Helvetica-Bold", 14)
         pdf.drawString(72, 760, f"{page}. Part {page} of the guide")
         pdf.setFont("Helvetica", 10)
@@ -551,8 +559,9 @@ def test_pdf_furniture_set_larger_than_the_body_is_still_furniture(tmp_path):
         pdf.showPage()
     pdf.save()
     doc = load_document(tmp_path / "guide.pdf", "guide.pdf")
-    assert "OFFICIAL" not in doc.text and "EMPLOYMENT ZONE" not in doc.text
+    assert "OFFICIAL" not in doc.text and "EMPLOYMENT ZONE" not in doc.text and "Version 4.0" not in doc.text
     assert [line for line in doc.text.splitlines() if line.strip().isdigit() or line.startswith("### ")] == []
+    assert "contact you every 7 days" in doc.text  # the figure's own words stay
     assert "## 2. Part 2 of the guide" in doc.text.splitlines()
     clause = next(c for c in chunk_document(doc) if "referral to occupational health" in c.text)
     assert clause.section == ("3. Part 3 of the guide",)

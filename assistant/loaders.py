@@ -342,7 +342,20 @@ def _month_label(text: str | None) -> str | None:
 
 
 _NAMES_A_DOCUMENT = re.compile(r"\b(?:polic(?:y|ies)|procedures?|handbook|code\s+of\s+(?:conduct|practice)"
-                               r"|guidance|guidelines|statement|protocol)\b", re.I)
+                               r"|guidance|guidelines|guide|manual|checklist|toolkit|(?:info(?:rmation)?|fact)\s+sheet"
+                               r"|statement|protocol)\b", re.I)
+# a heading naming a document and nothing else ("Our Policy", "Policy Statement", "Introduction"): no title
+_GENERIC_TITLE = re.compile(r"(?:(?:our|the|this|a|an|of|and|policy|policies|procedures?|statement|introduction"
+                            r"|purpose|scope|overview|summary|executive|background|guidance|guide)\b[\s:&-]*)+", re.I)
+# what a file name carries after its title: a version, a date, a copy number ("…_V3.0_Feb_2025_(002)")
+_MONTH = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?", re.I)
+_NAME_SUFFIX = re.compile(r"^(?:v(?:ersion)?\.?\d+(?:\.\d+)*|version|\d+(?:\.\d+)+|\(\d+\)|(?:19|20)\d\d[a-z]{0,3}"
+                          rf"|{_MONTH.pattern}(?:(?:19|20)\d\d)?[a-z]{{0,3}}|final|draft|updated?|copy)$", re.I)
+
+
+def _names_a_title(heading: str) -> bool:
+    """Whether a heading can be a document's title: it has words, and more than a document's kind."""
+    return bool(re.search(r"[^\W\d_]", heading)) and not _GENERIC_TITLE.fullmatch(heading.strip())
 
 
 def _title_from_text(text: str, kind: str) -> str | None:
@@ -350,15 +363,17 @@ def _title_from_text(text: str, kind: str) -> str | None:
         for block in text.split("\n\n", 4)[:4]:  # whatever size it was set in; a school's name may stand above
             if match := re.fullmatch(r"#{1,6}\s+(.+?)\s*#*\s*|\*\*(.+?)\*\*\s*", block):
                 heading = _plain(match.group(1) or match.group(2))
-                if _NAMES_A_DOCUMENT.search(heading) and len(heading.split()) <= 16:
+                if _NAMES_A_DOCUMENT.search(heading) and len(heading.split()) <= 16 and _names_a_title(heading):
                     return heading
-                break
+                if _names_a_title(heading):
+                    break
+                continue  # a marking ("OFFICIAL") or a symbol ("□") above the title
             if "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
                 break  # the body has begun
     if kind in ("markdown", "docx", "html", "pdf"):
-        match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
-        if match:
-            return _plain(match.group(1))
+        for match in re.finditer(r"^#\s+(.+?)\s*#*\s*$", text, re.M):
+            if re.search(r"[^\W\d_]", match.group(1)):  # words, not a symbol set large ("□")
+                return _plain(match.group(1))
     if kind in ("markdown", "text") and (match := re.search(r"^(?![=\-~^\"+#*]{3})(\S.{0,150})\n={3,}[ \t]*$", text, re.M)):
         return _plain(match.group(1))  # a title underlined with "=" (Markdown's setext, reStructuredText)
     if kind == "docx" and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
@@ -380,7 +395,8 @@ def _title(text: str, kind: str, path: Path) -> str:
             return _plain(titled.group(1))
         found = _title_from_text(text, kind)
         named = _title_from_name(path)
-        if found and not _NAMES_A_DOCUMENT.search(found) and _NAMES_A_DOCUMENT.search(named):
+        if found and not (_NAMES_A_DOCUMENT.search(found) and _names_a_title(found)) \
+                and _NAMES_A_DOCUMENT.search(named):
             return named
         return found or named
     return _title_from_text(text, kind) or _title_from_name(path)
@@ -389,6 +405,13 @@ def _title(text: str, kind: str, path: Path) -> str:
 def _title_from_name(path: Path) -> str:
     stem = re.sub(r"\s*\(\d+\)$", "", path.stem.strip())  # "Lone Working Policy (1)": a downloaded copy
     words = re.sub(r"(?<!\d)[-_]|[-_](?!\d)", " ", stem).split()
+    while len(words) > 2:  # "…Policy V2.0 FEB2025", "…Policy Sep 25": its version and date
+        if len(words) > 3 and re.fullmatch(r"\d{1,2}", words[-1]) and _MONTH.fullmatch(words[-2]):
+            del words[-2:]
+        elif _NAME_SUFFIX.match(words[-1]):
+            words.pop()
+        else:
+            break
     return " ".join(w if any(c.isupper() for c in w) else w.capitalize() for w in words)
 
 

@@ -295,8 +295,8 @@ def _heading_levels(lines: list[Line], body_size: float) -> dict[float, int]:
 
 def _heading_level(line: Line, text: str, body_size: float, levels: dict[float, int]) -> int:
     if not _short(text) or re.search(r"[.,;:]$", text) or _BULLET.match(text) or _CELLS.search(text) \
-            or "\t" in text:
-        return 0  # a sentence, a list's lead-in, an item, or a table row's cells
+            or "\t" in text or not re.search(r"[^\W_]", text):
+        return 0  # a sentence, a list's lead-in, an item, a table row's cells, or a symbol ("□") set large
     if line.size in levels and _larger(line, body_size):
         return levels[line.size]
     if line.bold and abs(line.size - body_size) < 0.75:

@@ -373,7 +373,7 @@ def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path
 
 def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     """A cover sheet's "Title:" names the policy; a first heading that names no policy ("Executive Summary",
-    after a contents list) gives way to a file name that does, without a download's "(1)"."""
+    after a contents list) gives way to a file name that does, without a download's "(1)" or its year."""
     from docx import Document
 
     word = Document()
@@ -386,7 +386,7 @@ def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     word.add_heading("Executive Summary", 1)
     word.add_paragraph("Hazardous substances are stored in locked cupboards.")
     word.save(tmp_path / "CoSHH Policy 2022 (1).docx")
-    assert load_document(tmp_path / "CoSHH Policy 2022 (1).docx").title == "CoSHH Policy 2022"
+    assert load_document(tmp_path / "CoSHH Policy 2022 (1).docx").title == "CoSHH Policy"  # its year is the edition's
 
 
 def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):
@@ -741,3 +741,45 @@ def test_parse_month(text, expected):
 @pytest.mark.parametrize("text", ["", "soon", "2024-13", "31/02/2024", "Juneteenth 2024", "Mar 24"])
 def test_parse_month_rejects(text):
     assert parse_month(text) is None
+
+
+def test_a_pdf_titled_by_a_symbol_or_a_generic_heading_takes_its_file_name(tmp_path):
+    """A checklist's first large line is a tick box ("□"), a guide's first heading is "Introduction" or "Our
+    Policy": none is a title. The file name names the document; its version and date are not the title."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    def publish(name: str, first: str) -> Path:
+        pdf = canvas.Canvas(str(tmp_path / name), pagesize=A4)
+        pdf.setFont("Helvetica", 22)
+        pdf.drawString(72, 790, "□")
+        pdf.setFont("Helvetica-Bold", 16)
+        pdf.drawString(72, 760, first)
+        pdf.setFont("Helvetica", 11)
+        for n, line in enumerate(["Managers should consider lighter duties where a doctor advises them.",
+                                  "Adjustments are agreed with the employee and confirmed in writing."]):
+            pdf.drawString(72, 735 - 14 * n, line)
+        pdf.showPage()
+        pdf.save()
+        return tmp_path / name
+
+    guide = load_document(publish("Managers_Guide_Reasonable_Adjustments_V3.0_Feb_2025_(002).pdf", "Introduction"))
+    assert guide.title == "Managers Guide Reasonable Adjustments"
+    headings = [line.lstrip("# ") for line in guide.text.splitlines() if line.startswith("#")]
+    assert headings == ["Introduction"]  # the box (read "■") heads nothing
+    ours = load_document(publish("Managers_Guide_to_Stress_V2.0_February_2019.pdf", "Our Policy"))
+    assert ours.title == "Managers Guide To Stress"
+    named = load_document(publish("Lone Working Policy.pdf", "Lone Working Policy"))
+    assert named.title == "Lone Working Policy"
+
+
+@pytest.mark.parametrize("name, title", [
+    ("Lone_Working_Policy_V2.0_Sep_25.txt", "Lone Working Policy"),
+    ("MPWEC Data Protection Policy Sep 2025.txt", "MPWEC Data Protection Policy"),
+    ("SUPPORTING_ATTENDANCE_POLICY_V2.0_FEB2025.txt", "SUPPORTING ATTENDANCE POLICY"),
+    ("Helping people with their money policy 1.0 (1).txt", "Helping People With Their Money Policy"),
+    ("Working Groups and Guilds 101.txt", "Working Groups And Guilds 101"),  # a number that is the title's
+])
+def test_a_file_name_titles_without_its_version_and_date(tmp_path, name, title):
+    (tmp_path / name).write_text("Staff who work alone must tell a colleague where they are going and when they will be back.\n")
+    assert load_document(tmp_path / name).title == title

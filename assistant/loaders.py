@@ -77,7 +77,8 @@ _TITLE_LINE = re.compile(r"(?:^|[|*\t]|(?<!job)\s)(?:policy\s+|document\s+)?titl
 # who owns a policy, as its cover sheet says: "Policy owner: Headteacher", "| Author | Mrs J Patel |"
 _OWNER = re.compile(
     r"^[ \t|*]*(?:policy\s+owner|owner|author|responsible\s+(?:person|officer|lead)|(?:member\s+of\s+)?staff\s+responsible"
-    r"|policy\s+lead)[ \t*]*"
+    r"|policy\s+lead|person\s+responsible|responsibility\s+(?:to|for)\s+(?:updat(?:e|ing)|review(?:ing)?)"
+    r"(?:\s+(?:this|the)\s+policy)?)[ \t*]*"
     r"(?::[ \t*]*|" + _CELL_BREAK + r"|[ \t]+(?=(?-i:[A-Z])))(" + _NAME_CELL + r")[ \t*]*"
     r"(?=" + _CELL_BREAK + r"|$|[ \t]+date\b)", re.I | re.M)
 
@@ -350,7 +351,7 @@ _GENERIC_TITLE = re.compile(r"(?:(?:our|the|this|a|an|of|and|policy|policies|pro
 # what a file name carries after its title: a version, a date, a copy number ("…_V3.0_Feb_2025_(002)")
 _MONTH = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?", re.I)
 _NAME_SUFFIX = re.compile(r"^(?:v(?:ersion)?\.?\d+(?:\.\d+)*|version|\d+(?:\.\d+)+|\(\d+\)|(?:19|20)\d\d[a-z]{0,3}"
-                          rf"|{_MONTH.pattern}(?:(?:19|20)\d\d)?[a-z]{{0,3}}|final|draft|updated?|copy)$", re.I)
+                          rf"|{_MONTH.pattern}(?:(?:19|20)?\d\d)?[a-z]{{0,3}}|final|draft|updated?|copy)$", re.I)
 
 
 def _names_a_title(heading: str) -> bool:

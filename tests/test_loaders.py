@@ -177,7 +177,10 @@ def test_review_date_phrasings(tmp_path, line, due):
     ("| Next Review Date |  |\n| Reviewed on | 03/06/2022 EPC |", None, "3 June 2022"),
     ("**Review date: 03/01/2025**\n\n**Next review date: 02/01/2026**", None, "3 January 2025"),
     ("Applies to: employees · Version 1.0 · Last updated 17 June 2026", None, "June 2026"),
+    ("Responsibility to update: Zoe Waitz and Michelle Pascoe\nVersion No: 1", "Zoe Waitz and Michelle Pascoe", None),
+    ("Person responsible: Business Manager\nReviewed: May 2025", "Business Manager", "May 2025"),
     # prose that only resembles a cover sheet
+    ("Each team has responsibility for updating its own rota.", None, None),
     ("Owner approval is required before use.\nWork reviewed by a colleague in May 2024 is final.", None, None),
     ("Authors of blog posts must name the school.\nIt was reviewed by staff in June 2023.", None, None),
 ])
@@ -775,6 +778,7 @@ def test_a_pdf_titled_by_a_symbol_or_a_generic_heading_takes_its_file_name(tmp_p
 
 @pytest.mark.parametrize("name, title", [
     ("Lone_Working_Policy_V2.0_Sep_25.txt", "Lone Working Policy"),
+    ("MPWEC Lone Working Policy Sep25.txt", "MPWEC Lone Working Policy"),
     ("MPWEC Data Protection Policy Sep 2025.txt", "MPWEC Data Protection Policy"),
     ("SUPPORTING_ATTENDANCE_POLICY_V2.0_FEB2025.txt", "SUPPORTING ATTENDANCE POLICY"),
     ("Helping people with their money policy 1.0 (1).txt", "Helping People With Their Money Policy"),

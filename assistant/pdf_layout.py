@@ -249,6 +249,7 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     for page in pages:  # found among the lines at the edges, furniture is dropped wherever the page has it
         small, large = ends(page)  # (a figure's text set below the footer pushes it from the last lines)
         drop = {i for i in small if _PAGE_NUMBER.match(page[i].text)}
+        drop |= _marked_twice(page)
         for i, line in enumerate(page):
             if line.size <= body_size + 0.5:
                 drop |= {i} if key(line) in often else set()
@@ -256,6 +257,21 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
                 drop.add(i)
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept
+
+
+def _marked_twice(page: list[Line]) -> set[int]:
+    """A short line in capitals standing both among a page's first lines and among its last, word for word: a
+    marking printed at its top and foot ("OFFICIAL", "CONFIDENTIAL"), which a one-page document has no other
+    pages to show as furniture. (A form's "Signature:" or a list's "Goal:" may stand twice too.)"""
+    inked = sorted((i for i, line in enumerate(page) if line.text.strip()), key=lambda i: -page[i].y)
+    if len(inked) < 2 * _FURNITURE_LINES:
+        return set()
+    def words(i: int) -> str:
+        return " ".join(page[i].text.lower().split())
+    top, foot = inked[:_FURNITURE_LINES], inked[-_FURNITURE_LINES:]
+    both = {words(i) for i in top} & {words(i) for i in foot}
+    return {i for i in top + foot if words(i) in both and len(words(i).split()) <= 4 and page[i].text.strip().isupper()
+            and not page[i].text.rstrip().endswith(":") and not _BULLET.match(page[i].text)}
 
 
 def _body_size(lines: list[Line]) -> float:

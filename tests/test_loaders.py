@@ -787,3 +787,26 @@ def test_a_pdf_titled_by_a_symbol_or_a_generic_heading_takes_its_file_name(tmp_p
 def test_a_file_name_titles_without_its_version_and_date(tmp_path, name, title):
     (tmp_path / name).write_text("Staff who work alone must tell a colleague where they are going and when they will be back.\n")
     assert load_document(tmp_path / name).title == title
+
+
+def test_a_one_page_pdf_marked_at_its_top_and_foot_drops_the_marking(tmp_path):
+    """A one-page checklist printed "OFFICIAL" at its top and foot: with no other page to show it as furniture,
+    the same short line in capitals at both ends of the page is the marking. A form's "Signature:" standing at
+    both ends is the form's."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "checklist.pdf"), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 12)
+    pdf.drawString(260, 815, "OFFICIAL")
+    pdf.drawString(260, 40, "OFFICIAL")
+    pdf.setFont("Helvetica", 11)
+    lines = ["Signature:", "Return to work discussion checklist", "Welcome the employee back on their first day.",
+             "Confirm they are fit to be back at work.", "Agree any support they need.", "Signature:"]
+    for n, line in enumerate(lines):
+        pdf.drawString(72, 790 - 20 * n if n < 5 else 60, line)
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "checklist.pdf")
+    assert "OFFICIAL" not in doc.text
+    assert doc.text.count("Signature:") == 2 and "Welcome the employee back" in doc.text

@@ -245,16 +245,16 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
         exact.update({key(page[i], numbers=True) for i in large})
     often = {k for k, n in seen.items() if n >= 2 and n >= 0.5 * len(pages)}
     often_exact = {k for k, n in exact.items() if n >= 2 and n >= 0.5 * len(pages)}
+    def furniture(line: Line) -> bool:
+        if line.size <= body_size + 0.5:
+            return key(line) in often
+        return key(line, numbers=True) in often_exact or bool(_PAGE_NUMBER.match(line.text)) and key(line) in often
+
     kept = []
     for page in pages:  # found among the lines at the edges, furniture is dropped wherever the page has it
-        small, large = ends(page)  # (a figure's text set below the footer pushes it from the last lines)
-        drop = {i for i in small if _PAGE_NUMBER.match(page[i].text)}
-        drop |= _marked_twice(page)
-        for i, line in enumerate(page):
-            if line.size <= body_size + 0.5:
-                drop |= {i} if key(line) in often else set()
-            elif key(line, numbers=True) in often_exact or _PAGE_NUMBER.match(line.text) and key(line) in often:
-                drop.add(i)
+        small, _ = ends(page)  # (a figure's text set below the footer pushes it from the last lines)
+        drop = {i for i in small if _PAGE_NUMBER.match(page[i].text)} | _marked_twice(page)
+        drop |= {i for i, line in enumerate(page) if furniture(line)}
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept
 
@@ -266,12 +266,12 @@ def _marked_twice(page: list[Line]) -> set[int]:
     inked = sorted((i for i, line in enumerate(page) if line.text.strip()), key=lambda i: -page[i].y)
     if len(inked) < 2 * _FURNITURE_LINES:
         return set()
-    def words(i: int) -> str:
-        return " ".join(page[i].text.lower().split())
     top, foot = inked[:_FURNITURE_LINES], inked[-_FURNITURE_LINES:]
-    both = {words(i) for i in top} & {words(i) for i in foot}
-    return {i for i in top + foot if words(i) in both and len(words(i).split()) <= 4 and page[i].text.strip().isupper()
-            and not page[i].text.rstrip().endswith(":") and not _BULLET.match(page[i].text)}
+    marks = {i: " ".join(page[i].text.split()) for i in top + foot}
+    marks = {i: m for i, m in marks.items()
+             if len(m.split()) <= 4 and m.isupper() and not m.endswith(":") and not _BULLET.match(m)}
+    both = {marks[i] for i in top if i in marks} & {marks[i] for i in foot if i in marks}
+    return {i for i, m in marks.items() if m in both}
 
 
 def _body_size(lines: list[Line]) -> float:

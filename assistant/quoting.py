@@ -169,13 +169,14 @@ def _assemble(text: str, start: int, hidden: list[bool], breaks: dict[int, str])
     shown_lines: list[str] = []
     after_row = False
     for line in lines:
-        cells = [" ".join(cell.split()) for cell in line.split(_CELL)]
-        cells = [cell for cell in cells if cell]
+        cells = [cell for cell in (" ".join(cell.split()) for cell in line.split(_CELL)) if cell]
+        if not cells:
+            continue
         row = _CELL in line
-        if cells and shown_lines and (row or after_row):
+        if shown_lines and (row or after_row):
             shown_lines.append("")  # a row stands apart: its cells are one a line
         shown_lines += cells
-        after_row = row and bool(cells) or after_row and not cells
+        after_row = row
     return Shown("\n".join(shown_lines), tuple(spans))
 
 

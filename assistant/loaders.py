@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
+_TAIL = 1500  # characters at a document's end read for its review dates when its head states none
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
@@ -240,6 +241,9 @@ def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
 def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> PolicyDocument:
     head = text[:3000]
     found_due, found_last = _review_statements(head)
+    if found_due is None and found_last is None and len(text) > len(head):
+        # a sign-off block at the end ("Version No: SAFE21 … Review Date: 13 January 2024") states it there
+        found_due, found_last = _review_statements(text, max(len(head), len(text) - _TAIL))
     due_text = _meta_str(meta, "next_review_due", "review_due", "next_review", "next_review_date", "review_date") \
         or (found_due.group(1) if found_due else None)
     last = _meta_str(meta, "last_reviewed", "last_review", "reviewed", "last_review_date") \
@@ -259,10 +263,10 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
     )
 
 
-def _review_statements(head: str) -> tuple[re.Match | None, re.Match | None]:
-    """Where the document's head states its next review and its last one (either may be missing)."""
-    due, last = _REVIEW_DUE.search(head), _LAST_REVIEW.search(head)
-    plain = _REVIEW_DATE.search(head)
+def _review_statements(text: str, start: int = 0) -> tuple[re.Match | None, re.Match | None]:
+    """Where the text from `start` states the next review and the last one (either may be missing)."""
+    due, last = _REVIEW_DUE.search(text, start), _LAST_REVIEW.search(text, start)
+    plain = _REVIEW_DATE.search(text, start)
     if due is None:
         due = plain
     elif last is None and plain is not None and plain.start() < due.start():

@@ -191,6 +191,24 @@ def test_cover_sheet_owner_and_last_review(tmp_path, lines, owner, last):
     assert (doc.owner, doc.last_reviewed) == (owner, last)
 
 
+def test_a_sign_off_block_at_the_end_gives_the_review_date(tmp_path):
+    """Many policies end, not start, with what they say of themselves: "Signature … Date … Version No …
+    Review Date …". Read there when the head states none, and kept out of the clauses."""
+    body = "\n\n".join(f"Rule {n}: staff must record incident {n} in the log." for n in range(120))
+    path = tmp_path / "policy.txt"
+    path.write_text(f"Safeguarding Policy\n\n{body}\n\nSignature of J Behal, Managing Director\n\n"
+                    "Date: 13 January 2023\n\nVersion No: SAFE21011405     Review Date: 13 January 2024\n",
+                    encoding="utf-8")
+    doc = load_document(path)
+    assert len(doc.text) > 4000  # beyond the head
+    assert doc.review_due == date(2024, 1, 13)
+    assert not [c for c in chunk_document(doc) if "Review Date" in c.text]
+    # the head still decides when it states a review
+    path.write_text(f"Safeguarding Policy\n\nNext review: March 2027\n\n{body}\n\nReview Date: 13 January 2024\n",
+                    encoding="utf-8")
+    assert load_document(path).review_due == date(2027, 3, 1)
+
+
 def test_a_season_is_shown_as_written(tmp_path):
     path = tmp_path / "policy.txt"
     path.write_text("Data Policy\n\nNext review: summer  term 2021\n\nStaff must lock their screens.\n", encoding="utf-8")

@@ -53,17 +53,18 @@ def make_pdf(path: Path) -> None:
                     ("Helvetica", 11, "Up to five days may be carried over into the next leave year.")], step=22)
 
 
-def draw_pdf(path: Path, lines: list[tuple[str, float, str]], step: float, top: float = 800) -> None:
-    """A one-page PDF of (font, size, text) lines, one under the other `step` points apart."""
+def draw_pdf(path: Path, lines: list[tuple], step: float, top: float = 800) -> None:
+    """A one-page PDF of (font, size, text) lines, one under the other `step` points apart (or as far as a
+    line's own fourth item says)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path), pagesize=A4)
     y = top
-    for font, size, text in lines:
+    for font, size, text, *after in lines:
         pdf.setFont(font, size)
         pdf.drawString(72, y, text)
-        y -= step
+        y -= after[0] if after else step
     pdf.showPage()
     pdf.save()
 
@@ -378,6 +379,30 @@ def test_list_items_set_larger_than_the_prose_do_not_hide_its_headings(tmp_path)
     assert [line for line in doc.text.splitlines() if line.startswith("#")] == [
         "# Purpose and Authority", "# Minor Concerns"]
     assert next(c for c in chunk_document(doc) if "number 3" in c.text).section == ("Minor Concerns",)
+
+
+def test_a_pdf_title_wrapped_over_two_lines_and_its_date_line(tmp_path):
+    """A title set large and wrapped onto a second line is one title, its lines as far apart as its own size
+    sets them (wider than the body's); the date set under it ("January 2025") heads nothing. A table's header
+    set in the title's size well below it stays apart."""
+    body = [("Helvetica", 10, f"Staff must report concern number {n} to the safeguarding officer today.", 12)
+            for n in range(6)]
+    draw_pdf(tmp_path / "safeguarding.pdf", [
+        ("Helvetica-Bold", 16, "Safeguarding of Children", 18),
+        ("Helvetica-Bold", 16, "& Vulnerable Adults Protection Policy", 30),
+        ("Helvetica", 12, "January 2025", 30), *body,
+        ("Helvetica-Bold", 16, "ITEM SUPPLIER PRICE", 30),
+        ("Helvetica", 10, "Blazer from the school office costs thirty pounds.", 12),
+        ("Helvetica", 10, "Socks from your supplier of choice are plain.", 30),
+        ("Helvetica-Bold", 13, "Reporting online", 20), *body[:2]], step=12)
+    doc = load_document(tmp_path / "safeguarding.pdf", "safeguarding.pdf")
+    assert doc.title == "Safeguarding of Children & Vulnerable Adults Protection Policy"
+    headings = [line for line in doc.text.splitlines() if line.startswith("#")]
+    assert "January 2025" not in " ".join(headings)
+    assert any(line.endswith(" ITEM SUPPLIER PRICE") for line in headings)
+    clauses = chunk_document(doc)
+    assert next(c for c in clauses if "number 1 " in c.text).section == ()
+    assert next(c for c in clauses if "Blazer" in c.text).section == ("ITEM SUPPLIER PRICE",)
 
 
 def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):

@@ -195,7 +195,8 @@ def header_cells(row: str) -> list[str]:
 _OPENING = r"""^["'“‘(*_]*"""
 _POINTER = re.compile(
     _OPENING + r"(?:If\s+(?:so|not|that(?:'s|’s|\s+is)\s+the\s+case|this\s+is\s+the\s+case)"
-    r"|In\s+(?:that|this|such)\s+cases?|Otherwise|However|Such|These|Those|They|This|That|It)\b(?!['’-])")
+    r"|In\s+(?:that|this|such)\s+cases?|For\s+(?:example|instance)|Otherwise|However|Such|These|Those|They|This|That"
+    r"|It)\b(?!['’-])")
 _SELF_NAMING = re.compile(  # "This policy applies…", "It is important to…" point at nothing before them
     _OPENING + r"(?:(?:This|That)\s+(?:policy|handbook|document|page|guide|guidance|section|procedure|code|"
     r"statement|notice|agreement|chapter|site|website)\b|It\s+(?:is|was|will\s+be|would\s+be)\s+(?:\S+\s+){0,3}?"

@@ -220,6 +220,9 @@ def rule_parts(text: str) -> list[str]:
 _POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while|and|also|so)\W+)*"
                           r"(?:this|these|that|those|such|it|they|them)\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)",
                           re.I)
+# A part giving an example ("For example, applicants should not be asked …") illustrates the rule before it,
+# and has that rule's force.
+_ILLUSTRATES = re.compile(r"^for\s+(?:example|instance)\b", re.I)
 # "6pm", "$900", "5k": a number and its unit are two words to match on
 _NUMBER_EDGE = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 
@@ -247,6 +250,9 @@ def rule_units(text: str, context: str | None = None) -> list[tuple[set[str], Ve
         if units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
             before, rule = units[-1]
             units[-1] = (before | words, None if rule is None else _joined(rule, classify(part)))
+        elif units and _ILLUSTRATES.match(part):
+            before, rule = units[-1]
+            units[-1] = (before | words, clause_verdict(part, context) if rule is Verdict.information else rule)
         else:
             units.append((words, clause_verdict(part, context)))
     return units

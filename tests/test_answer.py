@@ -217,6 +217,13 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
      "You can take emergency leave twice a year and we require evidence of the emergency.", Verdict.required),
     ("If I leave, could I come back?", "Employees who have resigned are most welcome to come back.", Verdict.permitted),
     ("Can visitors come in after 7pm?", "After 7 pm visitors are never allowed in.", Verdict.prohibited),
+    # an example has the force of the rule it illustrates; with no rule before it, its own
+    ("Is it ok to ask a candidate if they plan to have children?",
+     "Job applicants must not be asked questions which might suggest an intention to discriminate. For example, "
+     "applicants should not be asked whether they plan to have children.", Verdict.prohibited),
+    ("Is it ok to get a cab to a meeting?",
+     "Travel is booked through the office. For example, staff should not get a cab to a meeting.",
+     Verdict.advised_against),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict

@@ -121,6 +121,7 @@ def test_pointing_back_only_when_the_words_refer_back():
     assert points_back("If that's the case, they must call.") and points_back("This means you must ask.")
     assert points_back("Such gifts must be declared.") and points_back("It must be returned.")
     assert points_back("**These** rules apply.")
+    assert points_back("For example, applicants should not be asked about children.")  # the rule it illustrates
     assert not points_back("This policy applies to all staff.") and not points_back("It is important to ask.")
     assert not points_back("Thistles grow here.") and not points_back("Staff must sign in.")
 

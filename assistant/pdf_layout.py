@@ -174,8 +174,9 @@ def to_markdown(pages: list[list[Line]]) -> str:
             heading = _heading_level(line, text, body_size, levels)
             if heading and following is not None and _close(line, following, spacing) \
                     and following.text.strip()[:1].islower() \
-                    and (following.size, following.bold) != (line.size, line.bold):
-                heading = 0  # the sentence goes on in the next line: a line in another font, not a heading
+                    and ((following.size, following.bold) != (line.size, line.bold)
+                         or re.search(r"[.!?]$", following.text.strip())):
+                heading = 0  # the sentence goes on in the next line (in another font, or to its full stop)
             if heading and line.size not in levels and previous is not None and _close(previous, line, spacing) \
                     and not _SENTENCE_DONE.search(previous.text) and kinds[-1] != "heading":
                 heading = 0  # bold words running on from the line above: emphasis, not a heading

@@ -405,6 +405,25 @@ def test_a_pdf_title_wrapped_over_two_lines_and_its_date_line(tmp_path):
     assert next(c for c in clauses if "Blazer" in c.text).section == ("ITEM SUPPLIER PRICE",)
 
 
+def test_a_bold_sentence_over_two_lines_is_no_heading(tmp_path):
+    """A sentence set in bold whose second line goes on in lower case to its full stop is a paragraph: its first
+    line heads nothing, and the sentence is one clause under the heading above it."""
+    draw_pdf(tmp_path / "withdrawal.pdf", [
+        ("Helvetica-Bold", 18, "Withdrawal Policy", 30), ("Helvetica-Bold", 14, "Stage 3", 24),
+        ("Helvetica", 11, "Learners who submit no work for three months", 14),
+        ("Helvetica", 11, "are withdrawn from the programme by the manager.", 30),
+        ("Helvetica-Bold", 11, "At any point during a programme appropriate training plan revisions", 14),
+        ("Helvetica-Bold", 11, "can and should be put in place to help learners keep up.", 30),
+        ("Helvetica-Bold", 14, "Appeals", 24), ("Helvetica", 11, "Learners may appeal in writing to the", 14),
+        ("Helvetica", 11, "manager, who hears the appeal within ten days.")], step=14)
+    doc = load_document(tmp_path / "withdrawal.pdf", "withdrawal.pdf")
+    sections = {c.text: c.section for c in chunk_document(doc)}
+    revisions = "At any point during a programme appropriate training plan revisions\ncan and should be put in place " \
+                "to help learners keep up."
+    assert sections[revisions] == ("Stage 3",)
+    assert sections["Learners may appeal in writing to the\nmanager, who hears the appeal within ten days."] == ("Appeals",)
+
+
 def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):
     """Headings set in the body's size, in bold, head sections: the first of them is not the document's title."""
     draw_pdf(tmp_path / "travel-policy.pdf", [

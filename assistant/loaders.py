@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -244,9 +244,11 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
     if found_due is None and found_last is None and len(text) > len(head):
         # a sign-off block at the end ("Version No: SAFE21 … Review Date: 13 January 2024") states it there
         found_due, found_last = _review_statements(text, max(len(head), len(text) - _TAIL))
-    due_text = _meta_str(meta, "next_review_due", "review_due", "next_review", "next_review_date", "review_date") \
+    due_text = _meta_str(meta, "next_review_due", "review_due", "next_review", "next_review_date", "review_date",
+                         "next_review_at", "next_review_on", "review_due_date", "review_by") \
         or (found_due.group(1) if found_due else None)
-    last = _meta_str(meta, "last_reviewed", "last_review", "reviewed", "last_review_date") \
+    last = _meta_str(meta, "last_reviewed", "last_review", "reviewed", "last_review_date", "last_reviewed_at",
+                     "last_reviewed_on", "reviewed_at", "reviewed_on", "last_updated", "last_updated_at", "lastmod") \
         or (found_last.group(1) if found_last else None)
     due = parse_month(due_text) if due_text else None
     return PolicyDocument(
@@ -292,8 +294,13 @@ def _review_lines(text: str, due: re.Match | None, last: re.Match | None) -> tup
 
 
 def _meta_str(meta: dict, *keys: str) -> str | None:
+    """The first of the keys the metadata gives ("Last reviewed", "last-reviewed" and "last_reviewed" alike); a
+    timestamp as its day ("last_reviewed_at: 2025-05-16T17:00:00Z" is 2025-05-16)."""
+    named = {re.sub(r"[\s-]+", "_", str(k).strip().lower()): v for k, v in meta.items()}
     for key in keys:
-        value = meta.get(key)
+        value = named.get(key)
+        if isinstance(value, datetime):
+            value = value.date()
         if value not in (None, ""):
             return str(value).strip()
     return None
@@ -308,7 +315,7 @@ def parse_month(text: str) -> date | None:
     """Read '2024-06', '2024-06-30', 'June 2024', '30 June 2024', '30/06/2024', 'Summer 2024' or 'Spring Term
     2025' as a date."""
     text = text.strip()
-    if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text):
+    if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2})(?:[T ]\d{2}:\d{2}(?::[\d.]+)?(?:Z|[+-]\d{2}:?\d{2})?)?)?", text):
         return _safe_date(int(m[1]), int(m[2]), int(m[3] or 1))
     if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", text):
         year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)

@@ -175,8 +175,8 @@ def to_markdown(pages: list[list[Line]]) -> str:
             if heading and following is not None and _close(line, following, spacing) \
                     and following.text.strip()[:1].islower() \
                     and ((following.size, following.bold) != (line.size, line.bold)
-                         or re.search(r"[.!?]$", following.text.strip())):
-                heading = 0  # the sentence goes on in the next line (in another font, or to its full stop)
+                         or re.search(r"[.!]$", following.text.strip())):
+                heading = 0  # the sentence goes on in the next line (in another font, or to its full stop: not a "?")
             if heading and line.size not in levels and previous is not None and _close(previous, line, spacing) \
                     and not _SENTENCE_DONE.search(previous.text) and kinds[-1] != "heading":
                 heading = 0  # bold words running on from the line above: emphasis, not a heading

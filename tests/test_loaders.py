@@ -97,6 +97,19 @@ def test_markdown_front_matter_is_parsed_and_removed(tmp_path):
     assert doc.text[clause.start:clause.end] == clause.text == "Staff must book rail travel through the portal."
 
 
+@pytest.mark.parametrize("front, last, due", [
+    ("last_reviewed_at: 2025-05-16T17:00:00.000Z", "16 May 2025", None),  # a timestamp, read as its day
+    ("Last reviewed: March 2024\nNext review date: 2025-03-01", "March 2024", date(2025, 3, 1)),  # as people name keys
+    ("last-updated: 2024-11-02\nreview-by: September 2025", "2 November 2024", date(2025, 9, 1)),
+    ("lastmod: 2023-07-01", "1 July 2023", None),
+])
+def test_front_matter_review_keys_as_sites_write_them(tmp_path, front, last, due):
+    path = tmp_path / "sickness.md"
+    path.write_text(f"---\ntitle: Sickness\n{front}\n---\nStaff must call in by 10am.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert (doc.last_reviewed, doc.review_due) == (last, due)
+
+
 @pytest.mark.parametrize("text, title, body", [
     # YAML without its opening fence, as some policy tool kits write it: read, never quoted
     ("name: Password Policy\nacronym: PWP\nsatisfies:\n  TSC:\n    - CC6.1\n---\n# Purpose and Scope\n\nStaff must "
@@ -414,6 +427,8 @@ def test_a_bold_sentence_over_two_lines_is_no_heading(tmp_path):
         ("Helvetica", 11, "are withdrawn from the programme by the manager.", 30),
         ("Helvetica-Bold", 11, "At any point during a programme appropriate training plan revisions", 14),
         ("Helvetica-Bold", 11, "can and should be put in place to help learners keep up.", 30),
+        ("Helvetica-Bold", 11, "Who is involved in the reasonable accommodation", 14),  # a question wrapped: a heading
+        ("Helvetica-Bold", 11, "process?", 24), ("Helvetica", 11, "The manager and the learner agree the plan.", 30),
         ("Helvetica-Bold", 14, "Appeals", 24), ("Helvetica", 11, "Learners may appeal in writing to the", 14),
         ("Helvetica", 11, "manager, who hears the appeal within ten days.")], step=14)
     doc = load_document(tmp_path / "withdrawal.pdf", "withdrawal.pdf")
@@ -421,6 +436,8 @@ def test_a_bold_sentence_over_two_lines_is_no_heading(tmp_path):
     revisions = "At any point during a programme appropriate training plan revisions\ncan and should be put in place " \
                 "to help learners keep up."
     assert sections[revisions] == ("Stage 3",)
+    assert sections["The manager and the learner agree the plan."] == (
+        "Stage 3", "Who is involved in the reasonable accommodation process?")
     assert sections["Learners may appeal in writing to the\nmanager, who hears the appeal within ten days."] == ("Appeals",)
 
 

@@ -575,6 +575,8 @@ def _html_text(raw: bytes, source: str) -> str:
 
     soup = BeautifulSoup(raw, "html.parser")
     for junk in soup(["script", "style", "nav", "header", "footer", "aside", "noscript", "template", "form"]):
+        if junk.name == "header" and junk.find_parent(["article", "main", "section"]):
+            continue  # an article's own header holds its heading ("<article><header><h1>Holidays</h1>"): not the site's
         junk.decompose()
     for junk in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo", "search", "complementary"]}):
         junk.decompose()

@@ -735,6 +735,23 @@ def test_a_web_page_is_read_from_its_main_content(tmp_path):
                         "Concerns about staff go to the Headteacher. Write them down.")
 
 
+def test_an_articles_own_header_holds_its_heading(tmp_path):
+    """A site's banner (<header> at the top of the page) is not the policy, but an article's own <header> holds
+    the policy's heading (as Jekyll's themes write a page): the page is titled by it, not by a later <h1>
+    or by a <title> that carries the site's name."""
+    page = """<html><head><title>Example Ltd Staff Handbook - Maternity Policy</title></head><body>
+    <header class="site-header"><h1>Example Ltd Staff Handbook</h1></header>
+    <main><article><header><h1>Maternity Policy</h1></header><h3>Notification</h3>
+    <p>Tell your manager by the 15th week before the baby is due.</p>
+    <h1>Starting maternity leave</h1><p>Leave can start 11 weeks before the due week.</p></article></main>
+    </body></html>"""
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "index.html")
+    assert doc.title == "Maternity Policy"
+    assert "Example Ltd" not in doc.text
+    assert next(c for c in chunk_document(doc) if c.text.startswith("Tell")).section == ("Notification",)
+
+
 # ---------------------------------------------------------------- bad files and folders
 
 def test_bad_files_are_reported_by_name_and_skipped(tmp_path):

@@ -43,6 +43,7 @@ _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}
 # headings that head no section: a table of contents ("Contents (Part A)"), and a cover sheet's fields set in
 # a heading style ("Authors:", "Scope: This policy outlines…", "Department: Supported Living Title: …")
 _NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:].*)?$"
+                         r"|(?:policy|procedure|document)\s+(?:no\.?\s*)?\d+(?:\.\d+)*\s*$"  # "Policy 2": a number
                          r"|(?:authors?|author\(s\)|scope|department|title|owner|version|approved\s+by"
                          r"|(?:implementation|issue|effective|review|next\s+review)\s+date)\s*:)", re.I)
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
@@ -235,9 +236,10 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
         if block.kind == "heading":
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
-            # a first top-level heading, or one repeating the title, names the document, not a section
-            is_title = block.level == 1 and not stack and (not seen_heading or _key(block.title) == title_key) \
-                or not seen_heading and _key(block.title) == title_key
+            # a first top-level heading, or one repeating the title with no section above it (the title again at
+            # the top of a page), names the document, not a section
+            is_title = block.level == 1 and not stack and not seen_heading \
+                or (not seen_heading or not stack) and _key(block.title) == title_key
             seen_heading = True
             written = re.sub(r"^[#\s]+|[*_`]", "", text[block.start:block.end])  # as written, its colon kept
             if block.title and not is_title and not _NO_SECTION.match(written):

@@ -403,3 +403,19 @@ def test_a_tilde_fence_after_a_short_line_is_still_a_fence():
     clauses = clauses_of(text)
     assert find(clauses, "Staff sign in daily").section == ()
     assert not any("name, time" in c.text for c in clauses)
+
+
+def test_a_cover_pages_number_and_the_title_repeated_are_no_sections():
+    """A policy printed with a cover ("Adelaide Quality Care" / "Policy 1" / "Communication Policy") and its
+    title set again at the top of the next page: the policy's number heads nothing, the title names the
+    document, and the sections are the policy's own."""
+    text = ("# Example Care\n\n# Policy 1\n\n## Communication Policy\n\n### Document History\n\n"
+            "Version 1 approved by the director.\n\n## Communication Policy\n\n### Media Communication\n\n"
+            "Only the director may speak to the press.\n")
+    clauses = clauses_of(text, title="Communication Policy", fmt="pdf")
+    sections = {c.text: c.section for c in clauses}
+    assert sections["Only the director may speak to the press."] == ("Media Communication",)
+    assert sections["Version 1 approved by the director."] == ("Document History",)
+    # a title-like heading under a section is still that section's
+    nested = clauses_of("# Leave\n\n## Sickness\n\n### Leave Policy\n\nBook leave early.\n", title="Leave Policy")
+    assert nested[0].section == ("Sickness", "Leave Policy")

@@ -44,7 +44,9 @@ _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}
 # a heading style ("Authors:", "Scope: This policy outlines…", "Department: Supported Living Title: …")
 _NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:].*)?$"
                          r"|(?:policy|procedure|document)\s+(?:no\.?\s*)?\d+(?:\.\d+)*\s*$"  # "Policy 2": a number
-                         r"|(?:authors?|author\(s\)|scope|department|title|owner|version|approved\s+by"
+                         r"|(?:or|and)\s*$"  # a template's alternatives ("**OR**"), heading nothing
+                         r"|(?:authors?|author\(s\)|scope|department|title|owner|version|approved\s+by|date"
+                         r"|last\s+(?:updated|reviewed|revised|review)(?:\s+date)?"
                          r"|(?:implementation|issue|effective|review|next\s+review)\s+date)\s*:)", re.I)
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)

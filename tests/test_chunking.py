@@ -419,3 +419,12 @@ def test_a_cover_pages_number_and_the_title_repeated_are_no_sections():
     # a title-like heading under a section is still that section's
     nested = clauses_of("# Leave\n\n## Sickness\n\n### Leave Policy\n\nBook leave early.\n", title="Leave Policy")
     assert nested[0].section == ("Sickness", "Leave Policy")
+
+
+def test_an_empty_field_label_or_a_templates_or_heads_nothing():
+    """A bold "Last updated date:" left empty on a cover, or a template's "OR" between two versions of a
+    clause, is no section of what follows."""
+    text = ("**Sickness Policy**\n\n**Last updated date:**\n\nStaff must call their manager by 9am.\n\n"
+            "**OR**\n\nStaff must text their manager by 9am.\n")
+    sections = {c.text: c.section for c in clauses_of(text, title="Sickness Policy", fmt="docx")}
+    assert sections == {"Staff must call their manager by 9am.": (), "Staff must text their manager by 9am.": ()}

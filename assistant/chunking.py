@@ -400,7 +400,10 @@ def _last_sentence(text: str, start: int, end: int) -> str:
 
 
 def _key(title: str) -> str:
-    return re.sub(r"\W+", " ", title.lower()).strip()
+    """A title as compared with another: "Working with Children Policy and Procedures" is the document
+    "Working With Children Policy & Procedure"."""
+    from .text import stem
+    return " ".join(stem(w) for w in re.findall(r"\w+", title.lower().replace("&", " and ")))
 
 
 def passage(clause: Clause) -> str:

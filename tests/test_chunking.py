@@ -428,3 +428,9 @@ def test_an_empty_field_label_or_a_templates_or_heads_nothing():
             "**OR**\n\nStaff must text their manager by 9am.\n")
     sections = {c.text: c.section for c in clauses_of(text, title="Sickness Policy", fmt="docx")}
     assert sections == {"Staff must call their manager by 9am.": (), "Staff must text their manager by 9am.": ()}
+
+
+def test_the_title_written_another_way_is_still_the_title():
+    clauses = clauses_of("# Example Care\n\n## Working with Children Policy and Procedures\n\n### How to report\n\n"
+                         "Call the line.\n", title="Working With Children Policy & Procedure", fmt="pdf")
+    assert clauses[0].section == ("How to report",)

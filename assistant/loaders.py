@@ -349,8 +349,8 @@ def _month_label(text: str | None) -> str | None:
     parsed = parse_month(text)
     if parsed is None or re.match(_SEASON, text, re.I):
         return " ".join(text.split())  # a season or term stays as written: "Summer 2021", not "June 2021"
-    return parsed.strftime("%B %Y") if not re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}-\d{2}-\d{2}", text) \
-        else parsed.strftime("%-d %B %Y")
+    with_day = r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]|[A-Za-z]\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\d)"
+    return parsed.strftime("%-d %B %Y") if re.search(with_day, text) else parsed.strftime("%B %Y")  # as precise as written
 
 
 _NAMES_A_DOCUMENT = re.compile(r"\b(?:polic(?:y|ies)|procedures?|handbook|code\s+of\s+(?:conduct|practice)"

@@ -175,8 +175,10 @@ def to_markdown(pages: list[list[Line]]) -> str:
             if heading and following is not None and _close(line, following, spacing) \
                     and following.text.strip()[:1].islower() \
                     and ((following.size, following.bold) != (line.size, line.bold)
-                         or re.search(r"[.!]$", following.text.strip())):
-                heading = 0  # the sentence goes on in the next line (in another font, or to its full stop: not a "?")
+                         or re.search(r"[.!:]$", following.text.strip())):
+                heading = 0  # the sentence goes on in the next line (in another font, or to its stop: not a "?")
+            if heading and line.size not in levels and len(text) >= 0.75 * full and _bold_sentence(inked, n, spacing):
+                heading = 0  # bold body text filling the column and going on to a full stop: a sentence in bold
             if heading and line.size not in levels and previous is not None and _close(previous, line, spacing) \
                     and not _SENTENCE_DONE.search(previous.text) and kinds[-1] != "heading":
                 heading = 0  # bold words running on from the line above: emphasis, not a heading
@@ -288,6 +290,21 @@ def _body_size(lines: list[Line]) -> float:
     for line in prose:
         weight[line.size] += len(line.text)
     return weight.most_common(1)[0][0]
+
+
+def _bold_sentence(lines: list[Line], n: int, spacing: float) -> bool:
+    """Whether the lines from the n-th on, in its font and each close below the last, end a sentence (". ! :")
+    rather than a heading (no stop, or a question)."""
+    first = lines[n]
+    for previous, line in zip(lines[n:], lines[n + 1:]):
+        if (line.size, line.bold) != (first.size, first.bold) or not _close(previous, line, spacing):
+            return False
+        text = line.text.strip()
+        if re.search(r"[.!:]$", text):
+            return True
+        if text.endswith("?"):
+            return False
+    return False
 
 
 def _line_spacing(pages: list[list[Line]], body_size: float) -> float:

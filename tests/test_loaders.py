@@ -441,6 +441,32 @@ def test_a_bold_sentence_over_two_lines_is_no_heading(tmp_path):
     assert sections["Learners may appeal in writing to the\nmanager, who hears the appeal within ten days."] == ("Appeals",)
 
 
+def test_a_bold_paragraph_filling_the_column_is_no_heading(tmp_path):
+    """A callout set in bold over three full lines ("MANDATORY: … where AMS" / "Security has supplied …" / "…
+    shift.") is a paragraph; a long heading wrapped without a stop stays a heading, and a larger line going on
+    in lower case to a colon is a list's lead-in."""
+    body = [("Helvetica", 10, "Officers carry the camera in its holder and check it before every shift.", 12),
+            ("Helvetica", 10, "The camera records to its own card and is charged at the office daily.", 24)]
+    draw_pdf(tmp_path / "camera.pdf", [
+        ("Helvetica-Bold", 16, "Body Camera Policy", 30), ("Helvetica-Bold", 12, "Wearing the camera", 20), *body,
+        ("Helvetica-Bold", 10, "MANDATORY: All officers must wear a body camera at all sites where the", 12),
+        ("Helvetica-Bold", 10, "Company has supplied a working camera. This applies for the full shift", 12),
+        ("Helvetica-Bold", 10, "of every officer on duty.", 24), *body,
+        ("Helvetica-Bold", 10, "Filling a vacancy through the internal version of the merit promotion", 12),
+        ("Helvetica-Bold", 10, "process", 24), *body,
+        ("Helvetica-Bold", 12, "Employees must pay and accept full liability for any of the", 14),
+        ("Helvetica-Bold", 12, "following:", 14), ("Helvetica", 10, "\u2022 Parking fines.", 12),
+        ("Helvetica", 10, "\u2022 Speeding fines.", 12)], step=12)
+    doc = load_document(tmp_path / "camera.pdf", "camera.pdf")
+    clauses = chunk_document(doc)
+    callout = next(c for c in clauses if c.text.startswith("MANDATORY"))
+    assert callout.text.endswith("of every officer on duty.") and callout.section == ("Wearing the camera",)
+    after = [c for c in clauses if "check it" in c.text][2]
+    assert after.section[-1] == "Filling a vacancy through the internal version of the merit promotion process"
+    fines = next(c for c in clauses if "Speeding" in c.text)
+    assert " ".join(fines.context.split()) == "Employees must pay and accept full liability for any of the following:"
+
+
 def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):
     """Headings set in the body's size, in bold, head sections: the first of them is not the document's title."""
     draw_pdf(tmp_path / "travel-policy.pdf", [

@@ -49,7 +49,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be|may\s+be)\s+(?:permitted|allowed|accepted|tolerated)\b",
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
-        r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b",
+        r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)",
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
     ]),
     # an obligation denied is a permission ("face-to-face attendance is not mandatory"), read before
@@ -57,6 +57,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.permitted, [
         r"\bnot\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b",
         r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b",
+        r"\bnever\s+(?:have|has|need|needs)\s+to\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
         r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",
     ]),

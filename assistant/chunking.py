@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Clause, PolicyDocument
+from .text import stem
 
 MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
 HEADING_MAX_WORDS = 16
@@ -402,7 +403,6 @@ def _last_sentence(text: str, start: int, end: int) -> str:
 def _key(title: str) -> str:
     """A title as compared with another: "Working with Children Policy and Procedures" is the document
     "Working With Children Policy & Procedure"."""
-    from .text import stem
     return " ".join(stem(w) for w in re.findall(r"\w+", title.lower().replace("&", " and ")))
 
 

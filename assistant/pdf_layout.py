@@ -35,12 +35,6 @@ _RUNS_ON = re.compile(r"^[a-z0-9(,;–-]")  # how a sentence carried over a page
 _HEADING_MAX_WORDS = 16
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Za-z]")  # "3. Caretaker", "4.2 Visits"
 _CELLS = re.compile(r"\S {2,}\S.* {2,}\S")  # words set apart in three or more columns: a table's row
-# a line that is only a date ("January 2025", "8 January 2025", "Sept. 2024", "2025-01-08", "08/01/2025"): the
-# version's date under a title, which heads nothing
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
-          r"|nov(?:ember)?|dec(?:ember)?)\b\.?|(?:spring|summer|autumn|fall|winter)(?:\s+term)?")
-_DATE_ONLY = re.compile(r"^(?:(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:" + _MONTH + r"),?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?\d{4}"
-                        r"|\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})\s*$", re.I)  # not a school year ("2023-24")
 _FURNITURE_LINES = 4  # how many lines at a page's top and at its bottom may be its header or footer
 
 
@@ -335,13 +329,21 @@ def _heading_levels(lines: list[Line], body_size: float) -> dict[float, int]:
 
 def _heading_level(line: Line, text: str, body_size: float, levels: dict[float, int]) -> int:
     if not _short(text) or re.search(r"[.,;:]$", text) or _BULLET.match(text) or _CELLS.search(text) \
-            or "\t" in text or not re.search(r"[^\W_]", text) or _DATE_ONLY.match(text):
+            or "\t" in text or not re.search(r"[^\W_]", text) or _only_a_date(text):
         return 0  # a sentence, a list's lead-in, an item, a table row's cells, a symbol ("□") or a date set large
     if line.size in levels and _larger(line, body_size):
         return levels[line.size]
     if line.bold and abs(line.size - body_size) < 0.75:
         return min(len(levels) + 2, 6)  # never the title's level: bold body text heads a section
     return 0
+
+
+def _only_a_date(text: str) -> bool:
+    """A line that is only a date ("January 2025", "8 January 2025", "08/01/2025"): the version's date under a
+    title, which heads nothing (a school year, "2023-24", is no date)."""
+    from .loaders import parse_month  # the loaders read PDFs through this module
+
+    return parse_month(text) is not None
 
 
 def _larger(line: Line, body_size: float) -> bool:

@@ -29,7 +29,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bunless\b[^.;]{0,120}\b(?:agreed|approved|authori[sz]ed|permission|permitted|consent|sign(?:ed)?[- ]off)\b",
         rf"\b(?:requires?|need|needs|(?:must|should|shall|will\s+need\s+to|needs?\s+to|ha(?:ve|s)\s+to)\s+(?:first\s+)?"
         rf"(?:get|obtain|seek|have|receive|request|ask\s+for)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
-        rf"\bwith\s+(?:the\s+)?{_W}(?:permission|approval|consent|agreement)\s+(?:of|from)\b",
+        rf"\bwith\s+(?:the\s+)?{_W}(?:permission|approval|consent|agreement|authori[sz]ation)\s+(?:of|from)\b",
         r"\b(?:check|clear|agree)\s+(?:it\s+)?with\s+[^.;]{0,60}\b(?:first|beforehand|before|in advance)\b",
         r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to)\s+be\s+(?:[^.;]{0,60}?\s)?(?:pre-?)?(?:approved|authori[sz]ed|agreed|signed\s+off|cleared)\b",
     ]),
@@ -167,6 +167,11 @@ RESTRICTING = (Verdict.needs_permission, *_AGAINST)  # rules that limit what som
 # "expenses without receipts can not be paid", "no entry unless escorted": a rule against something
 # only under a condition says what is needed as much as what is ruled out, so it gives no ruling
 _CONDITION = re.compile(r"\b(?:without|unless|except)\b", re.I)
+# "Tabs should be used solely to remain consistent with ...", "Company data may only be accessed on ...":
+# a duty or permission confined to some cases rules in those cases and out of all others. Which side of
+# the line the asker stands on, word patterns cannot tell, so it gives no ruling.
+_CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+(?:[\w'’-]+\s+){0,3}?"
+                       r"(?:only|solely|exclusively)\b", re.I)
 
 
 def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
@@ -188,6 +193,8 @@ def classify(text: str) -> Verdict:
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):
+                return Verdict.information
+            if verdict in (Verdict.required, Verdict.permitted) and _CONFINED.search(flat):
                 return Verdict.information
             return verdict
     return Verdict.information

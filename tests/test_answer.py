@@ -227,6 +227,16 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
     ("Is it ok to get a cab to a meeting?",
      "Travel is booked through the office. For example, staff should not get a cab to a meeting.",
      Verdict.advised_against),
+    # a duty or permission confined to some cases: which side the asker is on, words cannot tell
+    ("inherited an old module thats indented with tabs. can I keep using tabs when I add to it or do I have to convert?",
+     "Tabs should be used solely to remain consistent with code that is already indented with tabs.",
+     Verdict.information),
+    ("Can I read company data on my phone?", "Staff may only access company data on phones that run Slack.",
+     Verdict.information),
+    ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
+     Verdict.information),
+    ("Can I install software on my laptop?",
+     "Software may only be installed with authorisation from the IT coordinator.", Verdict.needs_permission),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict

@@ -42,6 +42,8 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     # a `*` between spaces is a list marker or a sign, not emphasis: items stay apart, sums stay whole
     ("Rules:\n* return laptops\n* keep the *charger*", "Rules:\n* return laptops\n* keep the charger"),
     ("Formula: SEK 417 * the months left.", "Formula: SEK 417 * the months left."),
+    # a character escaped with a backslash is shown as itself
+    ("_\\*Snapshot from 2020._ Costs 5 \\* 3 and \\_draft\\_ notes.", "*Snapshot from 2020. Costs 5 * 3 and _draft_ notes."),
     # a "<…>" that is no HTML element is the policy's own placeholder: quoted, never dropped mid-quote
     ("Email <insert email address here> within <b>24</b> hours.", "Email <insert email address here> within 24 hours."),
 ])

@@ -65,9 +65,9 @@ _REVIEW_DUE = re.compile(
     r"|(?:is\s+to|will|shall|should|to)\s+be\s+reviewed(?:\s+again)?(?:\s+by\s+[^.\n]{1,40}?)?"
     r"(?=\s+(?:in|by|on|before|during)\b|[\s]*[:|\t])|valid\s+(?:to|until)(?:\s+date)?)"
     r"(?:\s+(?:on|by|in|before|during)(?:\s+the)?)?" + _THEN_DATE, re.I | re.M)
-# "Review date: 03/01/2025" is the next review where nothing else names it, and the last one where a "Next
-# review date" follows
-_REVIEW_DATE = re.compile(r"review\s+date" + _THEN_DATE, re.I | re.M)
+# "Review date: 03/01/2025" (or "Date of review: March 2020") is the next review where nothing else names it,
+# and the last one where a "Next review date" follows
+_REVIEW_DATE = re.compile(r"(?:review\s+date|date\s+of\s+review)" + _THEN_DATE, re.I | re.M)
 _LAST_REVIEW = re.compile(
     r"(?:date\s+of\s+last\s+review|last\s+(?:review(?:ed)?|updated|revised|amended)(?:\s+date)?|date\s+reviewed"
     r"|(?<![\w ])[ \t]*reviewed\s+(?:by(?=" + _CELL_BREAK + r"|(?-i: [A-Z]))|on\b)|\breviewed(?=[ \t]*:))"
@@ -468,6 +468,11 @@ def _docx_text(raw: bytes, source: str) -> str:
                 blocks.append(text)
         else:
             table = Table(element, doc)
+            banner = " ".join(table.rows[0].cells[0].text.split()) if len(table.rows) == 1 \
+                and len(table.rows[0].cells) == 1 else ""
+            if banner and len(banner.split()) <= 16 and not re.search(r"[.,;:]$", banner):
+                blocks.append(f"**{banner}**")  # a heading boxed in a table of one cell
+                continue
             rows = []
             for row in table.rows:
                 cells = [" ".join(c.text.split()) for c in row.cells]
@@ -484,7 +489,11 @@ def _docx_blocks(parent):
     contents control is left out)."""
     for element in parent.iterchildren():
         tag = element.tag
-        if tag in (_W + "p", _W + "tbl"):
+        if tag == _W + "p":
+            for box in _text_boxes(element):  # a cover page's title in a text box anchored here
+                yield from _docx_blocks(box)
+            yield element
+        elif tag == _W + "tbl":
             yield element
         elif tag == _W + "sdt":
             gallery = element.find(f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery")
@@ -493,6 +502,22 @@ def _docx_blocks(parent):
             content = element.find(_W + "sdtContent")
             if content is not None:
                 yield from _docx_blocks(content)
+
+
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_boxes(paragraph) -> list:
+    """The text boxes a paragraph anchors, each once: Word writes a box twice, as a drawing and again as a
+    fallback picture for older readers, and only the first is read."""
+    boxes = []
+    for box in paragraph.iter(_W + "txbxContent"):
+        ancestor = box.getparent()
+        while ancestor is not None and ancestor is not paragraph and ancestor.tag != _MC_FALLBACK:
+            ancestor = ancestor.getparent()
+        if ancestor is paragraph and not any(box in b.iter(_W + "txbxContent") for b in boxes):
+            boxes.append(box)
+    return boxes
 
 
 def _all_bold(para) -> bool:

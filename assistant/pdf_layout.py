@@ -151,6 +151,7 @@ def to_markdown(pages: list[list[Line]]) -> str:
     if not body:
         return ""
     body_size = _body_size(body)
+    pages = [_reading_order(page, body_size) for page in pages]
     spacing = _line_spacing(pages, body_size)
     widths = sorted(len(line.text.strip()) for line in body if abs(line.size - body_size) < 0.75)
     full = widths[int(len(widths) * 0.8)] if widths else 80
@@ -260,6 +261,33 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
         drop |= {i for i, line in enumerate(page) if furniture(line)}
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept
+
+
+def _reading_order(page: list[Line], body_size: float) -> list[Line]:
+    """The page's lines top down where its text was written out of order: a run of lines set above everything
+    written before it on the page, in the body's size or larger (a cover page's title and dates in a text box
+    drawn after the body), is read first. Nothing else moves: a small line printed at the top last (a
+    browser's header on a one-page print) stays where it was; runs side by side (a second column, a table's
+    next cell) are not above everything before them; and a text box's lines may stand where its own frame,
+    not the page, says."""
+    runs: list[list[Line]] = []
+    for line in page:
+        if runs and line.y > runs[-1][-1].y + max(line.size, runs[-1][-1].size):
+            runs.append([line])  # back up the page: another run begins
+        elif runs:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    if len(runs) < 2:
+        return page
+    ordered: list[Line] = []
+    for run in runs:
+        if ordered and max(line.y for line in ordered) < min(line.y for line in run) - 0.5 * run[-1].size \
+                and max(line.size for line in run) >= body_size - 0.5:
+            ordered[:0] = run
+        else:
+            ordered += run
+    return ordered
 
 
 def _marked_twice(page: list[Line]) -> set[int]:

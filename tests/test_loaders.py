@@ -169,6 +169,8 @@ def test_plain_text_review_dates_detected_from_text():
     ("**Next review date: January 13th 2026**", date(2026, 1, 13)),
     ("| Policy Valid to date: 02/01/2026 |  |", date(2026, 1, 2)),
     ("**Review date: 03/01/2025**\n\n**Next review date: 02/01/2026**", date(2026, 1, 2)),
+    ("DATE OF REVIEW: March 2020\n\nDATE OF NEXT REVIEW:  March 2021", date(2021, 3, 1)),
+    ("Date of review: June 2026", date(2026, 6, 1)),
     ("| Next Review Date |  |\n| Reviewed on | 03/06/2022 |", None),  # an empty cell takes no other row's date
     # no review date stated
     ("This policy will be reviewed annually by the governors.", None),
@@ -190,6 +192,7 @@ def test_review_date_phrasings(tmp_path, line, due):
     ("Date of Policy: October 2025\nMember of Staff Responsible: Headteacher", "Headteacher", None),
     ("| Next Review Date |  |\n| Reviewed on | 03/06/2022 EPC |", None, "3 June 2022"),
     ("**Review date: 03/01/2025**\n\n**Next review date: 02/01/2026**", None, "3 January 2025"),
+    ("DATE OF REVIEW: March 2020\n\nDATE OF NEXT REVIEW:  March 2021", None, "March 2020"),
     ("Applies to: employees · Version 1.0 · Last updated 17 June 2026", None, "17 June 2026"),  # as precise as written
     ("Responsibility to update: Zoe Waitz and Michelle Pascoe\nVersion No: 1", "Zoe Waitz and Michelle Pascoe", None),
     ("Person responsible: Business Manager\nReviewed: May 2025", "Business Manager", "May 2025"),
@@ -293,6 +296,46 @@ def test_docx_as_staff_write_it_bold_headings_contents_and_controls(tmp_path):
     assert by_text["Staff who work alone must complete the lone working course."].section == ("Training",)
     assert by_text["Home visits are made in pairs and logged with the office."].section == ("Visits to homes",)
     assert "**Never enter a home when the parent is absent.**" not in loaded.text  # bold words, not a heading
+
+
+def _text_box(paragraph, lines: list[str]) -> None:
+    """Anchor a text box holding `lines` in the paragraph, as Word writes one: a drawing, then the same box
+    again as a fallback picture for older readers."""
+    from docx.oxml import parse_xml
+
+    inner = "".join(f"<w:p><w:r>{'<w:rPr><w:b/></w:rPr>' if not n else ''}<w:t>{line}</w:t></w:r></w:p>"
+                    for n, line in enumerate(lines))  # the title in bold
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+          'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+          'xmlns:v="urn:schemas-microsoft-com:vml"')
+    paragraph._p.append(parse_xml(
+        f'<w:r {ns}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>'
+        f'<w:txbxContent>{inner}</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{inner}</w:txbxContent></v:textbox>'
+        f'</v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
+
+
+def test_docx_cover_in_a_text_box_and_a_heading_boxed_in_a_table(tmp_path):
+    """A cover page's title set in a text box is read, once, before the paragraph it is anchored in, and names
+    the policy; a short heading boxed in a table of one cell is a heading, not a table's row."""
+    from docx import Document
+
+    word = Document()
+    _text_box(word.add_paragraph(), ["Annual Leave Policy", "HR7.4 Employment Policies"])
+    word.add_heading("Introduction", level=1)
+    word.add_paragraph("The leave year runs from April to March.")
+    word.add_table(rows=1, cols=1).rows[0].cells[0].text = "CARRYING LEAVE OVER"
+    word.add_paragraph("Up to five days may be carried over.")
+    word.save(str(tmp_path / "leave.docx"))
+
+    doc = load_document(tmp_path / "leave.docx", "leave.docx")
+    assert doc.title == "Annual Leave Policy"
+    assert doc.text.count("HR7.4 Employment Policies") == 1
+    assert doc.text.index("HR7.4") < doc.text.index("The leave year")
+    sections = {c.text: c.section for c in chunk_document(doc)}
+    assert sections["Up to five days may be carried over."][-1] == "CARRYING LEAVE OVER"
+    assert "| CARRYING" not in doc.text
 
 
 def test_pdf_text_and_heading_lines(tmp_path):
@@ -416,6 +459,42 @@ def test_a_pdf_title_wrapped_over_two_lines_and_its_date_line(tmp_path):
     clauses = chunk_document(doc)
     assert next(c for c in clauses if "number 1 " in c.text).section == ()
     assert next(c for c in clauses if "Blazer" in c.text).section == ("ITEM SUPPLIER PRICE",)
+
+
+def test_a_cover_block_drawn_after_the_body_is_read_first(tmp_path):
+    """Word writes a cover page's text box (the title, the review date) after the body it stands above: read
+    top down, the title names the policy and the review date is found. A small line printed at the top last
+    (a browser's header) does not move, and a second column beside the first stays after it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "health.pdf"), pagesize=A4)
+    y = 546
+    for font, size, text in [("Helvetica-Bold", 12, "SECTION 1: STATEMENT OF INTENT"),
+                             *[("Helvetica", 12, f"The governors will review risk number {n} with the head.")
+                               for n in range(4)]]:
+        pdf.setFont(font, size)
+        pdf.drawString(72, y, text)
+        y -= 18
+    for x, words in ((72, "Left column first aider Ann."), (300, "Right column first aider Bob.")):
+        pdf.setFont("Helvetica", 12)
+        pdf.drawString(x, 300, words)
+        pdf.drawString(x, 284, words.replace("first aider", "fire marshal"))
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(72, 724, "HEALTH AND SAFETY POLICY")
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(72, 675, "DATE OF ADOPTION: March 2021")
+    pdf.drawString(72, 643, "DATE OF NEXT REVIEW: MARCH 2022")
+    pdf.setFont("Helvetica", 7)
+    pdf.drawString(20, 826, "Printed from the staff intranet")
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "health.pdf", "health.pdf")
+    assert doc.title == "HEALTH AND SAFETY POLICY"
+    assert doc.review_due == date(2022, 3, 1)
+    clauses = chunk_document(doc)
+    assert next(c for c in clauses if "risk number 0" in c.text).section == ("SECTION 1: STATEMENT OF INTENT",)
+    assert doc.text.index("Ann") < doc.text.index("Bob") < doc.text.index("Printed from the staff intranet")
 
 
 def test_a_bold_sentence_over_two_lines_is_no_heading(tmp_path):

@@ -250,19 +250,46 @@ def _joined(first: Verdict, then: Verdict) -> Verdict | None:
     return None
 
 
-def rule_units(text: str, context: str | None = None) -> list[tuple[set[str], Verdict | None]]:
-    """Each rule of the text with the topical words it is about; a part pointing back joins the one before."""
+# The people a rule protects, named after what it rules out: "retaliating against anyone who files a
+# complaint", "victimisation of anyone raising a concern", "staff must not shout at pupils who misbehave".
+_PROTECTED = re.compile(r"\b(?:anyone|anybody|someone|somebody|those|people|persons?|individuals?|employees?|staff"
+                        r"|colleagues?|workers?|members?|pupils?|students?|children|child|whistle-?blowers?|complainants?)"
+                        r"\s+(?:who|that|whom|\w+ing)\b", re.I)
+
+
+def _against_others(part: str, asked: set[str]) -> bool:
+    """True when a rule against something is about what is done *to* people who do the thing asked, not about
+    doing it: the question's words stand only in what describes those people ("Can I file a complaint?" -
+    "Retaliating against anyone who files a complaint is prohibited"). A rule whose own act is asked about
+    ("Staff must not shout at pupils who misbehave" to "Can I shout at a pupil?"), or whose people are its
+    subject ("Those who smoke must not do so on site"), is not."""
+    flat = " ".join(part.split())
+    people = _PROTECTED.search(flat)
+    if people is None:
+        return False
+    act, described = _topical(flat[:people.start()]), _topical(flat[people.start():])
+    return bool(act) and not asked & act and bool(asked & described)
+
+
+def rule_units(text: str, context: str | None = None,
+               asked: set[str] | None = None) -> list[tuple[set[str], Verdict | None]]:
+    """Each rule of the text with the topical words it is about; a part pointing back joins the one before.
+    With the question's words (`asked`), a rule against what is done to people who do the thing asked is
+    no rule on doing it."""
     units: list[tuple[set[str], Verdict | None]] = []
     for part in rule_parts(text):
         words = _topical(part)
+        verdict = clause_verdict(part, context)
+        if asked and verdict in _AGAINST and _against_others(part, asked):
+            verdict = Verdict.information
         if units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
             before, rule = units[-1]
             units[-1] = (before | words, None if rule is None else _joined(rule, classify(part)))
         elif units and _ILLUSTRATES.match(part):
             before, rule = units[-1]
-            units[-1] = (before | words, clause_verdict(part, context) if rule is Verdict.information else rule)
+            units[-1] = (before | words, verdict if rule is Verdict.information else rule)
         else:
-            units.append((words, clause_verdict(part, context)))
+            units.append((words, verdict))
     return units
 
 
@@ -288,7 +315,7 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     the one before ("These expenses should be approved ...") is read with it.
     """
     asked = _topical(question)
-    scored = [(asked & words, verdict) for words, verdict in rule_units(text, context)]
+    scored = [(asked & words, verdict) for words, verdict in rule_units(text, context, asked)]
     best = max((len(found) for found, _ in scored), default=0)
     if best == 0:
         return Verdict.information, set()

@@ -237,6 +237,14 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
      Verdict.information),
     ("Can I install software on my laptop?",
      "Software may only be installed with authorisation from the IT coordinator.", Verdict.needs_permission),
+    # a rule against what is done to people who do the thing asked is no rule on doing it
+    ("Can I file a formal complaint about my manager?",
+     "Retaliating against anyone who files a formal complaint is prohibited.", Verdict.information),
+    ("Can I raise a whistleblowing concern without giving my name?",
+     "We will not tolerate the harassment or victimisation of anyone raising a genuine concern.", Verdict.information),
+    # ... but a rule whose own act is asked about, or whose people are its subject, still rules
+    ("Can I shout at a pupil?", "Staff must not shout at pupils who misbehave.", Verdict.prohibited),
+    ("Can I smoke on site?", "Those who smoke must not do so on site.", Verdict.prohibited),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict

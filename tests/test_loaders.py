@@ -468,25 +468,20 @@ def test_a_cover_block_drawn_after_the_body_is_read_first(tmp_path):
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    body = [("Helvetica", 12, 72, 528 - 18 * n, f"The governors will review risk number {n} with the head.")
+            for n in range(4)]
+    columns = [("Helvetica", 12, x, y, words.replace("aider", role)) for x, words in
+               ((72, "Left column first aider Ann."), (300, "Right column first aider Bob.")) for y, role in
+               ((300, "aider"), (284, "marshal"))]
     pdf = canvas.Canvas(str(tmp_path / "health.pdf"), pagesize=A4)
-    y = 546
-    for font, size, text in [("Helvetica-Bold", 12, "SECTION 1: STATEMENT OF INTENT"),
-                             *[("Helvetica", 12, f"The governors will review risk number {n} with the head.")
-                               for n in range(4)]]:
+    for font, size, x, y, text in [  # in the order Word writes them: the body, then the cover's text box
+            ("Helvetica-Bold", 12, 72, 546, "SECTION 1: STATEMENT OF INTENT"), *body, *columns,
+            ("Helvetica-Bold", 18, 72, 724, "HEALTH AND SAFETY POLICY"),
+            ("Helvetica", 12, 72, 675, "DATE OF ADOPTION: March 2021"),
+            ("Helvetica", 12, 72, 643, "DATE OF NEXT REVIEW: MARCH 2022"),
+            ("Helvetica", 7, 20, 826, "Printed from the staff intranet")]:
         pdf.setFont(font, size)
-        pdf.drawString(72, y, text)
-        y -= 18
-    for x, words in ((72, "Left column first aider Ann."), (300, "Right column first aider Bob.")):
-        pdf.setFont("Helvetica", 12)
-        pdf.drawString(x, 300, words)
-        pdf.drawString(x, 284, words.replace("first aider", "fire marshal"))
-    pdf.setFont("Helvetica-Bold", 18)
-    pdf.drawString(72, 724, "HEALTH AND SAFETY POLICY")
-    pdf.setFont("Helvetica", 12)
-    pdf.drawString(72, 675, "DATE OF ADOPTION: March 2021")
-    pdf.drawString(72, 643, "DATE OF NEXT REVIEW: MARCH 2022")
-    pdf.setFont("Helvetica", 7)
-    pdf.drawString(20, 826, "Printed from the staff intranet")
+        pdf.drawString(x, y, text)
     pdf.showPage()
     pdf.save()
     doc = load_document(tmp_path / "health.pdf", "health.pdf")

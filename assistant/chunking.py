@@ -18,7 +18,10 @@ from .text import stem
 MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
 HEADING_MAX_WORDS = 16
 
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+# "#Data protection policy.", "###Overview." (no space after the marks, as older Markdown renderers took it)
+# are headings too when a capital follows; a lone "#TeamGlenmere" is a hashtag.
+NO_SPACE_HEADING = r"(?:(?<=##)(?=[A-Z])|(?=[A-Z]\S*[ \t]+\S))"
+_MD_HEADING = re.compile(rf"^\s{{0,3}}(#{{1,6}})(?:\s+|{NO_SPACE_HEADING})(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 # reStructuredText's other section adornments (a line of one punctuation mark, at least as long as its title)
 _ADORNMENT = re.compile(r"^([=\-~^\"+#*])\1{2,}\s*$")

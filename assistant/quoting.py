@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from functools import lru_cache
 
-from .chunking import HTML_TAG, LIST_ITEM, SUBSTITUTION, is_list_marker, is_tab_row, sentence_spans
+from .chunking import HTML_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION, is_list_marker, is_tab_row, sentence_spans
 from .models import Clause, PolicyDocument
 from .text import fold, tokens
 
@@ -46,7 +46,7 @@ _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
 # ("* Staff may keep the charger", "SEK 417 * the number of months"): it stays.
 # A character escaped with a backslash ("\*Snapshot", "5 \* 3") is that character, shown: only the backslash goes.
 _EMPHASIS = re.compile(r"(?=[*`_~])(?<!\\)(?:(?<=\S)\*{1,3}|\*{1,3}(?=\S)|`+|(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)|~~)")
-_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?)+(?:\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*)?", re.M | re.I)
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}(?:[ \t]+|(?-i:" + NO_SPACE_HEADING + r"))|>[ \t]?)+(?:\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*)?", re.M | re.I)
 _LINE = re.compile(r"^.*$", re.M)
 _PIPE = re.compile(r"(?<!\\)\|")  # a pipe not escaped by a backslash
 _TABS = re.compile(r"[ ]*\t[ \t]*")  # the gap between two cells of a row written with tabs

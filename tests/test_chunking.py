@@ -126,6 +126,20 @@ def test_heading_markup_is_cleaned():
     assert find(clauses, "Be kind").section == ("The code of conduct",)
 
 
+def test_headings_written_without_a_space_after_their_marks(tmp_path):
+    """"#Salary and Equity Compensation", "##Salary", "###Overview." are headings, as older Markdown renderers
+    showed them; a hashtag alone on its line ("#TeamGlenmere") is not."""
+    path = tmp_path / "pay.md"
+    path.write_text("#Salary and Equity Compensation\n\n##Salary\n\nSalaries are reviewed in March.\n\n"
+                    "###Overview.\n\nPay is monthly.\n\n#TeamGlenmere\n\nShare good news.\n", encoding="utf-8")
+    doc = load_document(path, "pay.md")
+    assert doc.title == "Salary and Equity Compensation"
+    clauses = chunk_document(doc)
+    assert find(clauses, "reviewed in March").section == ("Salary",)
+    assert find(clauses, "monthly").section == ("Salary", "Overview.")
+    assert find(clauses, "#TeamGlenmere").section == ("Salary", "Overview.")
+
+
 # ---------------------------------------------------------------- plain text (Glenmere)
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,22 @@ def page_lines(page) -> tuple[str, list[Line]]:
             current.append((part, *piece[1:]))
     if current:
         lines.append(_line(current))
-    return text, _rows(lines)
+    return text, _rows(_top_down(lines))
+
+
+def _top_down(lines: list[Line]) -> list[Line]:
+    """The lines with heights that fall down the page. Some designers' tools (Canva's leaflets) place text
+    with the page's y axis turned over, so that a paragraph's lines climb: read so, each line would be a
+    paragraph of its own. When most lines that follow one another in a column climb, the axis is turned back."""
+    climbs = falls = 0
+    for above, below in zip(lines, lines[1:]):
+        if above.text.strip() and below.text.strip() and abs(above.x - below.x) <= 2 \
+                and 0 < abs(above.y - below.y) <= 3 * max(above.size, below.size):
+            climbs += below.y > above.y
+            falls += below.y < above.y
+    if climbs < 3 or climbs <= falls:
+        return lines
+    return [Line(text=line.text, x=line.x, y=-line.y, size=line.size, bold=line.bold) for line in lines]
 
 
 def _rows(lines: list[Line]) -> list[Line]:

@@ -492,6 +492,33 @@ def test_a_cover_block_drawn_after_the_body_is_read_first(tmp_path):
     assert doc.text.index("Ann") < doc.text.index("Bob") < doc.text.index("Printed from the staff intranet")
 
 
+def test_a_leaflet_placed_with_its_y_axis_turned_over(tmp_path):
+    """A designer's tool (Canva) draws its text inside a form whose y axis is turned over, so a paragraph's
+    lines climb the page as pypdf reports them: read top down again, the title heads the paragraph and the
+    paragraph is one, in its order."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "leaflet.pdf"), pagesize=A4)
+    pdf.beginForm("leaflet")
+    for font, size, y, text in [("Helvetica-Bold", 16, 80, "Expenses Policy"),
+                                ("Helvetica", 11, 120, "Volunteers may claim travel to county meetings,"),
+                                ("Helvetica", 11, 134, "events and trainings at the mileage rate"),
+                                ("Helvetica", 11, 148, "set by the county treasurer each year.")]:
+        pdf.setFont(font, size)
+        pdf.drawString(72, y, text)
+    pdf.endForm()
+    pdf.transform(1, 0, 0, -1, 0, A4[1])
+    pdf.doForm("leaflet")
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "leaflet.pdf", "leaflet.pdf")
+    assert doc.title == "Expenses Policy"
+    [clause] = chunk_document(doc)
+    assert " ".join(clause.text.split()) == ("Volunteers may claim travel to county meetings, events and trainings "
+                                             "at the mileage rate set by the county treasurer each year.")
+
+
 def test_a_bold_sentence_over_two_lines_is_no_heading(tmp_path):
     """A sentence set in bold whose second line goes on in lower case to its full stop is a paragraph: its first
     line heads nothing, and the sentence is one clause under the heading above it."""

@@ -599,9 +599,12 @@ def _html_text(raw: bytes, source: str) -> str:
     from bs4 import BeautifulSoup, NavigableString, Tag
 
     soup = BeautifulSoup(raw, "html.parser")
+    banner_h1 = ""  # a page heading set in the site's banner ("<header><h1>Hours of Work & Pay</h1>")
     for junk in soup(["script", "style", "nav", "header", "footer", "aside", "noscript", "template", "form"]):
         if junk.name == "header" and junk.find_parent(["article", "main", "section"]):
             continue  # an article's own header holds its heading ("<article><header><h1>Holidays</h1>"): not the site's
+        if junk.name == "header" and not banner_h1 and (h1 := junk.find("h1")):
+            banner_h1 = " ".join(h1.get_text(" ").split())
         junk.decompose()
     for junk in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo", "search", "complementary"]}):
         junk.decompose()
@@ -614,6 +617,9 @@ def _html_text(raw: bytes, source: str) -> str:
     content = soup.find("main") or soup.find(attrs={"role": "main"}) or (articles[0] if len(articles) == 1 else None)
     if content is not None and content.get_text(strip=True):
         soup = content
+    for listing in soup.find_all(["ul", "ol"]):
+        if _in_page_contents(listing):
+            listing.decompose()
     blocks: list[str] = []
 
     def written(tag: Tag) -> str:
@@ -667,9 +673,25 @@ def _html_text(raw: bytes, source: str) -> str:
 
     walk(soup)
     text = "\n\n".join(b for b in blocks if b.strip("#|- "))
-    if title and not re.search(r"^# ", text, re.M):  # the page's <title> only where it has no <h1>
-        text = f"# {title}\n\n{text}"
+    if not re.search(r"^# ", text, re.M):  # where the page has no <h1> of its own: its <title>, or the banner's
+        # <h1> when the <title> names only the site ("Vernon Employee Portal" on every page)
+        named = banner_h1 if banner_h1 and banner_h1.lower() not in title.lower() else title
+        if named:
+            text = f"# {named}\n\n{text}"
     return text
+
+
+def _in_page_contents(listing) -> bool:
+    """A list whose every item is only a link, most of them to places on the same page ("<li><a href="#ww">
+    Workweek</a></li>"): the page's table of contents, whose headings follow. It is no clause."""
+    items = listing.find_all("li", recursive=False)
+    links = []
+    for item in items:
+        link = item.find("a")
+        if link is None or " ".join(item.get_text(" ").split()) != " ".join(link.get_text(" ").split()):
+            return False
+        links.append(str(link.get("href") or ""))
+    return len(links) >= 2 and sum(href.startswith("#") for href in links) * 2 >= len(links)
 
 
 # elements that run on inside a paragraph (anything else starts a block of its own)

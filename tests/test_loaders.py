@@ -879,6 +879,29 @@ def test_an_articles_own_header_holds_its_heading(tmp_path):
     assert next(c for c in chunk_document(doc) if c.text.startswith("Tell")).section == ("Notification",)
 
 
+def test_a_page_titled_in_its_banner_and_its_in_page_contents(tmp_path):
+    """A portal whose every page has the same <title> names each page in its banner's <h1>: that names the
+    page (a banner holding the site's name, which the <title> carries too, does not). A list of links to the
+    page's own headings is its table of contents, not a clause."""
+    page = """<html><head><title>Example Employee Portal</title></head><body>
+    <header><h1>Hours of Work &#038; Pay</h1></header><section>
+    <h2>Table of Contents</h2><ul><li><a href="#ww">Workweek</a></li><li><a href="#op">Overtime Pay</a></li>
+    <li><a href="files/travel.pdf">Travel Pay</a></li></ul>
+    <h2><a id="ww">Workweek</a></h2><p>The normal workweek is Monday through Friday.</p>
+    <h2><a id="op">Overtime Pay</a></h2><ul><li>Overtime is approved in advance.</li></ul></section></body></html>"""
+    (tmp_path / "hours.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "hours.html")
+    assert doc.title == "Hours of Work & Pay"
+    clauses = chunk_document(doc)
+    assert [c.text for c in clauses] == ["The normal workweek is Monday through Friday.",
+                                         "Overtime is approved in advance."]
+    assert clauses[1].section == ("Overtime Pay",)
+    site = page.replace("<title>Example Employee Portal", "<title>Hours | Example Employee Portal").replace(
+        "<h1>Hours of Work &#038; Pay", "<h1>Example Employee Portal")
+    (tmp_path / "site.html").write_text(site, encoding="utf-8")
+    assert load_document(tmp_path / "site.html").title == "Hours | Example Employee Portal"
+
+
 # ---------------------------------------------------------------- bad files and folders
 
 def test_bad_files_are_reported_by_name_and_skipped(tmp_path):

@@ -55,7 +55,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     # an obligation denied is a permission ("face-to-face attendance is not mandatory"), read before
     # the obligation words it contains
     (Verdict.permitted, [
-        r"\bnot\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b",
+        r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b",
         r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b",
         r"\bnever\s+(?:have|has|need|needs)\s+to\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
@@ -277,19 +277,36 @@ def rule_units(text: str, context: str | None = None,
     With the question's words (`asked`), a rule against what is done to people who do the thing asked is
     no rule on doing it."""
     units: list[tuple[set[str], Verdict | None]] = []
-    for part in rule_parts(text):
+    ruled: list[bool] = []  # whether a unit states a rule in its own words (not only under its lead-in)
+    answering = False  # after a question ("Q. Do they need a DBS check? A. No, … aren't required."), the parts
+    for part in rule_parts(text):  # up to the next question answer it: read with it, and only they rule
         words = _topical(part)
-        verdict = clause_verdict(part, context)
+        if part.endswith("?"):  # a question rules nothing; what it follows, if that rules nothing, sets it up
+            if units and not answering and not ruled[-1]:
+                units[-1] = (units[-1][0] | words, Verdict.information)
+            else:
+                units.append((words, Verdict.information))
+                ruled.append(False)
+            answering = True
+            continue
+        own = classify(part)
+        verdict = own if answering else clause_verdict(part, context)  # an answer rules in its own words
         if asked and verdict in _AGAINST and _against_others(part, asked):
             verdict = Verdict.information
-        if units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
+        if units and answering:
             before, rule = units[-1]
-            units[-1] = (before | words, None if rule is None else _joined(rule, classify(part)))
+            units[-1] = (before | words, verdict if rule is Verdict.information
+                         else None if rule is None else _joined(rule, verdict))
+        elif units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
+            before, rule = units[-1]
+            units[-1] = (before | words, None if rule is None else _joined(rule, own))
         elif units and _ILLUSTRATES.match(part):
             before, rule = units[-1]
             units[-1] = (before | words, verdict if rule is Verdict.information else rule)
         else:
             units.append((words, verdict))
+            ruled.append(False)
+        ruled[-1] = ruled[-1] or own is not Verdict.information
     return units
 
 

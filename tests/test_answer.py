@@ -166,6 +166,11 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
     assert ruling_for(question, text) is verdict
 
 
+# a policy's questions and answers, as a permit guide writes them
+_FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do they need to have completed a DBS check? "
+        "A. No, as this is a peer group event, recruitment checks for participants over 18 aren’t required.")
+
+
 @pytest.mark.parametrize("question, text, verdict", [
     # a sentence pointing back ("These ...") carries the rule about what the sentence before it names
     ("Can I spend my training allowance on a book?",
@@ -246,10 +251,7 @@ def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verd
     ("Can I shout at a pupil?", "Staff must not shout at pupils who misbehave.", Verdict.prohibited),
     ("Can I smoke on site?", "Those who smoke must not do so on site.", Verdict.prohibited),
     # a question in the text rules nothing; the answer after it is read with it ("Q. … ? A. No, …")
-    ("Does an 18-year old Ranger need a DBS check?",
-     "Q. An 18-year old Ranger is taking away Rangers who are under 18. Do they need to have completed a DBS "
-     "check? A. No, as this is a peer group event, recruitment checks for participants over 18 aren’t required.",
-     Verdict.permitted),
+    ("Does an 18-year old Ranger need a DBS check?", _FAQ, Verdict.permitted),
     ("Can I bring my dog?", "Can I bring my dog to work? No. Dogs must not be brought in.", Verdict.prohibited),
     ("Do I need a visitor badge?", "A visitor badge isn't necessary for staff.", Verdict.permitted),
 ])
@@ -260,8 +262,7 @@ def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdic
 def test_a_questions_answer_rules_in_its_own_words_not_under_its_lead_in():
     """In a list of questions and answers, the item's lead-in ("the permit holder will need to complete …")
     does not lend its rule to the question or its set-up; the answer rules."""
-    faq = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do they need to have completed a DBS "
-           "check?\nA. No, as this is a peer group event, recruitment checks for participants over 18 aren’t required.")
+    faq = _FAQ.replace("? A.", "?\nA.")
     lead_in = "Please note, if all the members are over 18, the permit holder will need to complete Safe Space training."
     question = "One of my Rangers is 18 and is taking 16 and 17 year olds away on her trip. Does she need a DBS?"
     assert ruling_for(question, faq, lead_in) is Verdict.permitted

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from .chunking import NO_SPACE_HEADING
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
 from .pdf_layout import page_lines, to_markdown
@@ -383,7 +384,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
             if "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
                 break  # the body has begun
     if kind in ("markdown", "docx", "html", "pdf"):
-        for match in re.finditer(r"^#(?:\s+|(?=[A-Z]\S*[ \t]+\S))(.+?)\s*#*\s*$", text, re.M):  # see chunking
+        for match in re.finditer(rf"^#(?:\s+|{NO_SPACE_HEADING})(.+?)\s*#*\s*$", text, re.M):
             if re.search(r"[^\W\d_]", match.group(1)):  # words, not a symbol set large ("□")
                 return _plain(match.group(1))
     if kind in ("markdown", "text") and (match := re.search(r"^(?![=\-~^\"+#*]{3})(\S.{0,150})\n={3,}[ \t]*$", text, re.M)):

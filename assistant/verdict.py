@@ -275,13 +275,17 @@ def rule_units(text: str, context: str | None = None,
                asked: set[str] | None = None) -> list[tuple[set[str], Verdict | None]]:
     """Each rule of the text with the topical words it is about; a part pointing back joins the one before.
     With the question's words (`asked`), a rule against what is done to people who do the thing asked is
-    no rule on doing it."""
+    no rule on doing it.
+
+    Questions and answers ("Q. … Do they need a DBS check? A. No, … checks aren't required."): a question
+    rules nothing, and a set-up before it that states no rule of its own joins it; the parts after it, up to
+    the next question, answer it: they are read with it and rule in their own words, not under the lead-in."""
     units: list[tuple[set[str], Verdict | None]] = []
     ruled: list[bool] = []  # whether a unit states a rule in its own words (not only under its lead-in)
-    answering = False  # after a question ("Q. Do they need a DBS check? A. No, … aren't required."), the parts
-    for part in rule_parts(text):  # up to the next question answer it: read with it, and only they rule
+    answering = False  # a question has been asked: the parts that follow answer it
+    for part in rule_parts(text):
         words = _topical(part)
-        if part.endswith("?"):  # a question rules nothing; what it follows, if that rules nothing, sets it up
+        if part.endswith("?"):
             if units and not answering and not ruled[-1]:
                 units[-1] = (units[-1][0] | words, Verdict.information)
             else:

@@ -217,8 +217,16 @@ def _looks_like_title(body: str) -> bool:
     if "\n" in body.strip():
         return False
     words = body.split()
-    return 0 < len(words) <= HEADING_MAX_WORDS and not re.search(r"[.,;:!]\s*$", body) and body[:1].isupper() or \
-        bool(re.match(r"^\d+(\.\d+)*\.?\s+[A-Z]", body) and len(words) <= HEADING_MAX_WORDS and not body.endswith("."))
+    return (0 < len(words) <= HEADING_MAX_WORDS and not re.search(r"[.,;:!]\s*$", body) and body[:1].isupper() or
+            bool(re.match(r"^\d+(\.\d+)*\.?\s+[A-Z]", body) and len(words) <= HEADING_MAX_WORDS
+                 and not body.endswith("."))) and not _STATEMENT.search(body)
+
+
+# A line stating something ("The hours for waking night staff will be a 12-hour shift") is a sentence that lost
+# its full stop, not a title, however short: a modal or finite verb after a few words, in a line not asking.
+_STATEMENT = re.compile(r"^(?!\s*(?:\d[\d.]*\s+)?(?:how|what|when|where|which|who|whom|whose|why|can|do|does|is|are|should)\b)"
+                        r"(?=(?:\S+\s+){5,})(?:\S+\s+){1,8}?(?:will|must|shall|should|may|can(?:not)?|is|are|was|were"
+                        r"|has|have)\s+(?:not\s+)?[a-z][^?]*$", re.I)
 
 
 def _is_body(text: str, block: _Block) -> bool:

@@ -448,3 +448,24 @@ def test_the_title_written_another_way_is_still_the_title():
     clauses = clauses_of("# Example Care\n\n## Working with Children Policy and Procedures\n\n### How to report\n\n"
                          "Call the line.\n", title="Working With Children Policy & Procedure", fmt="pdf")
     assert clauses[0].section == ("How to report",)
+
+
+@pytest.mark.parametrize("line", [
+    "The hours for waking night staff will be a 12-hour shift with a one-hour break",
+    "Staff must not smoke anywhere on the premises at any time",
+])
+def test_a_short_line_stating_something_is_a_sentence_not_a_heading(line):
+    # a Word paragraph that lost its full stop reads as a title by its length alone: it states a rule or a
+    # fact, so it is a clause of the section above it
+    text = f"**Working Hours**\n\n{line}\n\nNumber of nights agreed depends on the rota.\n"
+    clauses = clauses_of(text, fmt="text")
+    stated = find(clauses, line)
+    assert stated.section == ("Working Hours",)
+    assert find(clauses, "Number of nights").section == ("Working Hours",)
+
+
+@pytest.mark.parametrize("line", ["What is a safeguarding concern", "Who this policy is for",
+                                  "Reporting an accident at work"])
+def test_plain_title_lines_still_head_their_text(line):
+    clauses = clauses_of(f"{line}\n\nTell your manager the same day.\n", fmt="text")
+    assert find(clauses, "Tell your manager").section == (line,)

@@ -298,7 +298,7 @@ class Quoter:
             near = [item for item, r in zip(ranked, strength) if r <= strength[rank] + NEIGHBOUR_DEPTH]
             start, end = self._widen(clause, start, end, near, taken)
             start, end = self.best_part(clause, start, end, question)
-            start, end = self._with_antecedent(clause, start, end)
+            start, end = self._with_antecedent(clause, start, end, question)
             words = fold(shown(self.documents[clause.source].text, start, end).text)
             earlier = seen.get(words) or next((p for said, p in seen.items() if words and f" {words} " in f" {said} "), None)
             if earlier is not None:
@@ -357,11 +357,13 @@ class Quoter:
                     best, best_score = (spans[i][0], spans[j][1]), score
         return _first_words(text, *best, QUOTE_WORDS)
 
-    def _with_antecedent(self, clause: Clause, start: int, end: int) -> Span:
+    def _with_antecedent(self, clause: Clause, start: int, end: int, question: str = "") -> Span:
         """The span, extended back over the sentence it points to when it opens by pointing back.
 
-        When the two together are over the word limit, the span's later sentences give way: the
-        sentence that points back is never quoted without the one it points to.
+        The sentence that points back is never quoted without the one it points to. When the two together
+        are over the word limit, either the span's later sentences give way, or, when those later sentences
+        hold more of the question's words and do not point back themselves, the sentence pointing back does:
+        the quote starts after it.
         """
         text = self.documents[clause.source].text
         if not points_back(shown(text, start, min(end, start + 200)).text):
@@ -378,6 +380,11 @@ class Quoter:
                     break
                 keep = e
             joined = (previous[0], keep)
+            if len(own) > 1 and keep < end and not points_back(shown(text, own[1][0], min(end, own[1][0] + 200)).text):
+                wanted = set(tokens(question))
+                later = (own[1][0], end)
+                if len(wanted & set(tokens(text[later[0]:later[1]]))) > len(wanted & set(tokens(text[joined[0]:joined[1]]))):
+                    return later
         return joined
 
     def _previous_sentence(self, clause: Clause, start: int) -> Span | None:

@@ -119,6 +119,23 @@ def test_a_sentence_pointing_back_is_quoted_with_the_sentence_it_points_to():
     assert quote.endswith("between 10am and 4pm.")
 
 
+def test_when_the_sentence_pointed_to_will_not_fit_the_words_asked_about_are_kept():
+    # the clause opens by pointing back, and its pointed-to sentence is long: quoting both would leave out the
+    # clause's next sentence, the one the question is about; that one, which points nowhere, is quoted alone
+    first = ("However, if the owner of the account names an emergency contact, that contact has the power to ask "
+             "for an emergency grant and reach the whole of the stored vault after a waiting period that the owner "
+             "chooses when setting it up, which can be anything from one hour to thirty days, and the owner is told "
+             "by email.")
+    then = ("This must be done by the owner at their own discretion. If the master password is forgotten and no "
+            "emergency contact was named, the best we can do is reset the account, and every stored password is lost.")
+    doc = _doc(f"# Vault\n\n{first} {then}\n")
+    [(quote, _)] = _quotes(doc, ["This must be done"], "what if I forget my master password? can it be recovered?")
+    assert quote == then.split(". ", 1)[1]
+    # asked about what the pointing sentence says, it is still quoted with the one it points to
+    [(quote, _)] = _quotes(doc, ["This must be done"], "who has to set up the emergency grant?")
+    assert quote.startswith("However, if the owner") and "This must be done" in quote
+
+
 def test_pointing_back_only_when_the_words_refer_back():
     assert points_back("If that's the case, they must call.") and points_back("This means you must ask.")
     assert points_back("Such gifts must be declared.") and points_back("It must be returned.")

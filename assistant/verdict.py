@@ -21,6 +21,8 @@ _OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|du
             r"(?:(?:please|also|then|instead|first|just|so|and|but|always|now)\s+)*")
 # A verb at the start of a sentence, not a noun of the same spelling ("Use of the logo", "Report templates are").
 _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|should|must)\b)"
+# "should expect to progress", "should anticipate a reply": what is likely to happen, not a duty
+_NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate)\b)"
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
@@ -65,7 +67,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
-        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", r"\bshould\b",
+        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b{_NOT_NOUN}",
     ]),
@@ -100,7 +102,7 @@ _PERSON = (r"(?:i|we|you|he|she|they|staff|teachers?|employees?|parents?|pupils?
 _RULE_WORDS = r"(?:allowed|permitted|able|required|supposed|expected|obliged|meant|entitled)"
 _YES_NO_RULING = re.compile(
     rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
-    rf"(?:can|could|may|might|must|shall|should)\s+{_PERSON}\b"
+    rf"(?:can|could|may|might|must|shall|should)\s+{_PERSON}\b{_NOT_EXPECTING}"
     rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?{_RULE_WORDS}\b"
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"

@@ -125,6 +125,9 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
     ("I'll be out running errands, can I just dial in by phone?", True),
     ("Will abusive comments on the school's accounts be tolerated?", True),
     ("My dad is having surgery. What are my options?", False),
+    # what to expect is a matter of fact, not of what is allowed
+    ("if I'm doing my job fine, should I expect to move up the pay band each year?", False),
+    ("Should we anticipate a pay rise in April?", False),
 ])
 def test_only_questions_about_what_is_allowed_get_a_ruling(question, ruling):
     assert asks_for_ruling(question) is ruling
@@ -321,6 +324,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     # "no …" before what is allowed denies it
     ("No pictures are allowed to be taken on private mobile phones while on shift.", None, Verdict.prohibited),
     ("No one is allowed to enter the server room alone.", None, Verdict.prohibited),
+    # "should expect" says what is likely, not what is owed
+    ("Everyone performing as expected should expect to progress through their pay band each year.", None,
+     Verdict.information),
+    ("Staff should anticipate a reply within ten working days.", None, Verdict.information),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

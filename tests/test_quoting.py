@@ -44,6 +44,7 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     ("Formula: SEK 417 * the months left.", "Formula: SEK 417 * the months left."),
     # a character escaped with a backslash is shown as itself
     ("_\\*Snapshot from 2020._ Costs 5 \\* 3 and \\_draft\\_ notes.", "*Snapshot from 2020. Costs 5 * 3 and _draft_ notes."),
+    ("EI pays 0.55(4377.58) \\= $2,407.67 \\& the rest \\~ later\\?", "EI pays 0.55(4377.58) = $2,407.67 & the rest ~ later?"),
     # a "<…>" that is no HTML element is the policy's own placeholder: quoted, never dropped mid-quote
     ("Email <insert email address here> within <b>24</b> hours.", "Email <insert email address here> within 24 hours."),
 ])

@@ -62,6 +62,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bnever\s+(?:have|has|need|needs)\s+to\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
         r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",
+        r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be)\s+(?:required|needed|necessary|mandatory)\b",
     ]),
     (Verdict.required, [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b", r"\brequired\s+to\b", r"\bhave\s+to\b",
@@ -176,6 +177,12 @@ _CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+
                        r"(?:only|solely|exclusively)\b", re.I)
 
 
+# "may be required to provide a doctor's note", "you might need to …": a duty that may arise, in cases the
+# sentence does not always name, is no rule the asker can be told is theirs
+_POSSIBLE_DUTY = re.compile(r"\b(?:may|might|could)\s+(?:also\s+|sometimes\s+|occasionally\s+)?(?:be\s+(?:required|asked"
+                            r"|expected|obliged|needed)|need\s+to|have\s+to)\b", re.I)
+
+
 def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
     """True when the text also permits something, in words other than those of its prohibition
     ("no visitors are permitted" holds "are permitted" inside its own "no … are permitted")."""
@@ -197,6 +204,8 @@ def classify(text: str) -> Verdict:
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):
                 return Verdict.information
             if verdict in (Verdict.required, Verdict.permitted) and _CONFINED.search(flat):
+                return Verdict.information
+            if verdict is Verdict.required and _POSSIBLE_DUTY.search(flat):
                 return Verdict.information
             return verdict
     return Verdict.information

@@ -328,6 +328,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Everyone performing as expected should expect to progress through their pay band each year.", None,
      Verdict.information),
     ("Staff should anticipate a reply within ten working days.", None, Verdict.information),
+    # a duty that may arise is not one the asker can be told is theirs; one denied outright is a permission
+    ("Staff off sick for three or more days may be required to provide a doctor's note.", None, Verdict.information),
+    ("You might need to show your badge at the gate.", None, Verdict.information),
+    ("No documentation will be required before three consecutive days of absence.", None, Verdict.permitted),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

@@ -183,6 +183,12 @@ _POSSIBLE_DUTY = re.compile(r"\b(?:may|might|could)\s+(?:also\s+|sometimes\s+|oc
                             r"|expected|obliged|needed)|need\s+to|have\s+to)\b", re.I)
 
 
+# "take stock of what we need to accomplish", "everything you need to know": a need named as a thing, not laid
+# on anyone
+_WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else\s+)?(?:you|we|they|staff|employees|he|she"
+                             r"|i|one|people)\s+(?:will\s+|would\s+|might\s+|may\s+)?(?:need|needs|have|has)\s+to\b", re.I)
+
+
 def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
     """True when the text also permits something, in words other than those of its prohibition
     ("no visitors are permitted" holds "are permitted" inside its own "no … are permitted")."""
@@ -198,7 +204,7 @@ def classify(text: str) -> Verdict:
     One part saying both that something is fine and that something is not ("skipping one is okay if
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
-    flat = " ".join(text.replace("*", "").replace("_", " ").split())
+    flat = _WHAT_IS_NEEDED.sub(" ", " ".join(text.replace("*", "").replace("_", " ").split()))
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):

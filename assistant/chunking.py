@@ -192,7 +192,10 @@ def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
             body = text[block.start:block.end]
             bold = _BOLD_LINE.match(body)
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            if bold and "\n" not in body and nxt is not None and nxt.kind != "heading":
+            # a bold line before a heading is a title too (the document's own, over its first heading), unless it
+            # is a sentence set in bold
+            if bold and "\n" not in body and nxt is not None and (
+                    nxt.kind != "heading" or not re.search(r"[.!?]\s*$", bold.group(2)) and not _STATEMENT.search(bold.group(2))):
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(bold.group(2))))
                 continue
             # a bold title line with its text on the next lines ("**Q: Who has access?**" then "A: All…"), a
@@ -222,6 +225,9 @@ def _looks_like_title(body: str) -> bool:
                  and not body.endswith("."))) and not _STATEMENT.search(body)
 
 
+# A heading that states something: "The lead is: Jo Bloggs", or a sentence that lost its full stop (below)
+_LABELLED = re.compile(r"\b(?:is|are|was|were)\s*:\s*\S")
+
 # A line stating something ("The hours for waking night staff will be a 12-hour shift") is a sentence that lost
 # its full stop, not a title, however short: a modal or finite verb after a few words, in a line not asking.
 _STATEMENT = re.compile(r"^(?!\s*(?:\d[\d.]*\s+)?(?:how|what|when|where|which|who|whom|whose|why|can|do|does|is|are|should)\b)"
@@ -250,6 +256,17 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
         if block.kind == "heading":
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if (nxt is None or nxt.kind == "heading" and nxt.level <= block.level) and (
+                    _LABELLED.search(block.title) or _STATEMENT.search(block.title)):
+                # a heading over nothing that states something ("Designated Health and Safety Officer is: Sylwia
+                # Ferreday") is the section above it speaking: a clause, its words otherwise never read
+                words = re.search(r"[^\s#*_].*?(?=[\s#*_:]*$)", text[block.start:block.end], re.S)
+                if words:
+                    start = block.start + words.start()
+                    yield _make(doc, tuple(title for _, title in stack), "sentence", start, block.start + words.end(), None)
+                    lead_in, header_row, item_parents = None, None, []
+                    continue
             # a first top-level heading, or one repeating the title with no section above it (the title again at
             # the top of a page), names the document, not a section
             is_title = block.level == 1 and not stack and not seen_heading \

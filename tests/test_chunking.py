@@ -469,3 +469,32 @@ def test_a_short_line_stating_something_is_a_sentence_not_a_heading(line):
 def test_plain_title_lines_still_head_their_text(line):
     clauses = clauses_of(f"{line}\n\nTell your manager the same day.\n", fmt="text")
     assert find(clauses, "Tell your manager").section == (line,)
+
+
+def test_a_bold_title_over_the_first_heading_is_no_clause():
+    # Word: the policy's name set in bold by hand, then its first section in a heading style
+    clauses = clauses_of("**Performance Management Policy**\n\n# Purpose\n\nThe policy sets a framework.\n",
+                         title="Performance Management Policy")
+    assert [c.text for c in clauses] == ["The policy sets a framework."]
+    assert clauses[0].section == ("Purpose",)
+
+
+def test_a_bold_sentence_before_a_heading_stays_a_clause():
+    clauses = clauses_of("**All staff must wear a badge at all times.**\n\n# Visitors\n\nVisitors sign in.\n")
+    assert find(clauses, "must wear a badge").section == ()
+
+
+def test_a_heading_over_nothing_that_states_something_is_a_clause_of_the_section_above():
+    # Word heading styles used for statements: "Designated … Officer is: …" heads no text of its own
+    text = ("## Safety\n\n### Designated Health and Safety Officer is: Sylwia Ferreday\n\n"
+            "### Doors and windows are secured until further instruction is received.\n\n"
+            "### Aim\n\nOur setting is a safe place.\n")
+    clauses = clauses_of(text, title="Health and Safety Policy")
+    officer = find(clauses, "Designated Health and Safety Officer")
+    assert officer.text == "Designated Health and Safety Officer is: Sylwia Ferreday"
+    assert officer.section == ("Safety",)
+    assert find(clauses, "Doors and windows").text == "Doors and windows are secured until further instruction is received."
+    assert find(clauses, "Our setting").section == ("Safety", "Aim")
+    # a heading over sub-sections, or a plain name over nothing, is still a heading
+    clauses = clauses_of("# Rules\n\n## Staff are responsible for\n\n### Keys\n\nLock up.\n\n## Appendix A\n")
+    assert [c.text for c in clauses] == ["Lock up."]

@@ -17,6 +17,7 @@ from .text import stem
 
 MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
 HEADING_MAX_WORDS = 16
+LEAD_IN_MAX_WORDS = 25  # a sentence introducing a list with this many words or more also says something itself
 
 # "#Data protection policy.", "###Overview." (no space after the marks, as older Markdown renderers took it)
 # are headings too when a capital follows; a lone "#TeamGlenmere" is a hashtag.
@@ -324,8 +325,12 @@ def is_list_marker(gap: str) -> bool:
 
 
 def _is_lead_in(text: str, start: int, end: int) -> bool:
-    """A single sentence ending in a colon, such as "The following are not considered acceptable:"."""
-    return text[start:end].rstrip("*_ ").endswith(":") and len(sentence_spans(text, start, end)) == 1
+    """A single sentence ending in a colon, such as "The following are not considered acceptable:", that
+    only introduces its list. A longer one ("…it should immediately (or within 14 days of the occasion of
+    the grievance) be brought to the attention of the company as follows:") says something of its own: it
+    is still its items' context, and a clause that may answer too."""
+    return text[start:end].rstrip("*_ ").endswith(":") and len(sentence_spans(text, start, end)) == 1 \
+        and len(text[start:end].split()) < LEAD_IN_MAX_WORDS
 
 
 def _make(doc: PolicyDocument, section: tuple[str, ...], kind: str, start: int, end: int, context: str | None) -> Clause:

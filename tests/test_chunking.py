@@ -385,6 +385,14 @@ def test_list_lead_in_is_context_not_an_answer(tmp_path):
     assert all(c.context == "The following apply:" for c in clauses if c.text.startswith("Breaches"))
 
 
+def test_a_lead_in_saying_something_of_its_own_may_answer_and_is_still_context():
+    lead = ("If you are unhappy with any part of your employment, raise it immediately (or within 14 days of the "
+            "occasion of the grievance) with the company as follows:")
+    clauses = clauses_of(f"## Grievances\n\n{lead}\n\n- Discuss it with your line manager.\n- Then write to the director.\n")
+    assert find(clauses, "within 14 days").kind == "sentence"
+    assert find(clauses, "Discuss it").context == lead
+
+
 def test_lead_ins_are_never_cited(engine):
     answer = engine.ask("What is not considered acceptable for staff on social networking?")
     lookups = engine.lookup("the following will apply", k=10)

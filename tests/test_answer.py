@@ -243,6 +243,9 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    ("can I put a half sick day in the timesheet for a dentist appointment?",
+     "You only need to record any sick or vacation days you took (in increments of 8 hours), you do not need to "
+     "record hours worked.", Verdict.information),
     ("Can I install software on my laptop?",
      "Software may only be installed with authorisation from the IT coordinator.", Verdict.needs_permission),
     # a rule against what is done to people who do the thing asked is no rule on doing it

@@ -349,7 +349,8 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
 
     The part of the text that shares the most topical words with the question governs: a rule
     word elsewhere in the text is about something else. When that part states no rule, or
-    equally matching parts state different rules, there is no ruling. A sentence pointing back to
+    equally matching parts state different rules (or parts holding two or more of the question's
+    words, within one of the best), there is no ruling. A sentence pointing back to
     the one before ("These expenses should be approved ...") is read with it.
     """
     asked = _topical(question)
@@ -360,6 +361,12 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     verdicts = {v for found, v in scored if len(found) == best} - {Verdict.information}
     found = set().union(*(f for f, _ in scored if len(f) == best))
     if None in verdicts or len(verdicts) != 1:
+        return Verdict.information, found
+    # another part holding nearly as many of the question's words (two or more, one fewer at most) with another
+    # rule: "Obtain a campus ID card … This is not required to get into our offices. There is a $30 fee per card
+    # that employees must pay themselves." for "do I have to pay for my ID card?": word counts cannot tell which
+    near = {v for f, v in scored if len(f) >= max(best - 1, 2)} - {Verdict.information}
+    if len(near) > 1:
         return Verdict.information, found
     return verdicts.pop(), found
 

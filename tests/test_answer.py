@@ -243,6 +243,13 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # two parts each holding the question's words, nearly as many, with different rules: which governs, words
+    # cannot tell
+    ("do I have to pay for my campus ID card myself?",
+     "Obtain a campus ID card for verification of employment and access to the library, buildings after hours, "
+     "and gym. This is not required to get into any of our offices during normal work hours. There is a one-time "
+     "$30 fee per card that employees must pay themselves.",
+     Verdict.information),
     ("can I put a half sick day in the timesheet for a dentist appointment?",
      "You only need to record any sick or vacation days you took (in increments of 8 hours), you do not need to "
      "record hours worked.", Verdict.information),

@@ -26,7 +26,7 @@ _MD_HEADING = re.compile(rf"^\s{{0,3}}(#{{1,6}})(?:\s+|{NO_SPACE_HEADING})(.*?)\
 _UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 # reStructuredText's other section adornments (a line of one punctuation mark, at least as long as its title)
 _ADORNMENT = re.compile(r"^([=\-~^\"+#*])\1{2,}\s*$")
-LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|(?-i:[ivx]{2,5})[.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
 # a reStructuredText substitution ("|The Setting|"): its pipes are markup, not a table's
 SUBSTITUTION = re.compile(r"(?<![\w|])\|(?=[^\s|])[^|\n]*?[^\s|]\|(?![\w|])")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")

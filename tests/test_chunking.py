@@ -506,3 +506,12 @@ def test_a_heading_over_nothing_that_states_something_is_a_clause_of_the_section
     # a heading over sub-sections, or a plain name over nothing, is still a heading
     clauses = clauses_of("# Rules\n\n## Staff are responsible for\n\n### Keys\n\nLock up.\n\n## Appendix A\n")
     assert [c.text for c in clauses] == ["Lock up."]
+
+
+def test_lower_case_roman_numerals_mark_list_items():
+    text = ("## Meetings\n\nThe minutes record:\n\ni. the time and place;\nii. the names of those present;\n"
+            "iii. the resolutions made.\n")
+    clauses = clauses_of(text, fmt="text")
+    items = [c for c in clauses if c.kind == "item"]
+    assert [c.text for c in items] == ["the time and place;", "the names of those present;", "the resolutions made."]
+    assert all(c.context == "The minutes record:" for c in items)

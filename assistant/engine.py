@@ -110,9 +110,12 @@ class PolicyEngine:
         found = self.evidence_from(hits, question, passages)
         confidence = WEIGHTS.confidence(found)
         answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
-        if match and match.supported_only and not any(  # only among the clauses shown anyway
-                overlaps([match.place], h.clause.source, p.start, p.end)
-                for h, p in passages[:self.settings.max_citations]):
+        shown_anyway = match is not None and any(overlaps([match.place], h.clause.source, p.start, p.end)
+                                                 for h, p in passages[:self.settings.max_citations])
+        if match and not shown_anyway and (match.supported_only or not match.close and (
+                RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD)):
+            # a supported match is used only among the clauses shown anyway; a match short of close does not
+            # override a search sure enough of another clause to state a ruling from it
             match = None
         taken = [match.place] if match else []
         picked = [(h, p) for h, p in passages if not overlaps(taken, h.clause.source, p.start, p.end)]

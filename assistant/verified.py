@@ -6,7 +6,8 @@ was trained mostly on pairs of questions and paraphrases, so two wordings of one
 closer together than a question and the rule that answers it (see the README's figures).
 
 Three strengths of match, by cosine similarity. A match (>= `MATCH_THRESHOLD`) puts the verified clause
-first whatever the search finds. A *supported* match (>= `SUPPORTED_THRESHOLD`) is used only when the
+first, unless it falls short of close and the search, sure enough of another clause to state a ruling from
+it, does not show the verified one (`PolicyEngine._answer`). A *supported* match (>= `SUPPORTED_THRESHOLD`) is used only when the
 verified clause is among the clauses the answer shows anyway: a wrong one can only reorder what is shown.
 The owner's verdict, given for another wording, is stated only for a *close* match
 (>= `CLOSE_THRESHOLD`): a wrong ruling is worse than none. Below that the question is answered as before.

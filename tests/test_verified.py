@@ -101,9 +101,18 @@ def test_a_supported_match_whose_clause_is_not_shown_is_answered_as_before(servi
     reply = service.answer(NEARISH, platform="cli").answer
     assert reply.verified_id is None
     assert [c.quote for c in reply.citations] == [c.quote for c in plain.citations]
-    # a question close enough gets the verified clause first whatever the search shows
-    closer = "Should I add a parent as a friend on Facebook?"
-    assert not service.engine.verified.match(closer).supported_only
+    # a match above the supported band but short of close does not override a search sure enough of another
+    # clause to state a ruling from it ("Not allowed", "Advised against"): answered as before
+    nearer = "Should I add a parent as a friend on Facebook?"
+    match = service.engine.verified.match(nearer)
+    assert not match.supported_only and not match.close
+    reply = service.answer(nearer, platform="cli").answer
+    assert reply.verified_id is None and [c.quote for c in reply.citations] == [
+        c.quote for c in engine.ask(nearer).citations]
+    assert reply.verdict is Verdict.advised_against
+    # a question close to the verified one gets its clause first whatever the search shows
+    closer = "Am I allowed to accept a friend request from a parent on Facebook?"
+    assert service.engine.verified.match(closer).close
     assert fold(LOGO) in fold(service.answer(closer, platform="cli").answer.citations[0].quote)
 
 

@@ -64,8 +64,10 @@ class Retriever:
         self._unseen_idf = self._bm25.max_idf  # a word the policies never use
         by_source: dict[str, list[int]] = {}
         for i, clause in enumerate(index.clauses):
-            # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer
-            if clause.kind != "lead-in":
+            # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer;
+            # a sentence of fewer than two words that say something ("Signed:", "See here.", "WELCOME") answers
+            # nothing (a list item of one word, "Age", stands under its lead-in and may)
+            if clause.kind != "lead-in" and (clause.kind != "sentence" or len(tokens(clause.text)) >= 2):
                 by_source.setdefault(clause.source, []).append(i)
         self._answerable = np.array([i for ids in by_source.values() for i in ids], dtype=np.int64)
         self._answerable.sort()

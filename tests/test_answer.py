@@ -645,3 +645,18 @@ def test_a_quote_cut_from_a_longer_sentence_says_so_outside_its_quotation_marks(
     assert "\u201d\u2026" in answer_text(answer)  # the mark stands outside the quotation marks
     whole = engine.ask("What are the working hours on weekdays?").citations[0]
     assert whole.quote == "Staff work from 9am to 5pm on weekdays." and not (whole.cut_before or whole.cut_after)
+
+
+def test_a_sentence_that_says_nothing_is_never_quoted(tmp_path, embedder):
+    # a link's "See here." or a form's "Signed:" hold no word that answers; a one-word list item stands under its
+    # lead-in and may still be quoted
+    engine = _engine_over(tmp_path, embedder, (
+        "# Code of conduct\n\n## Where it applies\n\nSee [here](https://example.org/coc).\n\n"
+        "Lab members are expected to abide by this code at conferences, workshops and lab dinners.\n\n"
+        "## Protected characteristics\n\nWe do not discriminate on the grounds of:\n\n- Age\n- Race\n\n"
+        "## Sign-off\n\nSigned:\n\nDated:\n"))
+    quoted = [c.quote for q in ("Does the code of conduct still count at a conference dinner?", "Code of conduct?",
+                                "Who signed the code and when?", "Can I be treated differently because of my age?")
+              for c in engine.ask(q).citations + engine.ask(q).related + engine.lookup(q, k=10)]
+    assert quoted and not any(junk in q for q in quoted for junk in ("See here", "Signed:", "Dated:"))
+    assert "- Age\n- Race" in quoted  # a short list is quoted whole

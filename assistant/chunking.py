@@ -210,7 +210,11 @@ def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
                                   title=_clean_title(run_in.group(2))))
                 out.append(_Block("paragraph", rest, block.end))
                 continue
-            if not has_md_headings and _looks_like_title(body) and nxt is not None and _is_body(text, nxt):
+            # a plain title line, in a document with no marked headings; a line in capitals ("PAY CYCLE", "USING A
+            # PRIVATE VEHICLE FOR EMPLOYER PURPOSES") in any document: a PDF's larger headings are marked, its
+            # headings in capitals at the body's size are not
+            if (not has_md_headings or _CAPITALS.match(body)) and _looks_like_title(body) and nxt is not None \
+                    and _is_body(text, nxt):
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(body)))
                 continue
         out.append(block)
@@ -225,6 +229,9 @@ def _looks_like_title(body: str) -> bool:
             bool(re.match(r"^\d+(\.\d+)*\.?\s+[A-Z]", body) and len(words) <= HEADING_MAX_WORDS
                  and not body.endswith("."))) and not _STATEMENT.search(body)
 
+
+# A line in capitals with a word of three letters or more, and no rule word ("DO NOT SHARE PASSWORDS" is a rule)
+_CAPITALS = re.compile(r"^(?=[^a-z]*[A-Z]{3})(?![^a-z]*\b(?:MUST|NOT|NEVER|SHOULD|SHALL|DO|DON'T|CANNOT|NO)\b)[^a-z]+$")
 
 # A heading that states something: "The lead is: Jo Bloggs", or a sentence that lost its full stop (below)
 _LABELLED = re.compile(r"\b(?:is|are|was|were)\s*:\s*\S")

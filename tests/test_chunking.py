@@ -515,3 +515,13 @@ def test_lower_case_roman_numerals_mark_list_items():
     items = [c for c in clauses if c.kind == "item"]
     assert [c.text for c in items] == ["the time and place;", "the names of those present;", "the resolutions made."]
     assert all(c.context == "The minutes record:" for c in items)
+
+
+def test_a_line_in_capitals_heads_its_text_where_larger_headings_are_marked():
+    # a PDF's larger headings come marked by size; its headings in capitals at the body's size do not
+    text = ("## 3 - REMUNERATION\n\nPAY CYCLE\n\nThe pay week runs from Tuesday to Monday.\n\n"
+            "DO NOT SHARE PASSWORDS\n\nIT will never ask for one.\n")
+    clauses = clauses_of(text, fmt="pdf")
+    assert find(clauses, "The pay week").section == ("3 - REMUNERATION", "PAY CYCLE")
+    # a rule set in capitals stays a clause
+    assert find(clauses, "DO NOT SHARE").section == ("3 - REMUNERATION", "PAY CYCLE")

@@ -187,8 +187,10 @@ def _clean_title(title: str) -> str:
 def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
     """Turn stand-alone title lines into headings when body text follows them."""
     has_md_headings = any(b.kind == "heading" for b in blocks)
+    under_heading = False  # a marked heading stands above: a cover or letterhead no longer can
     out: list[_Block] = []
     for i, block in enumerate(blocks):
+        under_heading = under_heading or block.kind == "heading"
         if block.kind == "paragraph":
             body = text[block.start:block.end]
             bold = _BOLD_LINE.match(body)
@@ -211,10 +213,10 @@ def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
                 out.append(_Block("paragraph", rest, block.end))
                 continue
             # a plain title line, in a document with no marked headings; a line in capitals ("PAY CYCLE", "USING A
-            # PRIVATE VEHICLE FOR EMPLOYER PURPOSES") in any document: a PDF's larger headings are marked, its
-            # headings in capitals at the body's size are not
-            if (not has_md_headings or _CAPITALS.match(body)) and _looks_like_title(body) and nxt is not None \
-                    and _is_body(text, nxt):
+            # PRIVATE VEHICLE FOR EMPLOYER PURPOSES") under a marked heading: a PDF's larger headings are marked,
+            # its headings in capitals at the body's size are not (above the first one stands a cover's letterhead)
+            if (not has_md_headings or under_heading and _CAPITALS.match(body)) and _looks_like_title(body) \
+                    and nxt is not None and _is_body(text, nxt):
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(body)))
                 continue
         out.append(block)

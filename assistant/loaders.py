@@ -23,7 +23,7 @@ import yaml
 from .chunking import NO_SPACE_HEADING
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
-from .pdf_layout import page_lines, to_markdown
+from .pdf_layout import page_lines, running_header, to_markdown
 
 log = logging.getLogger(__name__)
 # pypdf reports each small defect it repairs as a warning ("Ignoring wrong pointing object 8 0"): noise to
@@ -367,8 +367,10 @@ _NAME_SUFFIX = re.compile(r"^(?:v(?:ersion)?\.?\d+(?:\.\d+)*|version|\d+(?:\.\d+
 
 
 def _names_a_title(heading: str) -> bool:
-    """Whether a heading can be a document's title: it has words, and more than a document's kind."""
-    return bool(re.search(r"[^\W\d_]", heading)) and not _GENERIC_TITLE.fullmatch(heading.strip())
+    """Whether a heading can be a document's title: it has words, more than a document's kind, and no section
+    number ("1. Policy Statement" heads the first section)."""
+    return bool(re.search(r"[^\W\d_]", heading)) and not _GENERIC_TITLE.fullmatch(heading.strip()) \
+        and not re.match(r"\d+(?:\.\d+)*\.?\s", heading.strip())
 
 
 def _title_from_text(text: str, kind: str) -> str | None:
@@ -561,6 +563,13 @@ def _pdf_text(raw: bytes, source: str) -> str:
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__})") from None
     if all(lines or not text.strip() for text, lines in pages):
         text = to_markdown([lines for _, lines in pages])
+        # a policy named only in the running header Word repeats on every page: that name, from the first page,
+        # is its title when the body gives none
+        named = next((h for h in running_header([lines for _, lines in pages]) if _NAMES_A_DOCUMENT.search(h)
+                      and _names_a_title(h) and len(re.findall(r"[^\W\d_]{3,}", h)) >= 2 and len(h.split()) <= 16), None)
+        found = _title_from_text(text, "pdf")
+        if named and not (found and _NAMES_A_DOCUMENT.search(found) and _names_a_title(found)):
+            text = f"# {named}\n\n{text}"
     else:
         text = "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
     return text.translate(_TYPESET)

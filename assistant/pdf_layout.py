@@ -234,6 +234,19 @@ def _numbered_as_siblings(titles: list[str], levels: list[int]) -> list[int]:
     return [min(1 + d, 6) if d else level for level, d in zip(levels, depth)]
 
 
+def running_header(pages: list[list[Line]]) -> list[str]:
+    """The first page's furniture above its body, top first: the running header a Word file repeats on every
+    page, which often holds the policy's name ("Staff Training and Development Policy", "ZSL-POL-18 …")."""
+    if not pages:
+        return []
+    first = pages[0]
+    kept = {id(line) for line in _without_furniture(pages[:1] + pages[1:])[0]}
+    body = [line.y for line in first if id(line) in kept and line.text.strip()]
+    top = max(body) if body else float("-inf")
+    return [" ".join(line.text.split()) for line in sorted(first, key=lambda line: -line.y)
+            if id(line) not in kept and line.text.strip() and line.y > top]
+
+
 def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     """Drop the lines standing at the same place at the top or foot of most pages (numbers aside), and page
     numbers there.

@@ -805,7 +805,9 @@ def test_pdf_furniture_is_what_repeats_at_the_page_edges(tmp_path):
     lines = doc.text.splitlines()
     assert "Data Protection Policy" not in lines and not any(line.startswith("- ") for line in lines)
     assert lines.count("# Part 2") == 1 and "This Data Protection Policy applies" in doc.text
-    assert "#" not in doc.text.replace("# Part", "")
+    # the running header names the policy, and the body gives no title: it is the title, once, above the body
+    assert lines[0] == "# Data Protection Policy" and doc.title == "Data Protection Policy"
+    assert "#" not in "\n".join(lines[1:]).replace("# Part", "")
     assert "when they leave a desk\nunattended." in doc.text
     assert "Any device found in a pupil's bag will be\nconfiscated." in doc.text  # a sentence, not a heading
     assert doc.text.count("This Data Protection Policy applies to all governors.") == 3
@@ -1056,3 +1058,34 @@ def test_a_one_page_pdf_marked_at_its_top_and_foot_drops_the_marking(tmp_path):
     doc = load_document(tmp_path / "checklist.pdf")
     assert "OFFICIAL" not in doc.text
     assert doc.text.count("Signature:") == 2 and "Welcome the employee back" in doc.text
+
+
+def test_a_policy_named_only_in_its_running_header_takes_that_name(tmp_path):
+    """Word repeats a header on every page ("Staff Training and Development Policy", "ZSL-POL-18 Revision-01"),
+    dropped as furniture; when the body's first heading is a numbered section, the header's name is the title."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "ZSL-POL-18-Training.pdf"), pagesize=A4)
+    for page in range(3):
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawString(72, 790, "Staff Training and Development Policy")
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(72, 774, "ZSL-POL-18          Revision-01          Date 01-03-2026")
+        pdf.setFont("Helvetica-Bold", 12)
+        pdf.drawString(72, 730, f"{page + 1}.  Section {page + 1}")
+        pdf.setFont("Helvetica", 11)
+        for n, words in enumerate(("Operatives complete statutory training before the licence.",
+                                   "Refresher courses run every spring.", "Managers keep a record of every course.",
+                                   "Ask your supervisor about first aid.", "Training costs are met by the company.",
+                                   "Certificates are copied to your file.")):
+            pdf.drawString(72, 700 - 16 * n, f"{words} (Part {'ABC'[page]}, point {n}.)" if n else
+                           f"{['Operatives', 'Supervisors', 'Directors'][page]} complete the {page}-{n} course.")
+        pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "ZSL-POL-18-Training.pdf", "ZSL-POL-18-Training.pdf")
+    assert doc.title == "Staff Training and Development Policy"
+    assert doc.text.count("Staff Training and Development Policy") == 1  # once, as the title: still no furniture
+    clauses = chunk_document(doc)
+    assert next(c for c in clauses if "Operatives complete" in c.text).section == ("1. Section 1",)
+    assert not any("Revision-01" in c.text for c in clauses)

@@ -342,6 +342,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Staff off sick for three or more days may be required to provide a doctor's note.", None, Verdict.information),
     ("You might need to show your badge at the gate.", None, Verdict.information),
     ("No documentation will be required before three consecutive days of absence.", None, Verdict.permitted),
+    # "required to" names a need, not a duty, without a verb "to be" before it
+    ("This stage covers the training required to meet the statutory requirements of the Act.", None,
+     Verdict.information),
+    ("You will be required to attend the induction.", None, Verdict.required),
     # a need named as a thing is laid on nobody
     ("Each year we take stock of what we accomplished and what we need to accomplish next.", None, Verdict.information),
     ("This page has everything you need to know about booking leave.", None, Verdict.information),

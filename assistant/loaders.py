@@ -630,6 +630,12 @@ def _html_text(raw: bytes, source: str) -> str:
     for listing in soup.find_all(["ul", "ol"]):
         if _in_page_contents(listing):
             listing.decompose()
+    for anchor in soup.find_all("a", href=True):  # a heading's permanent link ("¶", "#", "§"), no words of its own
+        classes = anchor.get("class") or []
+        if anchor["href"].startswith("#") and ("headerlink" in classes or "anchor" in classes
+                                                or anchor.get_text(strip=True) in ("¶", "#", "§", "🔗", "")):
+            if anchor.find_parent(["h1", "h2", "h3", "h4", "h5", "h6"]) or "headerlink" in classes:
+                anchor.decompose()
     blocks: list[str] = []
 
     def written(tag: Tag) -> str:

@@ -1089,3 +1089,17 @@ def test_a_policy_named_only_in_its_running_header_takes_that_name(tmp_path):
     clauses = chunk_document(doc)
     assert next(c for c in clauses if "Operatives complete" in c.text).section == ("1. Section 1",)
     assert not any("Revision-01" in c.text for c in clauses)
+
+
+def test_a_headings_permanent_link_is_no_part_of_it(tmp_path):
+    # MkDocs and Sphinx end every heading with a link to itself, shown as "¶"
+    (tmp_path / "tips.html").write_text(
+        '<html><body><main><h1 id="tip-policy">Tip Policy<a class="headerlink" href="#tip-policy" '
+        'title="Permanent link">&para;</a></h1><h2 id="cash">Cash Tips<a href="#cash">#</a></h2>'
+        '<p>Cash tips are yours. See <a href="#cash">the cash rules</a> above.</p></main></body></html>',
+        encoding="utf-8")
+    doc = load_document(tmp_path / "tips.html")
+    assert doc.title == "Tip Policy"
+    assert "¶" not in doc.text and "## Cash Tips\n" in doc.text
+    assert "See the cash rules above." in doc.text  # a link with words of its own stays
+    assert chunk_document(doc)[0].section == ("Cash Tips",)

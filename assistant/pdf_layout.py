@@ -240,7 +240,7 @@ def running_header(pages: list[list[Line]]) -> list[str]:
     if not pages:
         return []
     first = pages[0]
-    kept = {id(line) for line in _without_furniture(pages[:1] + pages[1:])[0]}
+    kept = {id(line) for line in _without_furniture(pages)[0]}
     body = [line.y for line in first if id(line) in kept and line.text.strip()]
     top = max(body) if body else float("-inf")
     return [" ".join(line.text.split()) for line in sorted(first, key=lambda line: -line.y)

@@ -35,6 +35,7 @@ SECTION_WEIGHT = 0.3
 PARAGRAPH_WEIGHT = 0.75  # orders what is shown (see the module docstring)
 SHORT_PENALTY = 0.1
 SHORT_WORDS = 12
+SHORT_LABEL_WORDS = 4  # only a sentence this short is read for whether it says anything (a load reads them all)
 SCOPES_KEPT = 64  # document scopes whose vector-search subsets are kept ready
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 _NOT_WORD = re.compile(r"[\s\-‐‑–]+")
@@ -65,9 +66,10 @@ class Retriever:
         by_source: dict[str, list[int]] = {}
         for i, clause in enumerate(index.clauses):
             # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer;
-            # a sentence of fewer than two words that say something ("Signed:", "See here.", "WELCOME") answers
-            # nothing (a list item of one word, "Age", stands under its lead-in and may)
-            if clause.kind != "lead-in" and (clause.kind != "sentence" or len(tokens(clause.text)) >= 2):
+            # a short sentence with fewer than two words that say something ("Signed:", "See here.", "WELCOME")
+            # answers nothing (a list item of one word, "Age", stands under its lead-in and may)
+            if clause.kind != "lead-in" and (clause.kind != "sentence" or len(clause.text.split()) > SHORT_LABEL_WORDS
+                                             or len(tokens(clause.text)) >= 2):
                 by_source.setdefault(clause.source, []).append(i)
         self._answerable = np.array([i for ids in by_source.values() for i in ids], dtype=np.int64)
         self._answerable.sort()

@@ -356,7 +356,7 @@ def _month_label(text: str | None) -> str | None:
 
 _NAMES_A_DOCUMENT = re.compile(r"\b(?:polic(?:y|ies)|procedures?|handbook|code\s+of\s+(?:conduct|practice)"
                                r"|guidance|guidelines|guide|manual|checklist|toolkit|(?:info(?:rmation)?|fact)\s+sheet"
-                               r"|statement|protocol)\b", re.I)
+                               r"|statement|protocol|agreement|framework|(?:role|job)\s+description)\b", re.I)
 # a heading naming a document and nothing else ("Our Policy", "Policy Statement", "Introduction"): no title
 _GENERIC_TITLE = re.compile(r"(?:(?:our|the|this|a|an|of|and|policy|policies|procedures?|statement|introduction"
                             r"|purpose|scope|overview|summary|executive|background|guidance|guide)\b[\s:&-]*)+", re.I)
@@ -364,6 +364,10 @@ _GENERIC_TITLE = re.compile(r"(?:(?:our|the|this|a|an|of|and|policy|policies|pro
 _MONTH = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?", re.I)
 _NAME_SUFFIX = re.compile(r"^(?:v(?:ersion)?\.?\d+(?:\.\d+)*|version|\d+(?:\.\d+)+|\(\d+\)|(?:19|20)\d\d[a-z]{0,3}"
                           rf"|{_MONTH.pattern}(?:(?:19|20)?\d\d)?[a-z]{{0,3}}|final|draft|updated?|copy)$", re.I)
+
+
+_CONTACT_LINE = re.compile(r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:(?:tel|phone|t)\W*)?\+?[\d()][\d\s()-]{6,}\d"
+                           r"|(?:https?://|www\.)\S+)", re.I)
 
 
 def _names_a_title(heading: str) -> bool:
@@ -375,11 +379,16 @@ def _names_a_title(heading: str) -> bool:
 
 def _title_from_text(text: str, kind: str) -> str | None:
     if kind in ("docx", "pdf"):  # a printed policy's first heading, when it names the policy, is its title,
-        for block in text.split("\n\n", 4)[:4]:  # whatever size it was set in; a school's name may stand above
+        blocks = text.split("\n\n", 8)[:8]  # whatever size it was set in; a school's name may stand above
+        for n, block in enumerate(blocks):
+            if _CONTACT_LINE.fullmatch(block.strip()):
+                continue  # a letterhead's address: an email, a telephone number, a web address
             if match := re.fullmatch(r"#{1,6}\s+(.+?)\s*#*\s*|\*\*(.+?)\*\*\s*", block):
                 heading = _plain(match.group(1) or match.group(2))
                 if _NAMES_A_DOCUMENT.search(heading) and len(heading.split()) <= 16 and _names_a_title(heading):
                     return heading
+                if n + 1 < len(blocks) and _CONTACT_LINE.fullmatch(blocks[n + 1].strip()):
+                    continue  # the organisation's name over its letterhead
                 if _names_a_title(heading):
                     break
                 continue  # a marking ("OFFICIAL") or a symbol ("□") above the title

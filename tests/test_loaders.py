@@ -1103,3 +1103,20 @@ def test_a_headings_permanent_link_is_no_part_of_it(tmp_path):
     assert "¶" not in doc.text and "## Cash Tips\n" in doc.text
     assert "See the cash rules above." in doc.text  # a link with words of its own stays
     assert chunk_document(doc)[0].section == ("Cash Tips",)
+
+
+@pytest.mark.parametrize("title, file_name", [("STAFF HANDBOOK", "handbook.docx"),
+                                              ("SELF-EMPLOYED MENTOR AGREEMENT", "agreement.docx")])
+def test_a_letterhead_over_the_title_is_passed_over(tmp_path, title, file_name):
+    """A company's name in bold over its email, telephone and web address, then the document's own name."""
+    from docx import Document
+
+    word = Document()
+    word.add_paragraph().add_run("CAMS SERVICES LTD").bold = True
+    for line in ("admin@camsservices.co.uk", "+44 7939 990587", "www.camsservices.co.uk"):
+        word.add_paragraph(line)
+    word.add_paragraph().add_run(title).bold = True
+    word.add_heading("PURPOSE", level=1)
+    word.add_paragraph("This document sets out what mentors can expect.")
+    word.save(str(tmp_path / file_name))
+    assert load_document(tmp_path / file_name).title == title

@@ -211,18 +211,20 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
     from .embeddings import Embedder
     from .engine import PolicyEngine
     from .evaluation import (abstention_figures, choose_thresholds, collect_signals, leave_one_set_out,
-                             read_questions, ruling_figures)
+                             read_questions, ruling_figures, set_names)
 
     signals = []
     embedder = None
-    for pair in pairs:
-        file, sep, corpus = pair.partition("=")
+    split = [pair.partition("=") for pair in pairs]
+    for pair, (_, sep, _) in zip(pairs, split):
         if not sep:
             raise click.UsageError(f"{pair!r}: expected QUESTIONS.jsonl=CORPUS")
+    files = [Path(file) for file, _, _ in split]
+    for file, name, (_, _, corpus) in zip(files, set_names(files), split):
         settings = _eval_settings(Path(corpus))
         embedder = embedder or Embedder(settings.model, settings.encoder)
         engine = PolicyEngine.open(settings, embedder=embedder)
-        signals += collect_signals(engine, read_questions(Path(file)), Path(file).stem)
+        signals += collect_signals(engine, read_questions(file), name)
     t = choose_thresholds(signals)
     w = t.weights
     r = t.ruling_weights or w

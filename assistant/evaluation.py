@@ -283,6 +283,13 @@ class Thresholds:
         return (self.ruling_weights or self.weights).confidence(s.evidence)
 
 
+def set_names(files: list[Path]) -> list[str]:
+    """A name per question file for the tables: its stem, or its folder's name where stems repeat
+    (every set kept as NAME/questions.jsonl)."""
+    stems = [f.stem for f in files]
+    return [f.stem if stems.count(f.stem) == 1 else (f.parent.name or f.stem) for f in files]
+
+
 def collect_signals(engine: PolicyEngine, questions: list[EvalQuestion], dataset: str) -> list[Signals]:
     from .verdict import asks_for_ruling
 

@@ -71,7 +71,7 @@ def page_lines(page) -> tuple[str, list[Line]]:
             current.append((part, *piece[1:]))
     if current:
         lines.append(_line(current))
-    return text, _rows(_top_down(lines))
+    return text, _rows(_spaced(_top_down(lines)))
 
 
 def _top_down(lines: list[Line]) -> list[Line]:
@@ -87,6 +87,30 @@ def _top_down(lines: list[Line]) -> list[Line]:
     if climbs < 3 or climbs <= falls:
         return lines
     return [Line(text=line.text, x=line.x, y=-line.y, size=line.size, bold=line.bold) for line in lines]
+
+
+def _spaced(lines: list[Line]) -> list[Line]:
+    """Words drawn one by one, with the spaces between them drawn as text of their own (some exporters do
+    so), read as the lines they make: a space at a word's height, right of it, with the next word starting
+    where the space ends, joins the two. A table's cells are never so joined: Word leaves its empty pieces
+    between cells elsewhere on the page, and a cell starts well after any space."""
+    out: list[Line] = []
+    space: Line | None = None  # a space drawn after the last line kept, waiting for the word it leads to
+    for line in lines:
+        if not line.text.strip():
+            space = line if line.text and out and out[-1].text.strip() else None
+            continue
+        if space is not None and out:
+            before, near = out[-1], 0.35 * max(line.size, before_size := out[-1].size, 1.0)
+            if abs(space.y - before.y) <= near and abs(line.y - before.y) <= near and space.x > before.x \
+                    and 0 < line.x - space.x <= 0.6 * max(line.size, before_size):
+                out[-1] = Line(text=before.text + space.text + line.text, x=before.x, y=before.y,
+                               size=before.size, bold=before.bold and line.bold)
+                space = None
+                continue
+        space = None
+        out.append(line)
+    return out
 
 
 def _rows(lines: list[Line]) -> list[Line]:
@@ -140,11 +164,11 @@ def _rows(lines: list[Line]) -> list[Line]:
 
 def _line(parts) -> Line:
     text = "".join(p[0] for p in parts)
-    inked = [p for p in parts if p[0].strip()] or parts
+    inked = [p for p in parts if p[0].strip()] or [p for p in parts if p[0]] or parts  # a drawn space: where it stands
     weight = Counter()
     for part in inked:
         weight[round(part[3] * 2) / 2] += len(part[0].strip()) or 1
-    return Line(text=text.rstrip(), x=inked[0][1], y=inked[0][2], size=weight.most_common(1)[0][0],
+    return Line(text=text.rstrip() or text.strip("\n"), x=inked[0][1], y=inked[0][2], size=weight.most_common(1)[0][0],
                 bold=all(p[4] for p in inked))
 
 

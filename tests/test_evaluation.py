@@ -9,7 +9,7 @@ import pytest
 from assistant.confidence import Evidence, Weights
 from assistant.evaluation import (EvalQuestion, ParagraphBaseline, Scores, Signals, Thresholds, abstention_figures,
                                   choose_thresholds, collect_signals, evaluate, evaluate_naive, leave_one_set_out,
-                                  paragraphs, read_questions, ruling_figures)
+                                  paragraphs, read_questions, ruling_figures, set_names)
 from assistant.engine import PolicyEngine
 from assistant.settings import Settings
 
@@ -54,6 +54,12 @@ def test_leave_one_set_out_scores_each_set_with_thresholds_from_the_others():
     assert loso["b"]["answer"] == choose_thresholds([s for s in signals if s.dataset == "a"]).answer
     assert loso["b"]["abstain(unanswerable)"] == 0.0  # a's threshold is too low for b: honest, not refitted
     assert loso["a"]["false_abstain"] == 1.0  # b's threshold refuses all of a
+
+
+def test_sets_kept_as_folders_of_questions_jsonl_keep_apart():
+    # every set kept as NAME/questions.jsonl: named by its folder, so leave-one-set-out leaves out one set
+    files = [Path("sets/handbook/questions.jsonl"), Path("sets/conduct/questions.jsonl"), Path("eval/glenmere_dev.jsonl")]
+    assert set_names(files) == ["handbook", "conduct", "glenmere_dev"]
 
 
 def test_a_second_signal_is_weighed_when_closeness_alone_cannot_separate():

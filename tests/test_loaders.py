@@ -642,6 +642,47 @@ def test_a_pdf_price_list_reads_row_by_row(tmp_path):
     assert [r.text for r in rows] == ["Navy Blue Blazer\tSchool Office\t£30", "Kufi\tSchool Office\t£5"]
 
 
+def test_a_pdf_drawing_each_word_and_space_on_its_own_reads_as_lines_of_words(tmp_path):
+    """Some exporters draw every word, and every space between words, as a text object of its own: pypdf
+    gives each on a line of its own, at the same height, left to right, as it gives a table's cells. A space
+    drawn right before the next word joins the two: a line of words, not a row of one-word cells."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "conduct.pdf"), pagesize=A4)
+
+    def words(line: str, y: float, font: str, size: float) -> None:  # as Google Docs' renderer draws them
+        x = 72.0
+        for n, word in enumerate(line.split(" ")):
+            for text in ([" "] if n else []) + [word]:  # each in its own text object, the page's y axis turned over
+                pdf.saveState()
+                pdf.translate(0, 842)
+                pdf.scale(1, -1)
+                piece = pdf.beginText()
+                piece.setFont(font, size)
+                piece.setTextTransform(1, 0, 0, -1, 0, 0.8)
+                piece.moveCursor(x, 842 - y)
+                piece.textOut(text)
+                pdf.drawText(piece)
+                pdf.restoreState()
+                x += pdf.stringWidth(text, font, size)
+
+    words("Code of Conduct for Employees", 780, "Helvetica-Bold", 16)
+    words("4.2 Conflict of Interest", 740, "Helvetica-Bold", 12)
+    words("Employees must avoid situations where personal interests conflict, or appear to conflict, with the", 720,
+          "Helvetica", 11)
+    words("interests of the company. All potential conflicts must be disclosed to management.", 706, "Helvetica", 11)
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "conduct.pdf")
+    assert "\t" not in doc.text
+    assert doc.title == "Code of Conduct for Employees"
+    clauses = chunk_document(doc)
+    assert [(c.section, " ".join(c.text.split())) for c in clauses] == [(
+        ("4.2 Conflict of Interest",), "Employees must avoid situations where personal interests conflict, or appear "
+        "to conflict, with the interests of the company. All potential conflicts must be disclosed to management.")]
+
+
 def test_a_pdf_table_with_cells_over_several_lines_reads_row_by_row(tmp_path):
     """Cells that wrap are given cell by cell, each cell's lines top down: each row is read again as one line
     of whole cells, also right after a heading and a paragraph set at the usual spacing."""

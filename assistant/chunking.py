@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Clause, PolicyDocument
-from .text import stem
+from .text import stem, unescape
 
 MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
 HEADING_MAX_WORDS = 16
@@ -181,7 +181,7 @@ def _lead(text: str) -> int:
 def _clean_title(title: str) -> str:
     title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
     title = re.sub(r"\{[:#][^}]*\}|\{%.*?%\}|<[^>]+>", "", title)
-    return " ".join(re.sub(r"[*_`]", "", title).split()).strip(" :")
+    return " ".join(unescape(re.sub(r"(?<!\\)[*_`]", "", title)).split()).strip(" :")
 
 
 def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:

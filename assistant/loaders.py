@@ -24,6 +24,7 @@ from .chunking import NO_SPACE_HEADING
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
 from .pdf_layout import page_lines, running_header, to_markdown
+from .text import unescape
 
 log = logging.getLogger(__name__)
 # pypdf reports each small defect it repairs as a warning ("Ignoring wrong pointing object 8 0"): noise to
@@ -440,7 +441,7 @@ def _title_from_name(path: Path) -> str:
 
 
 def _plain(text: str) -> str:
-    return re.sub(r"[*_`]", "", text).strip()
+    return unescape(re.sub(r"(?<!\\)[*_`]", "", text)).strip()
 
 
 # ---------------------------------------------------------------- binary formats -> Markdown text

@@ -49,6 +49,14 @@ def plain(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split())
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # any ASCII punctuation may be escaped (CommonMark)
+
+
+def unescape(text: str) -> str:
+    """Markdown's backslash escapes ("\\(MoJ\\)") as the characters they stand for, for titles and headings."""
+    return _ESCAPED.sub(r"\1", text)
+
+
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     return _STEMMER.stemWord(word)

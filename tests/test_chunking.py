@@ -126,6 +126,16 @@ def test_heading_markup_is_cleaned():
     assert find(clauses, "Be kind").section == ("The code of conduct",)
 
 
+def test_escaped_punctuation_in_a_title_and_a_heading_shows_unescaped(tmp_path):
+    # pandoc writes Markdown with its punctuation escaped: "\\(MoJ\\)", "\\-"
+    (tmp_path / "overseas.md").write_text("# Accessing Ministry of Justice \\(MoJ\\) IT Systems From Overseas\n\n"
+                                          "## Before you go \\- the form\n\nAsk your line manager first.\n",
+                                          encoding="utf-8")
+    doc = load_document(tmp_path / "overseas.md")
+    assert doc.title == "Accessing Ministry of Justice (MoJ) IT Systems From Overseas"
+    assert chunk_document(doc)[0].section == ("Before you go - the form",)
+
+
 def test_headings_written_without_a_space_after_their_marks(tmp_path):
     """"#Salary and Equity Compensation", "##Salary", "###Overview." are headings, as older Markdown renderers
     showed them; a hashtag alone on its line ("#TeamGlenmere") is not."""

@@ -615,6 +615,10 @@ def _pdf_paragraphs(page: str) -> str:
     return "\n".join(out).strip()
 
 
+# the classes Quarto, pandoc (bookdown) and Sphinx give the numbers they put before headings
+_GENERATED_NUMBER = ["chapter-number", "header-section-number", "section-number"]
+
+
 def _html_text(raw: bytes, source: str) -> str:
     from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -646,6 +650,9 @@ def _html_text(raw: bytes, source: str) -> str:
                                                 or anchor.get_text(strip=True) in ("¶", "#", "§", "🔗", "")):
             if anchor.find_parent(["h1", "h2", "h3", "h4", "h5", "h6"]) or "headerlink" in classes:
                 anchor.decompose()
+    for number in soup.find_all("span", class_=_GENERATED_NUMBER):  # "7 Code of Conduct", "Section 4 …": a site
+        if number.find_parent(["h1", "h2", "h3", "h4", "h5", "h6"]):  # generator numbers its headings
+            number.decompose()
     blocks: list[str] = []
 
     def written(tag: Tag) -> str:

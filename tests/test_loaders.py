@@ -1146,6 +1146,20 @@ def test_a_headings_permanent_link_is_no_part_of_it(tmp_path):
     assert chunk_document(doc)[0].section == ("Cash Tips",)
 
 
+@pytest.mark.parametrize("heading", [
+    # Quarto, pandoc's bookdown, Sphinx: the number the site generator puts before each heading
+    '<span class="chapter-number">7</span>&nbsp; <span class="chapter-title">Code of Conduct</span>',
+    '<span class="header-section-number">Section 7</span> Code of Conduct',
+    '<span class="section-number">7. </span>Code of Conduct'])
+def test_a_site_generators_heading_numbers_are_no_part_of_the_title(tmp_path, heading):
+    (tmp_path / "conduct.html").write_text(
+        f'<html><body><main><h1>{heading}</h1><h2><span class="header-section-number">7.1</span> Conflict</h2>'
+        '<p>Talk to the person first.</p></main></body></html>', encoding="utf-8")
+    doc = load_document(tmp_path / "conduct.html")
+    assert doc.title == "Code of Conduct"
+    assert chunk_document(doc)[0].section == ("Conflict",)
+
+
 @pytest.mark.parametrize("title, file_name", [("STAFF HANDBOOK", "handbook.docx"),
                                               ("SELF-EMPLOYED MENTOR AGREEMENT", "agreement.docx")])
 def test_a_letterhead_over_the_title_is_passed_over(tmp_path, title, file_name):

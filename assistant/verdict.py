@@ -191,6 +191,18 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
                              r"|i|one|people)\s+(?:will\s+|would\s+|might\s+|may\s+)?(?:need|needs|have|has)\s+to\b", re.I)
 
 
+_ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b", re.I)
+
+
+def confines(text: str) -> bool:
+    """True when the text states a duty or permission only for some cases ("receipts are only required for
+    expenses over $25"): it gives no ruling of its own (see `classify`), and it leaves any other rule it is
+    read with conditional ("You should keep every receipt, but receipts are only required for …")."""
+    flat = " ".join(text.replace("*", "").replace("_", " ").split())
+    return bool(_ONLY_RULE.search(flat)) or bool(_CONFINED.search(flat)) and any(
+        p.search(flat) for v, ps in _COMPILED if v in (Verdict.required, Verdict.permitted) for p in ps)
+
+
 def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
     """True when the text also permits something, in words other than those of its prohibition
     ("no visitors are permitted" holds "are permitted" inside its own "no … are permitted")."""
@@ -302,7 +314,8 @@ def rule_units(text: str, context: str | None = None,
     units: list[tuple[set[str], Verdict | None]] = []
     ruled: list[bool] = []  # whether a unit states a rule in its own words (not only under its lead-in)
     answering = False  # a question has been asked: the parts that follow answer it
-    for part in rule_parts(text):
+    parts = rule_parts(text)
+    for part, previous in zip(parts, [""] + parts):  # a part cut off by "but", "though" … ends no sentence
         words = _topical(part)
         if part.endswith("?"):
             if units and not answering and not ruled[-1]:
@@ -316,13 +329,21 @@ def rule_units(text: str, context: str | None = None,
         verdict = own if answering else clause_verdict(part, context)  # an answer rules in its own words
         if asked and verdict in _AGAINST and _against_others(part, asked):
             verdict = Verdict.information
+        if own is Verdict.information and confines(part):
+            own = verdict = None  # "… are only required for …": whatever it is read with is conditional
         if units and answering:
             before, rule = units[-1]
             units[-1] = (before | words, verdict if rule is Verdict.information
                          else None if rule is None else _joined(rule, verdict))
         elif units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
             before, rule = units[-1]
-            units[-1] = (before | words, None if rule is None else _joined(rule, own))
+            units[-1] = (before | words, None if rule is None or own is None else _joined(rule, own))
+        elif units and own is None and words & units[-1][0] and not re.search(r"[.!?;]$", previous):
+            # a duty or permission confined to some cases, in the same sentence as a rule on the same thing ("You
+            # should keep every receipt, though receipts are only required for expenses over $25"): that rule
+            # holds only so
+            before, rule = units[-1]
+            units[-1] = (before | words, None)
         elif units and _ILLUSTRATES.match(part):
             before, rule = units[-1]
             units[-1] = (before | words, verdict if rule is Verdict.information else rule)

@@ -243,6 +243,13 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # ... and it leaves a rule read with it conditional: "keep every receipt" holds only over $25
+    ("do I need to keep receipts for every coffee on a work trip?",
+     "Do I need to keep my receipts? Yes. You should make every effort to keep every receipt, but receipts are only "
+     "required for all expenses over $25.", Verdict.information),
+    ("do I need to keep receipts for every coffee on a work trip?",
+     "You should keep every receipt for your trip, though receipts are only required for expenses over $25.",
+     Verdict.information),
     # two parts each holding the question's words, nearly as many, with different rules: which governs, words
     # cannot tell
     ("do I have to pay for my campus ID card myself?",

@@ -45,6 +45,8 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     # a character escaped with a backslash is shown as itself
     ("_\\*Snapshot from 2020._ Costs 5 \\* 3 and \\_draft\\_ notes.", "*Snapshot from 2020. Costs 5 * 3 and _draft_ notes."),
     ("EI pays 0.55(4377.58) \\= $2,407.67 \\& the rest \\~ later\\?", "EI pays 0.55(4377.58) = $2,407.67 & the rest ~ later?"),
+    # a template expression holding braces of its own (MyST / Sphinx substitutions) is hidden whole
+    ("Email {{'[{}](mailto:{})'.format(training_email, training_email)}} for an extension.", "Email for an extension."),
     # a "<…>" that is no HTML element is the policy's own placeholder: quoted, never dropped mid-quote
     ("Email <insert email address here> within <b>24</b> hours.", "Email <insert email address here> within 24 hours."),
 ])

@@ -32,7 +32,7 @@ _CELL = "\x00"  # stands for a hidden table pipe while a quote is assembled: one
 
 # ------------------------------------------------------------------ markup hidden from quotes
 
-_URL = r"\((?:[^()\s]|\([^()\s]*\)|\{%[^%]*%\}|\{\{[^}]*\}\})*(?:\s+\"[^\"\n]*\")?\)"
+_URL = r"\([ \t]*(?:[^()\s]|\([^()\s]*\)|\{%[^%]*%\}|\{\{[^}]*\}\})*(?:\s+\"[^\"\n]*\")?[ \t]*\)"  # "( url )" too
 _IMAGE = re.compile(r"!\[[^\]\n]*\](?:" + _URL + r"|\[[^\]\n]*\])")
 _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + _URL + r"|\]\[[^\]\n]*\])")
 _AUTOLINK = re.compile(r"(<)(mailto:[^>\s]+|[^<>\s@:/]+@[^<>\s]+)(>)")  # <https://…> stands as written

@@ -33,6 +33,7 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
 @pytest.mark.parametrize("source, expected", [
     ("Get [11 local holidays](https://x.org/h \"t\") a year.", "Get 11 local holidays a year."),
     ("See the [guide]({% page \"a/b\"\n%}) first.", "See the guide first."),
+    ("Get one [here](http://x.org/card.pdf ) . Then [Accounts]( https://x.org/a )list.", "Get one here . Then Accountslist."),
     ("![logo](logo.png) Staff **must** sign in.", "Staff must sign in."),
     ("Ask <abbr title=\"x\">HR</abbr> via <hr@example.org>.", "Ask HR via hr@example.org."),
     ("Visit <https://example.org/> today.", "Visit <https://example.org/> today."),

@@ -254,9 +254,29 @@ def _is_body(text: str, block: _Block) -> bool:
     return bool(re.search(r"[.:;!?]\s*$", body)) or len(body.split()) > HEADING_MAX_WORDS or "\n" in body.strip()
 
 
+# a heading's own number: "D.4.c.", "3.2", "A." (a single letter or number needs its full stop)
+_HEADING_NUMBER = re.compile(r"^((?:[A-Z]|\d{1,3})(?:\.(?:[A-Za-z]|\d{1,3}))+\.?|(?:[A-Z]|\d{1,3})\.)(?=\s)")
+
+
+def _number_of(title: str) -> tuple[tuple[tuple[str, ...], int], int] | None:
+    """((the number's parent part, its depth), its last part's place): "D.4.c." -> ((("D", "4"), 3), 3).
+    Headings with the same key are siblings, in the order of their places."""
+    m = _HEADING_NUMBER.match(title)
+    if m is None:
+        return None
+    parts = tuple(m.group(1).rstrip(".").split("."))
+    last = parts[-1]
+    return (parts[:-1], len(parts)), int(last) if last.isdigit() else ord(last.lower()) - ord("a") + 1
+
+
 def _clauses(doc: PolicyDocument, blocks: list[_Block]):
     text = doc.text
     stack: list[tuple[int, str]] = []
+    # numbered headings met, by their number's parent part and depth and their level: the sections above them
+    # and their place. A heading set as an earlier one was and numbered as its next sibling ("**D.4.c.**" after
+    # "**D.4.b.**") stands where that one stood: in one handbook "**D.4.b.**" in bold held headings marked
+    # "##### A." to "##### K.", and "**D.4.c.**" after them would otherwise read as a part of "K."
+    numbered: dict[tuple[tuple[tuple[str, ...], int], int], tuple[list[tuple[int, str]], int]] = {}
     lead_in: str | None = None  # sentence introducing the current list
     header_row: str | None = None
     title_key = _key(doc.title)
@@ -284,6 +304,12 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
             seen_heading = True
             written = re.sub(r"^[#\s]+|[*_`]", "", text[block.start:block.end])  # as written, its colon kept
             if block.title and not is_title and not _NO_SECTION.match(written):
+                number = _number_of(block.title)
+                if number is not None:
+                    key, place = (number[0], block.level), number[1]
+                    if key in numbered and numbered[key][1] < place:  # the next of its siblings, not a new count
+                        stack = list(numbered[key][0])
+                    numbered[key] = (list(stack), place)
                 stack.append((block.level, block.title))
             lead_in, header_row, item_parents = None, None, []
             continue

@@ -126,6 +126,21 @@ def test_heading_markup_is_cleaned():
     assert find(clauses, "Be kind").section == ("The code of conduct",)
 
 
+def test_a_heading_numbered_as_the_next_sibling_stands_where_its_sibling_stood():
+    # "**D.4.b.**" in bold holds headings marked "##### A." and "##### B."; "**D.4.c.**" is D.4.b.'s sibling, not a
+    # part of "B." — but a new count ("1." again under another part) is read by its marks
+    text = ("# Employee Conduct\n\n**D.4.a. Drug Free Workplace**\n\nNo drugs at work.\n\n"
+            "**D.4.b. Code of Conduct**\n\nAct with integrity.\n\n##### A. General Principles\n\nBe honest.\n\n"
+            "##### B. Use of Property\n\nUse it for work.\n\n**D.4.c. Other Prohibited Conduct**\n\nNo weapons on site.\n\n"
+            "## Part Two\n\n### 1. Keys\n\nKeep keys safe.\n\n### 2. Badges\n\nWear your badge.\n\n"
+            "## Part Three\n\n### 1. Visitors\n\nSign visitors in.\n")
+    clauses = clauses_of(text, title="Employee Conduct")
+    assert find(clauses, "No weapons").section == ("D.4.c. Other Prohibited Conduct",)
+    assert find(clauses, "Use it for work").section == ("B. Use of Property",)
+    assert find(clauses, "Wear your badge").section == ("Part Two", "2. Badges")
+    assert find(clauses, "Sign visitors in").section == ("Part Three", "1. Visitors")
+
+
 def test_escaped_punctuation_in_a_title_and_a_heading_shows_unescaped(tmp_path):
     # pandoc writes Markdown with its punctuation escaped: "\\(MoJ\\)", "\\-"
     (tmp_path / "overseas.md").write_text("# Accessing Ministry of Justice \\(MoJ\\) IT Systems From Overseas\n\n"

@@ -250,8 +250,11 @@ _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 
 def rule_parts(text: str) -> list[str]:
-    """The text cut into parts that each state at most one rule: sentences, then clauses joined by "but"."""
-    return [p.strip() for p in _PART_BREAK.split(" ".join(text.split())) if p and p.strip()]
+    """The text cut into parts that each state at most one rule: paragraphs, sentences, then clauses joined by
+    "but". A paragraph ends a part even without a full stop ("Customer Signature / Printed Name / Date" over
+    "Do not write the card number on this form.")."""
+    return [p.strip() for block in re.split(r"\n[ \t]*\n", text)
+            for p in _PART_BREAK.split(" ".join(block.split())) if p and p.strip()]
 
 
 # A part that opens by pointing back ("These expenses should be approved ...", "though this should be

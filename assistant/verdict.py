@@ -21,8 +21,9 @@ _OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|du
             r"(?:(?:please|also|then|instead|first|just|so|and|but|always|now)\s+)*")
 # A verb at the start of a sentence, not a noun of the same spelling ("Use of the logo", "Report templates are").
 _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|should|must)\b)"
-# "should expect to progress", "should anticipate a reply": what is likely to happen, not a duty
-_NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate)\b)"
+# "should expect to progress", "should anticipate a reply": what is likely to happen, not a duty; "it should be
+# considered compromised": how a thing is to be regarded, no act laid on anyone
+_NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate|be\s+(?:considered|deemed|regarded|presumed|assumed))\b)"
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",

@@ -243,6 +243,10 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # how a thing is to be regarded lays no duty on anyone
+    ("customs want me to unlock my laptop, do I have to do it?",
+     "If a customs official takes your device out of your sight, it should be considered compromised.",
+     Verdict.information),
     # a paragraph ends a part, full stop or not: a form's labels over a rule are not the rule's subject
     ("can I write the customer's card number on the form?",
      "Customer Signature\nPrinted Name\nDate\n\nDo not write the full card number or CVV on this form.", Verdict.prohibited),

@@ -177,7 +177,9 @@ _CONDITION = re.compile(r"\b(?:without|unless|except)\b", re.I)
 # a duty or permission confined to some cases rules in those cases and out of all others. Which side of
 # the line the asker stands on, word patterns cannot tell, so it gives no ruling.
 _CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+(?:[\w'’-]+\s+){0,3}?"
-                       r"(?:only|solely|exclusively)\b|\bonly\s+(?:need|needs|have|has)\s+to\b|\bneeds?\s+only\b", re.I)
+                       r"(?:only|solely|exclusively)\b|\bonly\s+(?:need|needs|have|has)\s+to\b|\bneeds?\s+only\b"
+                       r"|\b(?:under|in)\s+(?:the\s+following|certain|specific|limited|exceptional)\s+(?:circumstances|conditions"
+                       r"|cases)\b", re.I)  # "We may, under the following circumstances, rely on …"
 
 
 # "may be required to provide a doctor's note", "you might need to …": a duty that may arise, in cases the

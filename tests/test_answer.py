@@ -250,6 +250,9 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     # a paragraph ends a part, full stop or not: a form's labels over a rule are not the rule's subject
     ("can I write the customer's card number on the form?",
      "Customer Signature\nPrinted Name\nDate\n\nDo not write the full card number or CVV on this form.", Verdict.prohibited),
+    ("can we rely on another bank's checks instead of our own?",
+     "We may, under the following circumstances, rely on the performance by another financial institution of our "
+     "customer identification program:", Verdict.information),
     # ... and it leaves a rule read with it conditional: "keep every receipt" holds only over $25
     ("do I need to keep receipts for every coffee on a work trip?",
      "Do I need to keep my receipts? Yes. You should make every effort to keep every receipt, but receipts are only "

@@ -420,9 +420,9 @@ def _title(text: str, kind: str, path: Path) -> str:
             return _plain(titled.group(1))
         found = _title_from_text(text, kind)
         named = _title_from_name(path)
-        if found and not (_NAMES_A_DOCUMENT.search(found) and _names_a_title(found)) \
-                and _NAMES_A_DOCUMENT.search(named):
-            return named
+        if found and (not _names_a_title(found) or not _NAMES_A_DOCUMENT.search(found)
+                      and _NAMES_A_DOCUMENT.search(named)):
+            return named  # a section's heading ("Purpose") never titles; a document's kind in the name wins
         return found or named
     return _title_from_text(text, kind) or _title_from_name(path)
 

@@ -596,6 +596,12 @@ def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     word.add_paragraph("Hazardous substances are stored in locked cupboards.")
     word.save(tmp_path / "CoSHH Policy 2022 (1).docx")
     assert load_document(tmp_path / "CoSHH Policy 2022 (1).docx").title == "CoSHH Policy"  # its year is the edition's
+    word = Document()  # a first heading that heads a section ("Purpose") never titles, whatever the file is named
+    word.add_heading("Purpose", 1)
+    word.add_paragraph("This procedure sets out how staff may use generative AI tools.")
+    word.save(tmp_path / "Use of text based Generative Artificial Intelligence (AI).docx")
+    assert load_document(tmp_path / "Use of text based Generative Artificial Intelligence (AI).docx").title == \
+        "Use Of Text Based Generative Artificial Intelligence (AI)"
 
 
 def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):

@@ -262,8 +262,11 @@ def rule_parts(text: str) -> list[str]:
 
 # A part that opens by pointing back ("These expenses should be approved ...", "though this should be
 # limited to ...") is about the thing the part before it names: the two are read as one.
+# "It's not appropriate to meet in cafes", "It is important that …": an "it" that stands for what follows points
+# nowhere back.
 _POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while|and|also|so)\W+)*"
-                          r"(?:this|these|that|those|such|it|they|them)\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)",
+                          r"(?:this|these|that|those|such|it|they|them)\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)"
+                          r"(?!(?:['’]s|\s+is|\s+was|\s+will\s+be|\s+would\s+be)\s+(?:not\s+)?(?:\w+\s+)?\w+\s+(?:to|that|for)\b)",
                           re.I)
 # A part giving an example ("For example, applicants should not be asked …") illustrates the rule before it,
 # and has that rule's force.

@@ -243,6 +243,10 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # an "it" standing for what follows ("it's not appropriate to …") points nowhere back: not read with the rule before
+    ("can we hold my absence meeting in the cafe near my house?",
+     "The location of the meeting should be agreed to beforehand. However, it’s not appropriate to meet in public "
+     "places, such as cafes.", Verdict.information),
     # how a thing is to be regarded lays no duty on anyone
     ("customs want me to unlock my laptop, do I have to do it?",
      "If a customs official takes your device out of your sight, it should be considered compromised.",

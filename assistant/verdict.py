@@ -179,7 +179,9 @@ _CONDITION = re.compile(r"\b(?:without|unless|except)\b", re.I)
 _CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+(?:[\w'’-]+\s+){0,3}?"
                        r"(?:only|solely|exclusively)\b|\bonly\s+(?:need|needs|have|has)\s+to\b|\bneeds?\s+only\b"
                        r"|\b(?:under|in)\s+(?:the\s+following|certain|specific|limited|exceptional)\s+(?:circumstances|conditions"
-                       r"|cases)\b", re.I)  # "We may, under the following circumstances, rely on …"
+                       r"|cases)\b"  # "We may, under the following circumstances, rely on …"
+                       r"|\b(?:when|if|where|whenever|once)\s+(?:you\s+are\s+|they\s+are\s+|it\s+is\s+)?(?:required|asked"
+                       r"|requested|instructed|told|directed)\s+to\b", re.I)  # "When required to change a password, …"
 
 
 # "may be required to provide a doctor's note", "you might need to …": a duty that may arise, in cases the

@@ -243,6 +243,9 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # a duty that holds when someone else requires it says nothing of whether they do
+    ("do I have to change my password every 90 days?",
+     "When required to change a password, you must do so as soon as possible.", Verdict.information),
     # an "it" standing for what follows ("it's not appropriate to …") points nowhere back: not read with the rule before
     ("can we hold my absence meeting in the cafe near my house?",
      "The location of the meeting should be agreed to beforehand. However, it’s not appropriate to meet in public "

@@ -55,6 +55,12 @@ _NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:]
                          r"|(?:implementation|issue|effective|review|next\s+review)\s+date)\s*:)", re.I)
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
+# reStructuredText's explicit markup that is no text of the policy: a comment ("..", ".. note to editors") or a link
+# target (".. _conduct:"), and directives whose indented body is no prose (a table of contents, code, an image);
+# each with the indented lines under it. An admonition's body (".. note::") is the policy's own text.
+_RST_HIDDEN = re.compile(r"^\.\.(?:[ \t]*$|[ \t]+_[^\n]*:[ \t]*$|[ \t]+(?![_|\[])(?![\w:-]+::)\S.*$|[ \t]+(?:toctree|contents|code-block"
+                         r"|code|sourcecode|literalinclude|include|image|figure|raw|highlight|index|automodule|autoclass"
+                         r"|graphviz|meta|sectnum|tabularcolumns|math)::.*$)")
 _WORD = re.compile(r"\S+")
 _ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
@@ -120,7 +126,15 @@ def _blocks(text: str) -> list[_Block]:
             blocks.append(current)
             current = None
 
+    hidden = False  # inside a reStructuredText comment or a directive whose body is no prose
     for i, line in enumerate(lines):
+        if hidden and (line.blank or line.text[:1] in " \t"):
+            continue
+        hidden = False
+        if _RST_HIDDEN.match(line.text):
+            close()
+            hidden = True
+            continue
         if _ADORNMENT.match(line.text) and current is None and i + 2 < len(lines) \
                 and lines[i + 2].text.strip() == line.text.strip() and not lines[i + 1].blank:
             continue  # the overline of a reStructuredText title: its underline makes the heading

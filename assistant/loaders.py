@@ -424,7 +424,14 @@ def _title(text: str, kind: str, path: Path) -> str:
                       and _NAMES_A_DOCUMENT.search(named)):
             return named  # a section's heading ("Purpose") never titles; a document's kind in the name wins
         return found or named
+    if path.suffix.lower() == ".rst" and (match := _RST_TITLE.search(text)) \
+            and len(match.group(3).strip()) >= len(match.group(2).strip()):
+        return _plain(match.group(2))  # reStructuredText: the first adorned heading, whatever its character
     return _title_from_text(text, kind) or _title_from_name(path)
+
+
+_RST_TITLE = re.compile(r"^(?:([=\-~^\"+#*'`:.])\1{2,}[ \t]*\n)?[ \t]*([^\s=\-~^\"+#*'`:.].{0,150}?)[ \t]*\n"
+                        r"(([=\-~^\"+#*'`:.])\4{2,})[ \t]*$", re.M)
 
 
 def _title_from_name(path: Path) -> str:

@@ -40,6 +40,10 @@ _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
 _TAG = re.compile(HTML_TAG)
 _TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{(?:[^}\n]|\n(?![ \t]*\n)|\}(?!\}))*\}\}|\{:[^}\n]*\}|\{#[^}\n]*\}")  # "{{'[{}](…)'.format(…)}}" too
+# reStructuredText's inline markup: a role's name (":ref:`…`") and a link's target ("`the forum <https://…>`_") show
+# nothing; the words between the backticks show (the backticks and a link's "_" go with emphasis, below)
+_RST_ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)")
+_RST_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # any ASCII punctuation may be escaped (CommonMark)
 # the leading look-ahead lets the engine pass over every other character at once (8x faster, same matches)
 # A `*` with white space (or a line's edge) on both sides is not emphasis but a list marker or a sign
@@ -105,6 +109,9 @@ def shown(text: str, start: int, end: int) -> Shown:
         hide(m.start(), m.end(), "" if m.group(1).lower() in _INLINE_TAGS.split("|") else " ")
     for m in _TEMPLATE.finditer(text, lo, hi):
         hide(m.start(), m.end(), " ")
+    for pattern in (_RST_ROLE, _RST_TARGET):
+        for m in pattern.finditer(text, lo, hi):
+            hide(m.start(), m.end())
     for m in _ESCAPE.finditer(text, lo, hi):
         hide(m.start(), m.end())
     for m in _EMPHASIS.finditer(text, lo, hi):

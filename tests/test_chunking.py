@@ -10,6 +10,7 @@ import pytest
 from assistant.chunking import MAX_CLAUSE_WORDS, chunk_document, passage, sentence_spans
 from assistant.loaders import load_document
 from assistant.models import PolicyDocument
+from assistant.quoting import shown
 
 GLENMERE_TXT = Path(__file__).resolve().parent / "fixtures" / "glenmere-social-media-policy-2023-24.txt"
 CODE_OF_CONDUCT = "Code of Conduct for all members of staff at Glenmere Primary School – Social Networking"
@@ -443,6 +444,29 @@ def test_restructuredtext_sections_lists_and_directives():
     assert find(clauses, "calls the lone worker").section == ("Procedures", "If a lone worker does not check in")
     assert find(clauses, "avoid working alone").kind == "sentence"  # a line opening with a substitution is no table row
     assert find(clauses, "carry a charged").context == "Staff who must work alone should:"
+
+
+def test_restructuredtext_comments_targets_and_roles_never_show(tmp_path):
+    """Sphinx sources: a comment and its indented lines, a link target, a table of contents and its entries are
+    never clauses; the first adorned heading titles the document whatever its character; roles and links show
+    their words alone."""
+    (tmp_path / "conduct.rst").write_text(
+        "..\n   THIS DOCUMENT IS OWNED BY THE STEERING COMMITTEE. ALL CHANGES MUST BE APPROVED!\n\n"
+        ".. _code_of_conduct:\n\n*************************\nCommunity Code of Conduct\n*************************\n\n"
+        ".. contents:: Topics\n\nEvery community can be strengthened by diverse viewpoints.\n\n"
+        "Anti-harassment policy\n======================\n\n"
+        "Harassment includes offensive comments. See :ref:`the reporting guide<reporting_guide>` and\n"
+        "`the forum <https://forum.example.org>`_ for ``#help``.\n\n"
+        ".. toctree::\n   :maxdepth: 2\n\n   reporting\n   enforcement\n\n"
+        ".. note::\n\n   Reports are read within a day.\n", encoding="utf-8")
+    doc = load_document(tmp_path / "conduct.rst")
+    assert doc.title == "Community Code of Conduct"
+    clauses = chunk_document(doc)
+    assert [c.text.split()[0] for c in clauses] == ["Every", "Harassment", "Reports"]
+    harassment = find(clauses, "Harassment includes")
+    assert harassment.section == ("Anti-harassment policy",)
+    assert shown(doc.text, harassment.start, harassment.end).text == \
+        "Harassment includes offensive comments. See the reporting guide and the forum for #help."
 
 
 def test_a_tilde_fence_after_a_short_line_is_still_a_fence():

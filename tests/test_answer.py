@@ -243,6 +243,10 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # asking someone to waive or approve it is asking leave
+    ("do we really have to sit out the full wait period?",
+     "If a project becomes active early in a cycle, project members can approach the TC to waive the wait period.",
+     Verdict.needs_permission),
     # a duty that holds when someone else requires it says nothing of whether they do
     ("do I have to change my password every 90 days?",
      "When required to change a password, you must do so as soon as possible.", Verdict.information),

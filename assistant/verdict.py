@@ -82,7 +82,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b(?!\s+not)",
         r"\b(?:is|are)\s+(?:(?!not\b|never\b)\w+\s+)?(?:permitted|allowed|entitled|eligible|welcome)\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",
-        r"\b(?:is|are)\s+(?:perfectly\s+|completely\s+|totally\s+)?(?:acceptable|fine|okay|ok)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
+        r"(?:\b(?:is|are)|['’](?:s|re))\s+(?:perfectly\s+|completely\s+|totally\s+)?(?:acceptable|fine|okay|ok)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
         r"\bfree\s+to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
     ]),
 ]

@@ -243,6 +243,9 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # a permission written with a contraction
+    ("is it ok to make mistakes here?", "We dare to deviate from the usual way of working. It’s okay to make mistakes.",
+     Verdict.permitted),
     # asking someone to waive or approve it is asking leave
     ("do we really have to sit out the full wait period?",
      "If a project becomes active early in a cycle, project members can approach the TC to waive the wait period.",

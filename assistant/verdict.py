@@ -34,6 +34,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         rf"(?:get|obtain|seek|have|receive|request|ask\s+for)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         rf"\bwith\s+(?:the\s+)?{_W}(?:permission|approval|consent|agreement|authori[sz]ation)\s+(?:of|from)\b",
         r"\b(?:check|clear|agree)\s+(?:it\s+)?with\s+[^.;]{0,60}\b(?:first|beforehand|before|in advance)\b",
+        # "When approved you can purchase the subscription": what may be done once approved needs the approval
+        r"\b(?:when|once|if|after|upon)\s+(?:it\s+is\s+|it['’]s\s+|this\s+is\s+|that\s+is\s+|you\s+are\s+|they\s+are\s+)?"
+        r"(?:pre-?)?(?:approved|authori[sz]ed|signed\s+off|cleared)\b",
         # "members can approach the TC to waive the wait": asking someone to waive or approve it is asking leave
         rf"\b(?:approach|ask|apply\s+to|petition|appeal\s+to|request)\s+{_W}to\s+(?:waive|approve|grant|allow|exempt"
         rf"|authori[sz]e)\b",

@@ -243,6 +243,10 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("Can I take ten days of study leave?", "Staff may take only five days of study leave a year.",
      Verdict.information),
+    # what may be done once approved needs the approval
+    ("can I just buy a learning subscription and claim it back?",
+     "Subscriptions can be requested via the spending form. When approved you can purchase the subscription.",
+     Verdict.needs_permission),
     # a permission written with a contraction
     ("is it ok to make mistakes here?", "We dare to deviate from the usual way of working. It’s okay to make mistakes.",
      Verdict.permitted),

@@ -42,7 +42,7 @@ _TAG = re.compile(HTML_TAG)
 _TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{(?:[^}\n]|\n(?![ \t]*\n)|\}(?!\}))*\}\}|\{:[^}\n]*\}|\{#[^}\n]*\}")  # "{{'[{}](…)'.format(…)}}" too
 # reStructuredText's inline markup: a role's name (":ref:`…`") and a link's target ("`the forum <https://…>`_") show
 # nothing; the words between the backticks show (the backticks and a link's "_" go with emphasis, below)
-_RST_ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)")
+_RST_ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)")  # MyST's "{term}`…`" too
 _RST_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # any ASCII punctuation may be escaped (CommonMark)
 # the leading look-ahead lets the engine pass over every other character at once (8x faster, same matches)

@@ -44,7 +44,8 @@ def plain(text: str) -> str:
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
-    text = re.sub(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|(?<=[^\s`])\s*<[^<>`\n]+>(?=`)", "", text)  # reStructuredText
+    text = re.sub(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)|(?<=[^\s`])\s*<[^<>`\n]+>(?=`)", "",
+                  text)  # reStructuredText's and MyST's roles
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)
     text = re.sub(r"[*_`]+|^#+\s*|^\s*>\s?", "", text, flags=re.M)
     return " ".join(text.translate(_QUOTES).split())

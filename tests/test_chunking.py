@@ -469,6 +469,22 @@ def test_restructuredtext_comments_targets_and_roles_never_show(tmp_path):
         "Harassment includes offensive comments. See the reporting guide and the forum for #help."
 
 
+def test_myst_targets_fences_and_roles_never_show(tmp_path):
+    """MyST Markdown (Jupyter Book, Sphinx): a "(label)=" target and the ":::{note}" lines around an admonition are
+    no clauses, the admonition's words are; a role ("{term}`CS&S`") shows its words alone."""
+    (tmp_path / "reimburse.md").write_text(
+        "(reimbursements)=\n# Reimbursements\n\nWe reimburse through our fiscal sponsor, {term}`CS&S`.\n\n"
+        ":::{admonition} This must be written into your contract\nContractors list their expenses in the contract.\n:::\n\n"
+        "See {ref}`the card rules <card-rules>` first.\n", encoding="utf-8")
+    doc = load_document(tmp_path / "reimburse.md")
+    assert doc.title == "Reimbursements"
+    clauses = chunk_document(doc)
+    assert not any(c.text.startswith(("(", ":::")) or c.text.strip().endswith(":::") for c in clauses)
+    assert [shown(doc.text, c.start, c.end).text for c in clauses] == [
+        "We reimburse through our fiscal sponsor, CS&S.", "Contractors list their expenses in the contract.",
+        "See the card rules first."]
+
+
 def test_a_tilde_fence_after_a_short_line_is_still_a_fence():
     text = "# Policy\n\nExample of the log line:\n~~~\nname, time\n~~~\n\nStaff sign in daily.\n"
     clauses = clauses_of(text)

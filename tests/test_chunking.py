@@ -446,11 +446,18 @@ def test_restructuredtext_sections_lists_and_directives():
     assert find(clauses, "carry a charged").context == "Staff who must work alone should:"
 
 
+def _written(path: Path, text: str):
+    """A policy file written as given, loaded, and its clauses."""
+    path.write_text(text, encoding="utf-8")
+    doc = load_document(path)
+    return doc, chunk_document(doc)
+
+
 def test_restructuredtext_comments_targets_and_roles_never_show(tmp_path):
     """Sphinx sources: a comment and its indented lines, a link target, a table of contents and its entries are
     never clauses; the first adorned heading titles the document whatever its character; roles and links show
     their words alone."""
-    (tmp_path / "conduct.rst").write_text(
+    doc, clauses = _written(tmp_path / "conduct.rst",
         "..\n   THIS DOCUMENT IS OWNED BY THE STEERING COMMITTEE. ALL CHANGES MUST BE APPROVED!\n\n"
         ".. _code_of_conduct:\n\n*************************\nCommunity Code of Conduct\n*************************\n\n"
         ".. contents:: Topics\n\nEvery community can be strengthened by diverse viewpoints.\n\n"
@@ -458,10 +465,8 @@ def test_restructuredtext_comments_targets_and_roles_never_show(tmp_path):
         "Harassment includes offensive comments. See :ref:`the reporting guide<reporting_guide>` and\n"
         "`the forum <https://forum.example.org>`_ for ``#help``.\n\n"
         ".. toctree::\n   :maxdepth: 2\n\n   reporting\n   enforcement\n\n"
-        ".. note::\n\n   Reports are read within a day.\n", encoding="utf-8")
-    doc = load_document(tmp_path / "conduct.rst")
+        ".. note::\n\n   Reports are read within a day.\n")
     assert doc.title == "Community Code of Conduct"
-    clauses = chunk_document(doc)
     assert [c.text.split()[0] for c in clauses] == ["Every", "Harassment", "Reports"]
     harassment = find(clauses, "Harassment includes")
     assert harassment.section == ("Anti-harassment policy",)
@@ -472,13 +477,11 @@ def test_restructuredtext_comments_targets_and_roles_never_show(tmp_path):
 def test_myst_targets_fences_and_roles_never_show(tmp_path):
     """MyST Markdown (Jupyter Book, Sphinx): a "(label)=" target and the ":::{note}" lines around an admonition are
     no clauses, the admonition's words are; a role ("{term}`CS&S`") shows its words alone."""
-    (tmp_path / "reimburse.md").write_text(
+    doc, clauses = _written(tmp_path / "reimburse.md",
         "(reimbursements)=\n# Reimbursements\n\nWe reimburse through our fiscal sponsor, {term}`CS&S`.\n\n"
         ":::{admonition} This must be written into your contract\nContractors list their expenses in the contract.\n:::\n\n"
-        "See {ref}`the card rules <card-rules>` first.\n", encoding="utf-8")
-    doc = load_document(tmp_path / "reimburse.md")
+        "See {ref}`the card rules <card-rules>` first.\n")
     assert doc.title == "Reimbursements"
-    clauses = chunk_document(doc)
     assert not any(c.text.startswith(("(", ":::")) or c.text.strip().endswith(":::") for c in clauses)
     assert [shown(doc.text, c.start, c.end).text for c in clauses] == [
         "We reimburse through our fiscal sponsor, CS&S.", "Contractors list their expenses in the contract.",

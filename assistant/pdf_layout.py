@@ -168,8 +168,8 @@ def _line(parts) -> Line:
     weight = Counter()
     for part in inked:
         weight[round(part[3] * 2) / 2] += len(part[0].strip()) or 1
-    return Line(text=text.rstrip() or text.strip("\n"), x=inked[0][1], y=inked[0][2], size=weight.most_common(1)[0][0],
-                bold=all(p[4] for p in inked))
+    return Line(text=text.rstrip() or text.strip("\n"), x=inked[0][1], y=inked[0][2],
+                size=weight.most_common(1)[0][0], bold=all(p[4] for p in inked))
 
 
 def _times(m, n):

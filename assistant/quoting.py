@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from .chunking import HTML_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION, is_list_marker, is_tab_row, sentence_spans
 from .models import Clause, PolicyDocument
-from .text import fold, tokens
+from .text import ROLE, ROLE_TARGET, fold, tokens
 
 QUOTE_WORDS = 60
 NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
@@ -40,10 +40,6 @@ _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
 _TAG = re.compile(HTML_TAG)
 _TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{(?:[^}\n]|\n(?![ \t]*\n)|\}(?!\}))*\}\}|\{:[^}\n]*\}|\{#[^}\n]*\}")  # "{{'[{}](…)'.format(…)}}" too
-# reStructuredText's inline markup: a role's name (":ref:`…`") and a link's target ("`the forum <https://…>`_") show
-# nothing; the words between the backticks show (the backticks and a link's "_" go with emphasis, below)
-_RST_ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)")  # MyST's "{term}`…`" too
-_RST_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # any ASCII punctuation may be escaped (CommonMark)
 # the leading look-ahead lets the engine pass over every other character at once (8x faster, same matches)
 # A `*` with white space (or a line's edge) on both sides is not emphasis but a list marker or a sign
@@ -109,7 +105,7 @@ def shown(text: str, start: int, end: int) -> Shown:
         hide(m.start(), m.end(), "" if m.group(1).lower() in _INLINE_TAGS.split("|") else " ")
     for m in _TEMPLATE.finditer(text, lo, hi):
         hide(m.start(), m.end(), " ")
-    for pattern in (_RST_ROLE, _RST_TARGET):
+    for pattern in (ROLE, ROLE_TARGET):  # a role's name and a link's target (its backticks and "_" go with emphasis)
         for m in pattern.finditer(text, lo, hi):
             hide(m.start(), m.end())
     for m in _ESCAPE.finditer(text, lo, hi):

@@ -34,6 +34,10 @@ def fold(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+# reStructuredText's and MyST's inline markup: a role's name (":ref:`…`", "{term}`…`") and a link's target ("`the
+# forum <https://…>`_") show nothing; the words between the backticks show
+ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)")
+ROLE_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
 _MARKUP = re.compile(r"[\[{<\\*_`#>]")
 
 
@@ -44,8 +48,7 @@ def plain(text: str) -> str:
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
-    text = re.sub(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)|(?<=[^\s`])\s*<[^<>`\n]+>(?=`)", "",
-                  text)  # reStructuredText's and MyST's roles
+    text = ROLE_TARGET.sub("", ROLE.sub("", text))
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)
     text = re.sub(r"[*_`]+|^#+\s*|^\s*>\s?", "", text, flags=re.M)
     return " ".join(text.translate(_QUOTES).split())

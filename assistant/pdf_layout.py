@@ -101,9 +101,10 @@ def _spaced(lines: list[Line]) -> list[Line]:
             space = line if line.text and out and out[-1].text.strip() else None
             continue
         if space is not None and out:
-            before, near = out[-1], 0.35 * max(line.size, before_size := out[-1].size, 1.0)
+            before = out[-1]
+            near = 0.35 * max(line.size, before.size, 1.0)
             if abs(space.y - before.y) <= near and abs(line.y - before.y) <= near and space.x > before.x \
-                    and 0 < line.x - space.x <= 0.6 * max(line.size, before_size):
+                    and 0 < line.x - space.x <= 0.6 * max(line.size, before.size):
                 out[-1] = Line(text=before.text + space.text + line.text, x=before.x, y=before.y,
                                size=before.size, bold=before.bold and line.bold)
                 space = None

@@ -205,11 +205,16 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
 _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b", re.I)
 
 
+def _flat(text: str) -> str:
+    """The text as one line, emphasis marks gone: what the rule patterns read."""
+    return " ".join(text.replace("*", "").replace("_", " ").split())
+
+
 def confines(text: str) -> bool:
     """True when the text states a duty or permission only for some cases ("receipts are only required for
     expenses over $25"): it gives no ruling of its own (see `classify`), and it leaves any other rule it is
     read with conditional ("You should keep every receipt, but receipts are only required for …")."""
-    flat = " ".join(text.replace("*", "").replace("_", " ").split())
+    flat = _flat(text)
     return bool(_ONLY_RULE.search(flat)) or bool(_CONFINED.search(flat)) and any(
         p.search(flat) for v, ps in _COMPILED if v in (Verdict.required, Verdict.permitted) for p in ps)
 
@@ -229,7 +234,7 @@ def classify(text: str) -> Verdict:
     One part saying both that something is fine and that something is not ("skipping one is okay if
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
-    flat = _WHAT_IS_NEEDED.sub(" ", " ".join(text.replace("*", "").replace("_", " ").split()))
+    flat = _WHAT_IS_NEEDED.sub(" ", _flat(text))
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):

@@ -42,6 +42,12 @@ class Scope:
         return sorted(self.sources) if self.sources is not None else None
 
 
+# A heading naming how something ruled out is handled ("Managing Unacceptable Actions by Individuals", "Reporting
+# prohibited conduct"): the items under it are what is done about such acts, not more of them.
+_HANDLING = re.compile(r"^(?:\d[\d.]*\s+)?\w+ing\s+(?:(?:of|with|to)\s+)?(?:\w+\s+)?(?:unacceptable|prohibited|forbidden"
+                       r"|banned|inappropriate|disallowed)\s+\w", re.I)
+
+
 class PolicyEngine:
     """Answers questions from one indexed policy corpus."""
 
@@ -175,6 +181,8 @@ class PolicyEngine:
         the items under it are read under it, as items are read under the sentence leading into their list."""
         clause = self.quoter.clause_at(*place) if place else None
         heading = clause.section[-1] if clause and clause.section else ""
+        if _HANDLING.match(heading):
+            return None  # "Managing Unacceptable Actions": what is done about them, not a list of them
         return heading if heading and clause_verdict(heading) in RESTRICTING else None
 
     def _limits_of(self, source: str, start: int, end: int) -> list[tuple[str, int, int]]:

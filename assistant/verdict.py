@@ -24,6 +24,8 @@ _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|shoul
 # "should expect to progress", "should anticipate a reply": what is likely to happen, not a duty; "it should be
 # considered compromised": how a thing is to be regarded, no act laid on anyone
 _NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate|be\s+(?:considered|deemed|regarded|presumed|assumed))\b)"
+# "lab members should be able to create a schedule that suits them": what they may expect, not a duty
+_NOT_ENTITLED = r"(?!\s+(?:\w+\s+)?be\s+able\s+to\b)"
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
@@ -77,7 +79,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
-        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}",
+        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b{_NOT_NOUN}",
     ]),
@@ -118,7 +120,8 @@ _YES_NO_RULING = re.compile(
     r"|fine|allowed|permitted|legal|a problem)\b"
     rf"|(?:do|does|did)\s+{_PERSON}\s+(?:\w+\s+)?(?:need|have\s+to|has\s+to|must)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
-    rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b)",
+    rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b"
+    r"|(?:ok|okay|alright|all right|fine|allowed|acceptable)\?$)",  # "I want to send a PR ... - ok?"
     re.I)
 # A yes/no question that asks only whether something may be done ("Can I ...?", "Is it OK to ...?"), not
 # whether it must be: a clause requiring something does not answer it (see `ruling_for`).
@@ -129,16 +132,25 @@ _ASKS_MAY = re.compile(
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
-    rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b)",
+    rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b"
+    r"|(?:ok|okay|alright|all right|fine|allowed|acceptable)\?$)",
     re.I)
 _WH_WORD = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*"
                       r"(?:how|what|what's|whats|when|where|which|who|whom|whose|why)\b", re.I)
-_QUESTION_PART = re.compile(r"[^?.!;]+\?|[^?.!;]+$")
+# A sentence ends at a stop followed by a space: "python.org" and "3.5" end none.
+_SENTENCE_END = re.compile(r"(?<=[?.!;])\s+")
+# Where a question's parts meet: a comma, a dash set off by spaces or an em or en dash ("I disagree — can I reopen
+# it?", "new here - do I have to join?"), a colon, or "or"/"and" before another question.
+_ASKED_PART = re.compile(r",\s*|\s+-+\s+|\s*[—–]+\s*|:\s+"
+                         r"|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)")
+# A clause setting the scene before the question ("ok when I squash-merge, can I ...?"), not asking "when".
+_SCENE = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|just)\W+)*(?:when|whenever|where|while|once)\s+"
+                    r"(?:i|we|you|they|he|she|it|my|our|your|their|his|her|the|a|an|this|someone|somebody|people)\b", re.I)
 
 
 def _questions(question: str) -> list[str]:
     """The interrogative sentences of a message ("my laptop is acting weird. should I shut it down?")."""
-    parts = [p.strip(" ,") for p in _QUESTION_PART.findall(question) if p.strip(" ,?")]
+    parts = [p.strip(" ,") for p in _SENTENCE_END.split(question.strip()) if p.strip(" ,?.!;")]
     asked = [p for p in parts if p.endswith("?")]
     return asked or parts[-1:]
 
@@ -147,8 +159,7 @@ def _asked(question: str) -> list[str]:
     """The question's yes/no parts ("can I X, or do I have to Y?" has two)."""
     asked = []
     for part in _questions(question):
-        asked += [p.strip() for p in re.split(r",\s*|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)", part)
-                  if p.strip()]
+        asked += [p.strip() for p in _ASKED_PART.split(part) if p.strip(" ?")]
     return asked
 
 
@@ -161,7 +172,7 @@ def asks_for_ruling(question: str) -> bool:
     does any question with a wh-part ("how do I book flights, is there an agency we're supposed to use?").
     """
     asked = _asked(question)
-    if any(_WH_WORD.match(p) for p in asked):
+    if any(_WH_WORD.match(p) and not (n < len(asked) - 1 and _SCENE.match(p)) for n, p in enumerate(asked)):
         return False
     return any(_YES_NO_RULING.match(p) for p in asked)
 

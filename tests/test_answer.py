@@ -125,6 +125,16 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
     ("I'll be out running errands, can I just dial in by phone?", True),
     ("Will abusive comments on the school's accounts be tolerated?", True),
     ("My dad is having surgery. What are my options?", False),
+    # ... also after a dash or a colon, and a dot inside a word ends no sentence
+    ("A core dev closed my issue and I disagree — can I just reopen it?", True),
+    ("new TA here - do I have to join the union?", True),
+    ("quick question: do I need approval for this?", True),
+    ("now that I'm on the core team, am I allowed to get a python.org email address?", True),
+    ("I want to send a PR bumping the copyright years in the file headers — ok?", True),
+    ("nobody has looked at my PR — how long should I wait before pinging?", False),
+    # a clause setting the scene ("when I ...") asks nothing; "when do I ...?" does
+    ("ok when I squash-merge, can I just leave the default commit message?", True),
+    ("when do I get paid, can I get an advance?", False),
     # what to expect is a matter of fact, not of what is allowed
     ("if I'm doing my job fine, should I expect to move up the pay band each year?", False),
     ("Should we anticipate a pay rise in April?", False),
@@ -357,6 +367,8 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Staff must wear a badge.", None, Verdict.required),
     ("You may work from home on Fridays.", None, Verdict.permitted),
     ("The school has a Twitter account.", None, Verdict.information),
+    # what people should be able to do is what they may expect, not a duty
+    ("Lab members should be able to create a working schedule that is right for them.", None, Verdict.information),
     ("The use of the school's logo", "The following are **not considered acceptable**:", Verdict.prohibited),
     ("Use social networking sites responsibly", "everyone must ensure that they:", Verdict.required),
     ("To protect your account, use a password manager.", None, Verdict.required),
@@ -670,6 +682,16 @@ def test_items_under_a_heading_that_rules_them_out_are_read_under_it(tmp_path, e
     answer = engine.ask("Do I have to get permission to consult for other companies in our industry?")
     assert answer.citations[0].where == "Moonlighting › Not OK"
     assert answer.verdict is Verdict.prohibited  # the item alone states no rule: its heading does
+
+
+def test_items_under_a_heading_about_handling_what_is_ruled_out_are_not_ruled_out(tmp_path, embedder):
+    engine = _engine_over(tmp_path, embedder, (
+        "# Unacceptable actions\n\n## Managing unacceptable actions by callers\n\n"
+        "Council staff will end telephone calls if the caller is aggressive, abusive or offensive.\n\n"
+        "## Meetings\n\nMeetings are held on the first Monday of the month in the village hall.\n"))
+    answer = engine.ask("A caller is being abusive to me on the phone, can I end the telephone call?")
+    assert answer.answered and answer.citations[0].where.endswith("Managing unacceptable actions by callers")
+    assert answer.verdict is Verdict.information  # the heading names what is done about such calls
 
 
 def test_a_quote_cut_from_a_longer_sentence_says_so_outside_its_quotation_marks(tmp_path, embedder):

@@ -53,8 +53,9 @@ _NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:]
                          r"|(?:authors?|author\(s\)|scope|department|title|owner|version|approved\s+by|date"
                          r"|last\s+(?:updated|reviewed|revised|review)(?:\s+date)?"
                          r"|(?:implementation|issue|effective|review|next\s+review)\s+date)\s*:)", re.I)
-# MyST Markdown's "(label)=" target and the ":::{note} …" / ":::" lines around a directive are markup, not text
-_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\([\w:.-]+\)=|:{3,}(?:\{[\w-]+\}.*)?|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
+# MyST Markdown's "(label)=" target and the ":::{note} …" / ":::" lines around a directive, and the ":::warning" /
+# "::: tip Title" lines of a custom container (VuePress, Docusaurus, markdown-it), are markup, not text
+_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\([\w:.-]+\)=|:{3,}\s*(?:\{[^}]*\}.*|[a-z][\w-]*(?:\s.*)?)?|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 # reStructuredText's explicit markup that is no text of the policy: a comment ("..", ".. note to editors") or a link
 # target (".. _conduct:"), and directives whose indented body is no prose (a table of contents, code, an image);

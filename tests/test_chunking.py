@@ -488,6 +488,15 @@ def test_myst_targets_fences_and_roles_never_show(tmp_path):
         "See the card rules first."]
 
 
+def test_custom_container_lines_never_show(tmp_path):
+    """A custom container (VuePress, Docusaurus, markdown-it: ":::warning" … ":::") is markup round its words."""
+    doc, clauses = _written(tmp_path / "onboarding.md",
+        "# Onboarding\n\n:::warning\n**Only** technical joiners need do this section.\n:::\n\n"
+        "::: tip SEE ALSO\nThe culture page.\n:::\n\nEveryone reads the handbook.\n")
+    assert [shown(doc.text, c.start, c.end).text for c in clauses] == [
+        "Only technical joiners need do this section.", "The culture page.", "Everyone reads the handbook."]
+
+
 def test_a_tilde_fence_after_a_short_line_is_still_a_fence():
     text = "# Policy\n\nExample of the log line:\n~~~\nname, time\n~~~\n\nStaff sign in daily.\n"
     clauses = clauses_of(text)

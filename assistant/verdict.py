@@ -213,7 +213,11 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
                              r"|i|one|people)\s+(?:will\s+|would\s+|might\s+|may\s+)?(?:need|needs|have|has)\s+to\b", re.I)
 
 
-_ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b", re.I)
+# "receipts are only required for …"; a sentence opening "Only technical joiners need do this section", "Only a node
+# rep can send a request": the duty or leave is confined to the people it names
+_ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b"
+                        r"|^\W*only\s+(?:[^.;:!?]|(?<=\betc)\.){1,80}?\s(?:need|needs|must|have\s+to|has\s+to|may|can"
+                        r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
 
 
 def _flat(text: str) -> str:
@@ -250,7 +254,7 @@ def classify(text: str) -> Verdict:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):
                 return Verdict.information
-            if verdict in (Verdict.required, Verdict.permitted) and _CONFINED.search(flat):
+            if verdict in (Verdict.required, Verdict.permitted) and (_CONFINED.search(flat) or _ONLY_RULE.search(flat)):
                 return Verdict.information
             if verdict is Verdict.required and _POSSIBLE_DUTY.search(flat):
                 return Verdict.information
@@ -271,8 +275,9 @@ def clause_verdict(text: str, context: str | None = None) -> Verdict:
 
 
 # Where one rule ends and another begins inside a sentence: "questioning a decision is acceptable,
-# but personal attacks are not acceptable" holds two rules about two different things.
-_PART_BREAK = re.compile(r"(?<=[.!?;])\s+|[,;]?\s+(?=(?:but|however|whereas|although|though|yet|while)\b)|;\s*", re.I)
+# but personal attacks are not acceptable" holds two rules about two different things. A stop before a
+# lower-case word or a dash ends an abbreviation, not a sentence ("engineers, developers, etc. -- need …", "e.g. a").
+_PART_BREAK = re.compile(r"(?<=[!?;])\s+|(?<=\.)\s+(?!(?-i:[a-z])|[(–—-])|[,;]?\s+(?=(?:but|however|whereas|although|though|yet|while)\b)|;\s*", re.I)
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 

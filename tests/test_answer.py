@@ -288,6 +288,15 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("do I need to keep receipts for every coffee on a work trip?",
      "You should keep every receipt for your trip, though receipts are only required for expenses over $25.",
      Verdict.information),
+    # a duty or leave confined to the people a sentence opens with ("Only …") is no rule for whoever asks; an
+    # abbreviation's stop ("etc.") ends no sentence
+    ("I'm joining as an apprentice, do I have to go through the Tech Onboarding section too?",
+     "**Only** technical joiners -- engineers, designers, developers, etc. -- need do this section. Apprentices "
+     "also can (and should) skip this.", Verdict.information),
+    ("can I make my friend a member of the directory myself?",
+     "Only a node rep can send a request to ops to add a new member to the directory.", Verdict.information),
+    ("can my visitors come into the server room with me?", "Only staff may enter the server room.",
+     Verdict.information),
     # two parts each holding the question's words, nearly as many, with different rules: which governs, words
     # cannot tell
     ("do I have to pay for my campus ID card myself?",
@@ -358,6 +367,8 @@ def test_a_requirement_answers_only_a_question_about_what_must_be_done(question,
 def test_rule_parts_split_sentences_and_contrasts():
     assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
         "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]
+    assert rule_parts("Bring what you need, e.g. a laptop, pens, etc. and a charger. Visitors must sign in.") == [
+        "Bring what you need, e.g. a laptop, pens, etc. and a charger.", "Visitors must sign in."]
 
 
 @pytest.mark.parametrize("text, context, verdict", [

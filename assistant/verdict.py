@@ -48,7 +48,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
         r"\bshould\s+not\b", r"\bshouldn['’]?t\b", r"\b(?:is|are)\s+(?:strongly\s+)?discouraged\b",
         r"\bnot\s+(?:recommended|advisable|advised)\b", r"\b(?:best|wise)\s+to\s+avoid\b",
-        r"\bought\s+not\b", rf"{_OPENING}avoid\b{_NOT_NOUN}",
+        r"\bought\s+not\b", rf"{_OPENING}(?:(?:try|learn|aim|strive|seek)\s+to\s+)?avoid\b{_NOT_NOUN}",
         r"\b(?:take\s+care|be\s+careful|careful)\s+not\s+to\b",
     ]),
     (Verdict.prohibited, [
@@ -56,7 +56,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
         r"\b(?:not|never)\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
-        r"\bwill\s+not\s+(?:tolerate|allow|accept)\b", r"\bunacceptable\b",
+        # "we do not accept liability for …" rules nothing on staff
+        r"\b(?:(?:will|do|does|shall)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:tolerate|allow|accept|permit)\b"
+        r"(?!\s+(?:any\s+)?(?:liability|responsibility))", r"\bunacceptable\b",
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be|may\s+be)\s+(?:permitted|allowed|accepted|tolerated)\b",
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
@@ -297,6 +299,11 @@ _POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while
                           r"(?:this|these|that|those|such|it|they|them)\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)"
                           r"(?!(?:['’]s|\s+is|\s+was|\s+will\s+be|\s+would\s+be)\s+(?:not\s+)?(?:\w+\s+)?\w+\s+(?:to|that|for)\b)",
                           re.I)
+# A contrast ruling on what the part before names ("this is an optional course, but we require it for our lab",
+# "…, but we don't allow them"): the same thing, and the rule after the "but" holds for it.
+_CONTRAST_BACK = re.compile(r"^(?:but|however|though|although|yet)\W+(?:[\w'’-]+\s+){0,3}?(?:require|requires|expect"
+                            r"|expects|allow|allows|permit|permits|forbid|forbids|prohibit|prohibits|ban|bans|recommend"
+                            r"|recommends|encourage|encourages|discourage|discourages)\s+(?:it|them)\b", re.I)
 # A part giving an example ("For example, applicants should not be asked …") illustrates the rule before it,
 # and has that rule's force.
 _ILLUSTRATES = re.compile(r"^for\s+(?:example|instance)\b", re.I)
@@ -373,7 +380,8 @@ def rule_units(text: str, context: str | None = None,
             before, rule = units[-1]
             units[-1] = (before | words, verdict if rule is Verdict.information
                          else None if rule is None else _joined(rule, verdict))
-        elif units and _POINTS_BACK.match(part):  # the lead-in's rule came with the part pointed back to
+        elif units and (_POINTS_BACK.match(part) or _CONTRAST_BACK.match(part)):
+            # the lead-in's rule came with the part pointed back to
             before, rule = units[-1]
             units[-1] = (before | words, None if rule is None or own is None else _joined(rule, own))
         elif units and own is None and words & units[-1][0] and not re.search(r"[.!?;]$", previous):

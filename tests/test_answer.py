@@ -288,6 +288,15 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("do I need to keep receipts for every coffee on a work trip?",
      "You should keep every receipt for your trip, though receipts are only required for expenses over $25.",
      Verdict.information),
+    # a contrast ruling on what the part before names ("…, but we require it") rules on that thing
+    ("the catalogue says Advanced Pharmacoepi is optional, do I actually have to take it?",
+     "Advanced Pharmacoepidemiology (PHA 7807) - this is an optional course in the PhD program, but we require it "
+     "for our lab.", Verdict.required),
+    ("can I bring my dog to the office?", "Dogs are lovely, but we don't allow them in the office.",
+     Verdict.prohibited),
+    # ... while a contrast about another act on it is a rule of its own
+    ("can I question a decision?", "Questioning a decision is acceptable, but attacking it personally is not "
+     "acceptable.", Verdict.permitted),
     # a duty or leave confined to the people a sentence opens with ("Only …") is no rule for whoever asks; an
     # abbreviation's stop ("etc.") ends no sentence
     ("I'm joining as an apprentice, do I have to go through the Tech Onboarding section too?",
@@ -378,6 +387,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Staff must wear a badge.", None, Verdict.required),
     ("You may work from home on Fridays.", None, Verdict.permitted),
     ("The school has a Twitter account.", None, Verdict.information),
+    ("The school does not permit phones in class.", None, Verdict.prohibited),
+    ("We won't tolerate bullying.", None, Verdict.prohibited),
+    ("We do not accept liability for lost items.", None, Verdict.information),
+    ("Learn to avoid disreputable journals and publishers.", None, Verdict.advised_against),
     # what people should be able to do is what they may expect, not a duty
     ("Lab members should be able to create a working schedule that is right for them.", None, Verdict.information),
     ("The use of the school's logo", "The following are **not considered acceptable**:", Verdict.prohibited),

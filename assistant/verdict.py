@@ -217,6 +217,13 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
 
 # "receipts are only required for …"; a sentence opening "Only technical joiners need do this section", "Only a node
 # rep can send a request": the duty or leave is confined to the people it names
+# "…to make sure you don't have to go to bed without dinner", "we book it so you don't need to": a purpose, not a
+# duty lifted
+_PURPOSE = re.compile(r"\b(?:make\s+sure|ensure|so\s+that|(?<=[\w,]\s)so|in\s+order\s+that)\s+(?:you|we|they|staff|employees|he|she|i"
+                      r"|one|people)\s+(?:do\s+not|don['’]?t|does\s+not|doesn['’]?t|won['’]?t|will\s+not|never)\s+"
+                      r"(?:have|has|need|needs)\s+to\b", re.I)
+
+
 _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b"
                         r"|^\W*only\s+(?:[^.;:!?]|(?<=\betc)\.){1,80}?\s(?:need|needs|must|have\s+to|has\s+to|may|can"
                         r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
@@ -251,7 +258,7 @@ def classify(text: str) -> Verdict:
     One part saying both that something is fine and that something is not ("skipping one is okay if
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
-    flat = _WHAT_IS_NEEDED.sub(" ", _flat(text))
+    flat = _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _flat(text)))
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):

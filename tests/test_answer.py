@@ -391,6 +391,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("We won't tolerate bullying.", None, Verdict.prohibited),
     ("We do not accept liability for lost items.", None, Verdict.information),
     ("Learn to avoid disreputable journals and publishers.", None, Verdict.advised_against),
+    # a purpose ("to make sure you don't have to …") lifts no duty
+    ("Travelling inside business hours helps make sure you don't have to go to bed without dinner.", None,
+     Verdict.information),
+    ("We book the hotel so you don't have to.", None, Verdict.information),
+    ("So you do not need to ask.", None, Verdict.permitted),
     # what people should be able to do is what they may expect, not a duty
     ("Lab members should be able to create a working schedule that is right for them.", None, Verdict.information),
     ("The use of the school's logo", "The following are **not considered acceptable**:", Verdict.prohibited),

@@ -649,8 +649,12 @@ def _html_text(raw: bytes, source: str) -> str:
     if content is not None and content.get_text(strip=True):
         soup = content
     for listing in soup.find_all(["ul", "ol"]):
-        if _in_page_contents(listing):
-            listing.decompose()
+        if listing.decomposed or not _in_page_contents(listing):
+            continue
+        caption = listing.find_previous_sibling()
+        if caption is not None and _CONTENTS_TITLE.fullmatch(" ".join(caption.get_text(" ").split())):
+            caption.decompose()
+        listing.decompose()
     for anchor in soup.find_all("a", href=True):  # a heading's permanent link ("¶", "#", "§"), no words of its own
         classes = anchor.get("class") or []
         if anchor["href"].startswith("#") and ("headerlink" in classes or "anchor" in classes
@@ -722,16 +726,22 @@ def _html_text(raw: bytes, source: str) -> str:
 
 
 def _in_page_contents(listing) -> bool:
-    """A list whose every item is only a link, most of them to places on the same page ("<li><a href="#ww">
-    Workweek</a></li>"): the page's table of contents, whose headings follow. It is no clause."""
+    """A list whose every item is only links (and lists of links under it, as Docutils and Sphinx nest a
+    contents' subsections), most of them to places on the same page ("<li><a href="#ww">Workweek</a></li>"):
+    the page's table of contents, whose headings follow. It is no clause."""
     items = listing.find_all("li", recursive=False)
     links = []
     for item in items:
-        link = item.find("a")
-        if link is None or " ".join(item.get_text(" ").split()) != " ".join(link.get_text(" ").split()):
+        anchors = item.find_all("a")
+        linked = " ".join(" ".join(a.get_text(" ").split()) for a in anchors)
+        if not anchors or " ".join(item.get_text(" ").split()) != linked:
             return False
-        links.append(str(link.get("href") or ""))
-    return len(links) >= 2 and sum(href.startswith("#") for href in links) * 2 >= len(links)
+        links += [str(a.get("href") or "") for a in anchors]
+    return len(items) >= 2 and sum(href.startswith("#") for href in links) * 2 >= len(links)
+
+
+# the line that titles a table of contents ("Contents", "On this page")
+_CONTENTS_TITLE = re.compile(r"(?:table\s+of\s+)?contents|on\s+this\s+page|in\s+this\s+(?:page|section|article)", re.I)
 
 
 # elements that run on inside a paragraph (anything else starts a block of its own)

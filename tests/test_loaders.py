@@ -951,6 +951,25 @@ def test_a_page_titled_in_its_banner_and_its_in_page_contents(tmp_path):
     assert load_document(tmp_path / "site.html").title == "Hours | Example Employee Portal"
 
 
+def test_a_nested_table_of_contents_and_its_title_are_no_clauses(tmp_path):
+    """Docutils and Sphinx nest a contents' subsections under their sections, and title it "Contents"."""
+    page = """<html><head><title>Discipline</title></head><body><div class="document">
+    <h1 class="title">Enforcement and discipline</h1>
+    <div class="contents topic" id="contents"><p class="topic-title first">Contents</p><ul class="simple">
+    <li><a class="reference internal" href="#policy">Policy</a></li>
+    <li><a class="reference internal" href="#procedures">Procedures</a><ul>
+    <li><a class="reference internal" href="#minor">Minor misconduct</a></li>
+    <li><a class="reference internal" href="#appeal">Appeal</a></li></ul></li></ul></div>
+    <div class="section" id="policy"><h1>Policy</h1><p>Employees are treated with fairness.</p></div>
+    <div class="section" id="procedures"><h1>Procedures</h1><ul><li><a href="#minor">Minor misconduct</a> is
+    dealt with informally.</li><li>An appeal is heard within five days.</li></ul></div></div></body></html>"""
+    (tmp_path / "discipline.html").write_text(page, encoding="utf-8")
+    clauses = chunk_document(load_document(tmp_path / "discipline.html"))
+    assert [c.text for c in clauses] == ["Employees are treated with fairness.",
+                                         "Minor misconduct is dealt with informally.",
+                                         "An appeal is heard within five days."]
+
+
 # ---------------------------------------------------------------- bad files and folders
 
 def test_bad_files_are_reported_by_name_and_skipped(tmp_path):

@@ -391,6 +391,12 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("We won't tolerate bullying.", None, Verdict.prohibited),
     ("We do not accept liability for lost items.", None, Verdict.information),
     ("Learn to avoid disreputable journals and publishers.", None, Verdict.advised_against),
+    # permissions written as people talk
+    ("You're allowed to expense lunch on travel days.", None, Verdict.permitted),
+    ("You are more than welcome to join the book club.", None, Verdict.permitted),
+    ("But sure, go ahead and buy your mum a hoodie!", None, Verdict.permitted),
+    ("We're happy for you to work from home on Fridays.", None, Verdict.permitted),
+    ("You're never allowed to share passwords.", None, Verdict.prohibited),
     # a purpose ("to make sure you don't have to …") lifts no duty
     ("Travelling inside business hours helps make sure you don't have to go to bed without dinner.", None,
      Verdict.information),

@@ -216,15 +216,16 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
                              r"|i|one|people)\s+(?:will\s+|would\s+|might\s+|may\s+)?(?:need|needs|have|has)\s+to\b", re.I)
 
 
-# "receipts are only required for …"; a sentence opening "Only technical joiners need do this section", "Only a node
-# rep can send a request": the duty or leave is confined to the people it names
 # "…to make sure you don't have to go to bed without dinner", "we book it so you don't need to": a purpose, not a
 # duty lifted
-_PURPOSE = re.compile(r"\b(?:make\s+sure|ensure|so\s+that|(?<=[\w,]\s)so|in\s+order\s+that)\s+(?:you|we|they|staff|employees|he|she|i"
-                      r"|one|people)\s+(?:do\s+not|don['’]?t|does\s+not|doesn['’]?t|won['’]?t|will\s+not|never)\s+"
+_PURPOSE = re.compile(r"\b(?:make\s+sure|ensure|so\s+that|(?<=[\w,]\s)so|in\s+order\s+that)\s+"
+                      r"(?:you|we|they|staff|employees|he|she|i|one|people)\s+"
+                      r"(?:do\s+not|don['’]?t|does\s+not|doesn['’]?t|won['’]?t|will\s+not|never)\s+"
                       r"(?:have|has|need|needs)\s+to\b", re.I)
 
 
+# "receipts are only required for …"; a sentence opening "Only technical joiners need do this section", "Only a node
+# rep can send a request": the duty or leave is confined to the people it names
 _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b"
                         r"|^\W*only\s+(?:[^.;:!?]|(?<=\betc)\.){1,80}?\s(?:need|needs|must|have\s+to|has\s+to|may|can"
                         r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
@@ -264,7 +265,8 @@ def classify(text: str) -> Verdict:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):
                 return Verdict.information
-            if verdict in (Verdict.required, Verdict.permitted) and (_CONFINED.search(flat) or _ONLY_RULE.search(flat)):
+            confined = _CONFINED.search(flat) or _ONLY_RULE.search(flat)
+            if verdict in (Verdict.required, Verdict.permitted) and confined:
                 return Verdict.information
             if verdict is Verdict.required and _POSSIBLE_DUTY.search(flat):
                 return Verdict.information
@@ -287,7 +289,8 @@ def clause_verdict(text: str, context: str | None = None) -> Verdict:
 # Where one rule ends and another begins inside a sentence: "questioning a decision is acceptable,
 # but personal attacks are not acceptable" holds two rules about two different things. A stop before a
 # lower-case word or a dash ends an abbreviation, not a sentence ("engineers, developers, etc. -- need …", "e.g. a").
-_PART_BREAK = re.compile(r"(?<=[!?;])\s+|(?<=\.)\s+(?!(?-i:[a-z])|[(–—-])|[,;]?\s+(?=(?:but|however|whereas|although|though|yet|while)\b)|;\s*", re.I)
+_PART_BREAK = re.compile(r"(?<=[!?;])\s+|(?<=\.)\s+(?!(?-i:[a-z])|[(–—-])"
+                         r"|[,;]?\s+(?=(?:but|however|whereas|although|though|yet|while)\b)|;\s*", re.I)
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 

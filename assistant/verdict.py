@@ -118,7 +118,7 @@ _RULE_WORDS = r"(?:allowed|permitted|able|required|supposed|expected|obliged|mea
 _YES_NO_RULING = re.compile(
     rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
     rf"(?:can|could|may|might|must|shall|should)\s+{_PERSON}\b{_NOT_EXPECTING}"
-    rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?{_RULE_WORDS}\b"
+    rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?(?:{_RULE_WORDS}\b|(?:ok|okay|alright|fine|good)\s+to\b)"
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"
     rf"|(?:do|does|did)\s+{_PERSON}\s+(?:\w+\s+)?(?:need|have\s+to|has\s+to|must)\b"
@@ -131,7 +131,7 @@ _YES_NO_RULING = re.compile(
 _ASKS_MAY = re.compile(
     rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
     rf"(?:can|could|may|might)\s+{_PERSON}\b"
-    rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?(?:allowed|permitted|able|entitled)\b"
+    rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?(?:(?:allowed|permitted|able|entitled)\b|(?:ok|okay|alright|fine|good)\s+to\b)"
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"

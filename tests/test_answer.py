@@ -135,6 +135,8 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
     # a clause setting the scene ("when I ...") asks nothing; "when do I ...?" does
     ("ok when I squash-merge, can I just leave the default commit message?", True),
     ("when do I get paid, can I get an advance?", False),
+    ("a reporter called me about the pastor search, am I ok to answer a few questions?", True),
+    ("are we good to start the meeting without her?", True),
     # what to expect is a matter of fact, not of what is allowed
     ("if I'm doing my job fine, should I expect to move up the pay band each year?", False),
     ("Should we anticipate a pay rise in April?", False),

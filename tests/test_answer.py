@@ -399,6 +399,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("But sure, go ahead and buy your mum a hoodie!", None, Verdict.permitted),
     ("We're happy for you to work from home on Fridays.", None, Verdict.permitted),
     ("You're never allowed to share passwords.", None, Verdict.prohibited),
+    # a duty denied to someone else is no leave for the reader
+    ("For occasional working from home it is not necessary for the agency to visit your home.", None,
+     Verdict.information),
+    ("It is not necessary for staff to wear a tie.", None, Verdict.permitted),
+    ("A doctor's note is not required for the first three days.", None, Verdict.permitted),
     # a purpose ("to make sure you don't have to …") lifts no duty
     ("Travelling inside business hours helps make sure you don't have to go to bed without dinner.", None,
      Verdict.information),

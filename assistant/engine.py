@@ -25,7 +25,7 @@ from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
 from .settings import Settings
 from .text import fold
-from .verdict import RESTRICTING, asks_for_ruling, clause_verdict, ruling_for, verdict_line
+from .verdict import RESTRICTING, asks_for_ruling, clause_verdict, ruling_for, rules_its_items, verdict_line
 from .verified import VerifiedBook, VerifiedMatch, locate
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,6 @@ class Scope:
     @property
     def label(self) -> list[str] | None:
         return sorted(self.sources) if self.sources is not None else None
-
-
-# A heading naming how something ruled out is handled ("Managing Unacceptable Actions by Individuals", "Reporting
-# prohibited conduct"): the items under it are what is done about such acts, not more of them.
-_HANDLING = re.compile(r"^(?:\d[\d.]*\s+)?\w+ing\s+(?:(?:of|with|to)\s+)?(?:\w+\s+)?(?:unacceptable|prohibited|forbidden"
-                       r"|banned|inappropriate|disallowed)\s+\w", re.I)
 
 
 class PolicyEngine:
@@ -181,9 +175,7 @@ class PolicyEngine:
         the items under it are read under it, as items are read under the sentence leading into their list."""
         clause = self.quoter.clause_at(*place) if place else None
         heading = clause.section[-1] if clause and clause.section else ""
-        if _HANDLING.match(heading):
-            return None  # "Managing Unacceptable Actions": what is done about them, not a list of them
-        return heading if heading and clause_verdict(heading) in RESTRICTING else None
+        return heading if heading and rules_its_items(heading) else None
 
     def _limits_of(self, source: str, start: int, end: int) -> list[tuple[str, int, int]]:
         """Where the paragraph around a quote states, outside it, a rule against or a condition

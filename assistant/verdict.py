@@ -288,6 +288,18 @@ def clause_verdict(text: str, context: str | None = None) -> Verdict:
     return own
 
 
+# A heading naming how something ruled out is handled ("Managing Unacceptable Actions by Individuals", "Reporting
+# prohibited conduct"): the items under it are what is done about such acts, not more of them.
+_HANDLING = re.compile(r"^(?:\d[\d.]*\s+)?\w+ing\s+(?:(?:of|with|to)\s+)?(?:\w+\s+)?(?:unacceptable|prohibited|forbidden"
+                       r"|banned|inappropriate|disallowed)\s+\w", re.I)
+
+
+def rules_its_items(heading: str) -> bool:
+    """True when a section's heading itself rules out or limits what stands under it ("## Not OK", "Prohibited
+    items"), as a lead-in does its list; not when it names how such things are handled."""
+    return not _HANDLING.match(heading) and clause_verdict(heading) in RESTRICTING
+
+
 # Where one rule ends and another begins inside a sentence: "questioning a decision is acceptable,
 # but personal attacks are not acceptable" holds two rules about two different things. A stop before a
 # lower-case word or a dash ends an abbreviation, not a sentence ("engineers, developers, etc. -- need …", "e.g. a").

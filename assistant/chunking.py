@@ -43,6 +43,10 @@ HTML_TAGS = frozenset((
     "small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead "
     "time title tr track tt u ul var video wbr").split())
 HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
+# An MDX / JSX component ("<PrivateLink url=\"…\">", "</PrivateLink>", "<HubSpotForm />"): markup round its words. A
+# capitalised "<…>" with no attribute, no closing slash, is still the policy's own placeholder ("<Company Name>").
+JSX_TAG = (r"</[A-Z][\w.]*\s*>|<[A-Z][\w.]*(?:\s[^<>]*)?/>"
+           r"|<[A-Z][\w.]*\s[^<>]*?[\w:-]=\s*(?:\"[^\"]*\"|'[^']*'|\{[^{}]*\})[^<>]*>")
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
 # headings that head no section: a table of contents ("Contents (Part A)"), and a cover sheet's fields set in
@@ -55,7 +59,7 @@ _NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:]
                          r"|(?:implementation|issue|effective|review|next\s+review)\s+date)\s*:)", re.I)
 # MyST Markdown's "(label)=" target and the ":::{note} …" / ":::" lines around a directive, and the ":::warning" /
 # "::: tip Title" lines of a custom container (VuePress, Docusaurus, markdown-it), are markup, not text
-_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\([\w:.-]+\)=|:{3,}\s*(?:\{[^}]*\}.*|[a-z][\w-]*(?:\s.*)?)?|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
+_NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\([\w:.-]+\)=|:{3,}\s*(?:\{[^}]*\}.*|[a-z][\w-]*(?:\s.*)?)?|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|" + JSX_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
                     r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
 # reStructuredText's explicit markup that is no text of the policy: a comment ("..", ".. note to editors") or a link
 # target (".. _conduct:"), and directives whose indented body is no prose (a table of contents, code, an image);

@@ -50,6 +50,10 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     ("Email {{'[{}](mailto:{})'.format(training_email, training_email)}} for an extension.", "Email for an extension."),
     # a "<…>" that is no HTML element is the policy's own placeholder: quoted, never dropped mid-quote
     ("Email <insert email address here> within <b>24</b> hours.", "Email <insert email address here> within 24 hours."),
+    # an MDX / JSX component is markup round its words; a capitalised placeholder is still the policy's own
+    ('If you want more, <PrivateLink url="https://github.com/x/merch.md">here\'s how</PrivateLink>!',
+     "If you want more, here's how!"),
+    ("<HubSpotForm />\nSend it to <Company Name>.", "Send it to <Company Name>."),
 ])
 def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
     quote = shown(source, 0, len(source))

@@ -85,7 +85,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
-        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b{_NOT_NOUN}",
+        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b(?![-'’]){_NOT_NOUN}",
     ]),
     (Verdict.permitted, [
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b(?!\s+not)",

@@ -418,6 +418,7 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("If in doubt, do not open the attachment.", None, Verdict.prohibited),
     ("Be careful not to share screens showing pupil data.", None, Verdict.advised_against),
     # a verb's spelling used as a noun is not an imperative
+    ("Follow-up meetings are held monthly.", None, Verdict.information),
     ("Use of the minibus is booked through the office.", None, Verdict.information),
     ("Report templates are on the shared drive.", None, Verdict.information),
     # "no …" before what is allowed denies it

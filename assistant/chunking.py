@@ -45,8 +45,8 @@ HTML_TAGS = frozenset((
 HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"))(?![\w:-])(?:\s[^<>]*)?/?>"  # group 1: name
 # An MDX / JSX component ("<PrivateLink url=\"…\">", "</PrivateLink>", "<HubSpotForm />"): markup round its words. A
 # capitalised "<…>" with no attribute, no closing slash, is still the policy's own placeholder ("<Company Name>").
-JSX_TAG = (r"</[A-Z][\w.]*\s*>|<[A-Z][\w.]*(?:\s[^<>]*)?/>"
-           r"|<[A-Z][\w.]*\s[^<>]*?[\w:-]=\s*(?:\"[^\"]*\"|'[^']*'|\{[^{}]*\})[^<>]*>")
+JSX_TAG = (r"(?-i:</[A-Z][\w.]*\s*>|<[A-Z][\w.]*(?:\s[^<>]*)?/>"  # capitalised even inside a pattern that ignores case
+           r"|<[A-Z][\w.]*\s[^<>]*?[\w:-]=\s*(?:\"[^\"]*\"|'[^']*'|\{[^{}]*\})[^<>]*>)")
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
 # headings that head no section: a table of contents ("Contents (Part A)"), and a cover sheet's fields set in

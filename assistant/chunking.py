@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .models import Clause, PolicyDocument
 from .text import stem, unescape
 
-MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
+MAX_CLAUSE_WORDS = 60
+BOX_LEVEL = 8  # a box's title heads the box's lines only, under every heading of the page  # a clause longer than this is split at sentence boundaries, else between words
 HEADING_MAX_WORDS = 16
 LEAD_IN_MAX_WORDS = 25  # a sentence introducing a list with this many words or more also says something itself
 
@@ -32,7 +33,8 @@ SUBSTITUTION = re.compile(r"(?<![\w|])\|(?=[^\s|])[^|\n]*?[^\s|]\|(?![\w|])")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+# (indented further inside a list item: Material's "grid cards" part each card's title from its text so)
+_THEMATIC_BREAK = re.compile(r"^\s*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # The elements of HTML: a "<tag>" of another name is the policy's own text ("send it to <insert email address
 # here>", "<Company Name>"), quoted like any other words.
 HTML_TAGS = frozenset((
@@ -47,6 +49,15 @@ HTML_TAG = r"</?((?i:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r"
 # capitalised "<…>" with no attribute, no closing slash, is still the policy's own placeholder ("<Company Name>").
 JSX_TAG = (r"(?-i:</[A-Z][\w.]*\s*>|<[A-Z][\w.]*(?:\s[^<>]*)?/>"  # capitalised even inside a pattern that ignores case
            r"|<[A-Z][\w.]*\s[^<>]*?[\w:-]=\s*(?:\"[^\"]*\"|'[^']*'|\{[^{}]*\})[^<>]*>)")
+# Material for MkDocs: an icon (":material-clock:", ":octicons-arrow-right-24:") and an attribute list ("{ .lg .middle }",
+# "{:target=\"_blank\"}", "{#anchor}") are markup round the words
+ICON = r"(?<![\w:]):(?:material|octicons|fontawesome|simple)-[a-z0-9-]+:(?![\w:])"
+ATTR_LIST = r"\{:[^{}\n]*\}|\{[ \t]*[#.][#.\w-][^{}\n]*\}"
+# A box around a passage (Python-Markdown's admonition "!!! warning \"Title\"", its collapsible "??? note" and
+# "???+ note", a content tab "=== \"Tab\""): the marker line is markup, its title the box's own heading, and its
+# body the lines indented under it
+ADMONITION = re.compile(r'^([ \t]*)(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"([^"\n]*)")?'
+                        r'|===!?\+?[ \t]+"([^"\n]*)")[ \t]*$')
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
 # headings that head no section: a table of contents ("Contents (Part A)"), and a cover sheet's fields set in
@@ -87,7 +98,7 @@ class _Line:
 
 @dataclass
 class _Block:
-    kind: str  # paragraph | item | row | heading
+    kind: str  # paragraph | item | row | heading | box (a box's marker, its title) | end (of the last box)
     start: int
     end: int
     level: int = 0
@@ -133,7 +144,12 @@ def _blocks(text: str) -> list[_Block]:
             current = None
 
     hidden = False  # inside a reStructuredText comment or a directive whose body is no prose
+    boxes: list[int] = []  # the indentation of each open box's marker line
     for i, line in enumerate(lines):
+        while boxes and not line.blank and _lead(line.text.expandtabs(4)) <= boxes[-1]:
+            close()  # a line no further in than its box's marker: the box has ended
+            blocks.append(_Block("end", line.start, line.start))
+            boxes.pop()
         if hidden and (line.blank or line.text[:1] in " \t"):
             continue
         hidden = False
@@ -151,6 +167,18 @@ def _blocks(text: str) -> list[_Block]:
             level = adornments.setdefault(m.group(1), 3 + len(adornments))
             blocks.append(_Block("heading", current.start, current.end, level=min(level, 6), title=_clean_title(title)))
             current = None
+            continue
+        if not in_fence and (m := ADMONITION.match(line.text)):
+            close()
+            g = 2 if m.group(2) is not None else 3
+            a, b = _trim(text, line.start + m.start(g), line.start + m.end(g)) if m.group(g) else (line.end, line.end)
+            title = text[a:b]
+            # a title ending in a colon ("Do NOT perform LP if:") introduces the box's list, as a lead-in does
+            heads = bool(title) and not title.endswith(":")
+            blocks.append(_Block("box", a, b, level=BOX_LEVEL, title=_clean_title(title) if heads else ""))
+            if title and not heads:
+                blocks.append(_Block("paragraph", a, b))
+            boxes.append(_lead(line.text.expandtabs(4)))
             continue
         if _FENCE.match(line.text):
             close()
@@ -200,7 +228,7 @@ def _lead(text: str) -> int:
 
 def _clean_title(title: str) -> str:
     title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
-    title = re.sub(r"\{[:#][^}]*\}|\{%.*?%\}|<[^>]+>", "", title)
+    title = re.sub(ATTR_LIST + r"|\{#[^}]*\}|\{%.*?%\}|<[^>]+>|" + ICON, "", title)
     return " ".join(unescape(re.sub(r"(?<!\\)[*_`]", "", title)).split()).strip(" :")
 
 
@@ -217,7 +245,7 @@ def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             # a bold line before a heading is a title too (the document's own, over its first heading), unless it
             # is a sentence set in bold
-            if bold and "\n" not in body and nxt is not None and (
+            if bold and "\n" not in body and nxt is not None and nxt.kind != "end" and (
                     nxt.kind != "heading" or not re.search(r"[.!?]\s*$", bold.group(2)) and not _STATEMENT.search(bold.group(2))):
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(bold.group(2))))
                 continue
@@ -302,9 +330,19 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
     title_key = _key(doc.title)
     item_parents: list[tuple[int, str]] = []
     seen_heading = False
+    boxes: list[int] = []  # the depth of the section stack where each open box began
     for i, block in enumerate(blocks):
+        if block.kind in ("box", "end"):
+            if block.kind == "end":
+                del stack[boxes.pop() if boxes else len(stack):]
+            else:
+                boxes.append(len(stack))
+                if block.title:
+                    stack.append((BOX_LEVEL, block.title))
+            lead_in, header_row, item_parents = None, None, []
+            continue
         if block.kind == "heading":
-            while stack and stack[-1][0] >= block.level:
+            while stack and stack[-1][0] >= block.level and stack[-1][0] != BOX_LEVEL:  # a box ends at its "end"
                 stack.pop()
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if (nxt is None or nxt.kind == "heading" and nxt.level <= block.level) and (

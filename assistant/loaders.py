@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .chunking import NO_SPACE_HEADING
+from .chunking import ATTR_LIST, ICON, NO_SPACE_HEADING
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
 from .pdf_layout import page_lines, running_header, to_markdown
@@ -448,7 +448,8 @@ def _title_from_name(path: Path) -> str:
 
 
 def _plain(text: str) -> str:
-    return unescape(re.sub(r"(?<!\\)[*_`]", "", text)).strip()
+    text = re.sub(ICON + "|" + ATTR_LIST, "", text)  # Material for MkDocs' icons and attribute lists
+    return " ".join(unescape(re.sub(r"(?<!\\)[*_`]", "", text)).split())
 
 
 # ---------------------------------------------------------------- binary formats -> Markdown text

@@ -497,6 +497,32 @@ def test_custom_container_lines_never_show(tmp_path):
         "Only technical joiners need do this section.", "The culture page.", "Everyone reads the handbook."]
 
 
+def test_material_for_mkdocs_boxes_icons_and_cards(tmp_path):
+    """Material for MkDocs: a box ("!!! tip \"Title\"", indented body) is headed by its title until its body ends;
+    a title ending in a colon introduces the box's list; icons and attribute lists never show; a card's rule
+    ("    ---") is no clause; a bold rule closing a box heads nothing after it."""
+    doc, clauses = _written(tmp_path / "handover.md",
+        "# :material-hand-wave: Shift Handover\n\n## :material-clock: Handover Times\n\n"
+        "<div class=\"grid cards\" markdown>\n\n-   :material-weather-sunny:{ .lg .middle } **Morning**\n\n    ---\n\n"
+        "    Day shift handover at 0700.\n\n</div>\n\n## Tips\n\n!!! tip \"Effective Handover\"\n"
+        "    - **Be on time** - Handover starts promptly\n    - **Stay until complete** - Don't leave early\n\n"
+        "Once handover is complete, tidy up.\n\n!!! danger \"Do NOT perform LP if:\"\n    - GCS 12 or less\n\n"
+        "!!! danger \"Avulsed Teeth\"\n    - Reimplant a permanent tooth within 60 minutes\n\n"
+        "    **DO NOT PLACE A BABY TOOTH BACK INTO A SOCKET**\n\n## Other information\n\nCall the unit.\n")
+    assert doc.title == "Shift Handover"
+    shown_of = {shown(doc.text, c.start, c.end).text: c for c in clauses}
+    assert "---" not in shown_of and not any(":material" in t or "{" in t or "!!!" in t for t in shown_of)
+    assert shown_of["Morning"].section == ("Handover Times",)
+    assert find(clauses, "Stay until complete").section == ("Tips", "Effective Handover")
+    assert find(clauses, "Once handover").section == ("Tips",)  # the box has ended
+    lead_in = find(clauses, "Do NOT perform LP")
+    assert (lead_in.kind, lead_in.text) == ("lead-in", "Do NOT perform LP if:")
+    assert find(clauses, "GCS 12").context == "Do NOT perform LP if:"
+    baby = find(clauses, "BABY TOOTH")
+    assert baby.section == ("Tips", "Avulsed Teeth")
+    assert find(clauses, "Call the unit").section == ("Other information",)
+
+
 def test_a_tilde_fence_after_a_short_line_is_still_a_fence():
     text = "# Policy\n\nExample of the log line:\n~~~\nname, time\n~~~\n\nStaff sign in daily.\n"
     clauses = clauses_of(text)

@@ -54,6 +54,10 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     ('If you want more, <PrivateLink url="https://github.com/x/merch.md">here\'s how</PrivateLink>!',
      "If you want more, here's how!"),
     ("<HubSpotForm />\nSend it to <Company Name>.", "Send it to <Company Name>."),
+    # Material for MkDocs: an icon and an attribute list are markup; a box's marker line shows its title only
+    (":material-clock:{ .lg .middle } **Handover** at 0700 [Open :octicons-arrow-right-24:](/a.pdf){:target=\"_blank\"}",
+     "Handover at 0700 Open"),
+    ('!!! danger "Do NOT perform LP if:"\n    - GCS 12 or less', "Do NOT perform LP if:\n- GCS 12 or less"),
 ])
 def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
     quote = shown(source, 0, len(source))

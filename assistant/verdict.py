@@ -160,11 +160,22 @@ def _questions(question: str) -> list[str]:
     return asked or parts[-1:]
 
 
+# A condition or a time set before the question with no comma ("when I'm discharging someone do I have to tell their
+# nurse?", "if I'm sick can I work from home?"): the question starts where a verb comes before its person ("if there's
+# a breach how long do we have to tell the ICO?" asks how long).
+_SET_BEFORE = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|just)\W+)*(?:when|whenever|if|while|once|before"
+                         r"|after)\s+(?:(?!(?:how|what|who|whom|which|where|why|when)\b)[\w'’/-]+\s+){1,12}?"
+                         rf"(?=(?:can|could|may|might|must|shall|should|do|does|am|are|is|will|would)\s+(?:{_PERSON}|it|this|that)\b)",
+                         re.I)
+
+
 def _asked(question: str) -> list[str]:
     """The question's yes/no parts ("can I X, or do I have to Y?" has two)."""
     asked = []
     for part in _questions(question):
-        asked += [p.strip() for p in _ASKED_PART.split(part) if p.strip(" ?")]
+        for p in _ASKED_PART.split(part):
+            if p.strip(" ?"):
+                asked.append(p[m.end():].strip() if (m := _SET_BEFORE.match(p.strip())) else p.strip())
     return asked
 
 

@@ -137,6 +137,10 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
     ("when do I get paid, can I get an advance?", False),
     ("a reporter called me about the pastor search, am I ok to answer a few questions?", True),
     ("are we good to start the meeting without her?", True),
+    # ... and so does a condition or a time set before the question without a comma
+    ("when I'm discharging someone do I have to tell their nurse?", True),
+    ("if I'm sick can I work from home?", True),
+    ("if there's a data breach how long do we have to tell the ICO?", False),
     # what to expect is a matter of fact, not of what is allowed
     ("if I'm doing my job fine, should I expect to move up the pay band each year?", False),
     ("Should we anticipate a pay rise in April?", False),

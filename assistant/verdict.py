@@ -88,7 +88,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b(?![-'’]){_NOT_NOUN}",
     ]),
     (Verdict.permitted, [
-        r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b(?!\s+not)",
+        # what a thing may do ("as they can cause confusion", "this can lead to delays") is no leave
+        r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
+        r"(?!\s+(?:not|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",

@@ -336,6 +336,9 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("Does an 18-year old Ranger need a DBS check?", _FAQ, Verdict.permitted),
     ("Can I bring my dog?", "Can I bring my dog to work? No. Dogs must not be brought in.", Verdict.prohibited),
     ("Do I need a visitor badge?", "A visitor badge isn't necessary for staff.", Verdict.permitted),
+    # what a thing may do is no leave: advice against it stands
+    ("is it ok to use abbreviations in my notes?", "Avoid abbreviations in general as they can cause confusion",
+     Verdict.advised_against),
 ])
 def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict

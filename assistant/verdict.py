@@ -321,12 +321,33 @@ _PART_BREAK = re.compile(r"(?<=[!?;])\s+|(?<=\.)\s+(?!(?-i:[a-z])|[(–—-])"
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 
+# a list item's marker at the start of a line: each item states its own rule ("- Avoid abbreviations as they can cause
+# confusion" over "- Make your plan explicit"), whatever the pattern that a whole list would match first
+_ITEM_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-z][.)]|\((?:[a-z]|[ivx]+|\d+)\))[ \t]+")
+
+
+def _parts(text: str) -> list[tuple[str, bool]]:
+    """Each part (see `rule_parts`), and whether it opens a list item."""
+    return [(p.strip(), n == 0 and bool(marker))
+            for block in re.split(r"\n[ \t]*\n", text)
+            for marker, item in _items(block)
+            for n, p in enumerate(q for q in _PART_BREAK.split(" ".join(item.split())) if q and q.strip())]
+
+
+def _items(block: str) -> list[tuple[str, str]]:
+    """A block's list items (marker, text); the text before the first marker has none."""
+    cut = [(m.start(), m.end()) for m in _ITEM_START.finditer(block)]
+    starts = [0] + [end for _, end in cut]
+    ends = [start for start, _ in cut] + [len(block)]
+    markers = [""] + [block[a:b] for a, b in cut]
+    return [(marker, block[s:e]) for marker, s, e in zip(markers, starts, ends) if block[s:e].strip()]
+
+
 def rule_parts(text: str) -> list[str]:
-    """The text cut into parts that each state at most one rule: paragraphs, sentences, then clauses joined by
-    "but". A paragraph ends a part even without a full stop ("Customer Signature / Printed Name / Date" over
-    "Do not write the card number on this form.")."""
-    return [p.strip() for block in re.split(r"\n[ \t]*\n", text)
-            for p in _PART_BREAK.split(" ".join(block.split())) if p and p.strip()]
+    """The text cut into parts that each state at most one rule: paragraphs and list items, sentences, then
+    clauses joined by "but". A paragraph ends a part even without a full stop ("Customer Signature / Printed Name
+    / Date" over "Do not write the card number on this form.")."""
+    return [part for part, _ in _parts(text)]
 
 
 # A part that opens by pointing back ("These expenses should be approved ...", "though this should be
@@ -397,8 +418,8 @@ def rule_units(text: str, context: str | None = None,
     units: list[tuple[set[str], Verdict | None]] = []
     ruled: list[bool] = []  # whether a unit states a rule in its own words (not only under its lead-in)
     answering = False  # a question has been asked: the parts that follow answer it
-    parts = rule_parts(text)
-    for part, previous in zip(parts, [""] + parts):  # a part cut off by "but", "though" … ends no sentence
+    parts = _parts(text)
+    for (part, item), previous in zip(parts, [""] + [p for p, _ in parts]):  # a part cut off by "but" … ends no sentence
         words = _topical(part)
         if part.endswith("?"):
             if units and not answering and not ruled[-1]:
@@ -418,7 +439,7 @@ def rule_units(text: str, context: str | None = None,
             before, rule = units[-1]
             units[-1] = (before | words, verdict if rule is Verdict.information
                          else None if rule is None else _joined(rule, verdict))
-        elif units and (_POINTS_BACK.match(part) or _CONTRAST_BACK.match(part)):
+        elif units and not item and (_POINTS_BACK.match(part) or _CONTRAST_BACK.match(part)):  # items are parallel
             # the lead-in's rule came with the part pointed back to
             before, rule = units[-1]
             units[-1] = (before | words, None if rule is None or own is None else _joined(rule, own))

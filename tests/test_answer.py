@@ -387,6 +387,23 @@ def test_rule_parts_split_sentences_and_contrasts():
         "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]
     assert rule_parts("Bring what you need, e.g. a laptop, pens, etc. and a charger. Visitors must sign in.") == [
         "Bring what you need, e.g. a laptop, pens, etc. and a charger.", "Visitors must sign in."]
+    # each list item states its own rule
+    assert rule_parts("If no patient is waiting:\n- Do not just wait\n- You may see patients in another area") == [
+        "If no patient is waiting:", "Do not just wait", "You may see patients in another area"]
+
+
+@pytest.mark.parametrize("question, text, verdict", [
+    # a list's items are read one by one, not as one text whose first rule word decides
+    ("can I keep my password on a post-it stuck to my laptop?",
+     "- Switch off the laptop at night, you can restart it in the morning.\n- Do not keep the password with the laptop.",
+     Verdict.prohibited),
+    # items are parallel: one opening "That …" continues the lead-in, not the item before it
+    ("can I swap some annual leave for cash?",
+     "The agreement includes:\n* Staff must take the leave they have built up\n"
+     "* That staff may exchange up to a week of annual leave for cash each year", Verdict.permitted),
+])
+def test_list_items_and_approvals(question, text, verdict):
+    assert ruling_for(question, text) is verdict
 
 
 @pytest.mark.parametrize("text, context, verdict", [

@@ -246,6 +246,9 @@ _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandat
                         r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
 
 
+_LEAVE_NOUN = re.compile(r"\b(?:approval|permission|consent|authori[sz]ation|sign[- ]off)\b", re.I)
+
+
 def _flat(text: str) -> str:
     """The text as one line, emphasis marks gone: what the rule patterns read."""
     return " ".join(text.replace("*", "").replace("_", " ").split())
@@ -285,6 +288,8 @@ def classify(text: str) -> Verdict:
                 return Verdict.information
             if verdict is Verdict.required and _POSSIBLE_DUTY.search(flat):
                 return Verdict.information
+            if verdict is Verdict.permitted and _LEAVE_NOUN.search(flat):
+                return Verdict.needs_permission
             return verdict
     return Verdict.information
 

@@ -401,6 +401,9 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("can I swap some annual leave for cash?",
      "The agreement includes:\n* Staff must take the leave they have built up\n"
      "* That staff may exchange up to a week of annual leave for cash each year", Verdict.permitted),
+    # a permission that names an approval needs that approval
+    ("can I swap some annual leave for cash?",
+     "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),
 ])
 def test_list_items_and_approvals(question, text, verdict):
     assert ruling_for(question, text) is verdict

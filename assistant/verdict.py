@@ -64,6 +64,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)",
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
+        # "It is not possible to take a vacation before …"; "if it is not possible to attend, …" sets a condition
+        r"(?<!if\s)(?<!when\s)(?<!where\s)(?<!unless\s)\bit(?:\s+is|['’]s)\s+not\s+possible\s+(?:for\s+\w+\s+)?to\b",
     ]),
     # an obligation denied is a permission ("face-to-face attendance is not mandatory"), read before
     # the obligation words it contains
@@ -95,7 +97,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",
         r"(?:\b(?:is|are)|['’](?:s|re))\s+(?:perfectly\s+|completely\s+|totally\s+)?(?:acceptable|fine|okay|ok)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
-        r"\bfree\s+to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
+        r"\bfree\s+to\b", r"(?<!if\s)(?<!when\s)(?<!where\s)\bit(?:\s+is|['’]s)\s+(?:also\s+)?possible\s+(?:for\s+you\s+)?to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
     ]),
 ]
 # each verdict's patterns in one regex, tried only where a word or a line starts: 2x faster, same matches

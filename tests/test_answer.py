@@ -401,6 +401,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("can I swap some annual leave for cash?",
      "The agreement includes:\n* Staff must take the leave they have built up\n"
      "* That staff may exchange up to a week of annual leave for cash each year", Verdict.permitted),
+    # what is possible or not is leave or none; a condition on it ("if it is not possible to …, tell …") is not
+    ("I'm 8 months in, can I take my vacation over Christmas?",
+     "It is not possible to take a vacation before completing one year of employment", Verdict.prohibited),
+    ("can I sell some vacation days?", "It's possible to trade 10 days of vacation for payment", Verdict.permitted),
+    ("can I skip the meeting?", "If it is not possible to attend the meeting, tell your manager.", Verdict.information),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

@@ -17,7 +17,7 @@ from .text import MODAL_WORDS, stem, tokens
 _W = r"(?:[\w'’/-]+\s+){0,4}?"
 # Where an imperative sentence's verb may stand: at its start, after a sentence adverb ("Also use ...")
 # or after a fronted adverbial clause ("To limit this risk, use ..."; "If you are ill, tell ...").
-_OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b[^,;:()]{1,80},\s*)?"
+_OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b(?:[^,;:()]|\([^()]{0,60}\)){1,80},\s*)?"
             r"(?:(?:please|also|then|instead|first|just|so|and|but|always|now)\s+)*")
 # A verb at the start of a sentence, not a noun of the same spelling ("Use of the logo", "Report templates are").
 _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|should|must)\b)"
@@ -84,7 +84,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b",
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
-        r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+expected\s+to\b",
+        r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b(?![-'’]){_NOT_NOUN}",

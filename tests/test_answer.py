@@ -406,6 +406,12 @@ def test_rule_parts_split_sentences_and_contrasts():
      "It is not possible to take a vacation before completing one year of employment", Verdict.prohibited),
     ("can I sell some vacation days?", "It's possible to trade 10 days of vacation for payment", Verdict.permitted),
     ("can I skip the meeting?", "If it is not possible to attend the meeting, tell your manager.", Verdict.information),
+    # an imperative after a fronted clause holding a parenthesis; a duty with an adverb inside it
+    ("got a poster accepted, do I have to do a practice run in front of the lab?",
+     "If you are going to give a presentation (a poster or a talk), be prepared to give a practice presentation to "
+     "the lab at least one week ahead of time.", Verdict.required),
+    ("once the police know, do I have to keep looking for the child?",
+     "Upon notifying the police, staff are still expected to keep looking for the child.", Verdict.required),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

@@ -73,7 +73,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # ... of the reader, not of someone else ("it is not necessary for the agency to visit your home")
         r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b"
         r"(?!\s+for\s+(?:the|our|a|an|its|their|his|her|them|us|him|it)\s+(?:[\w'’-]+\s+){0,3}?to\b)",
-        r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b",
+        r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b", r"\bno\s+need\s+(?:to|for)\b",
         r"\bnever\s+(?:have|has|need|needs)\s+to\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
         r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",

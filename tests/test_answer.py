@@ -412,6 +412,10 @@ def test_rule_parts_split_sentences_and_contrasts():
      "the lab at least one week ahead of time.", Verdict.required),
     ("once the police know, do I have to keep looking for the child?",
      "Upon notifying the police, staff are still expected to keep looking for the child.", Verdict.required),
+    # "no need to" denies a duty
+    ("can I order my laptop now or do I have to wait till probation is over?",
+     "You can order your things as soon as two weeks before your start date, and no need to wait for your probation "
+     "period to be over.", Verdict.permitted),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

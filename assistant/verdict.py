@@ -53,6 +53,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.prohibited, [
         r"\bmust\s+not\b", r"\bmustn['’]?t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
+        r"\b(?:can|may|must|shall|should|will)\s+neither\b",  # "Employees can neither apply for … nor …"
         r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
         r"\b(?:not|never)\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
@@ -92,7 +93,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.permitted, [
         # what a thing may do ("as they can cause confusion", "this can lead to delays") is no leave
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
-        r"(?!\s+(?:not|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead)\b)",
+        r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",
@@ -213,7 +214,7 @@ _CONDITION = re.compile(r"\b(?:without|unless|except)\b", re.I)
 # "Tabs should be used solely to remain consistent with ...", "Company data may only be accessed on ...":
 # a duty or permission confined to some cases rules in those cases and out of all others. Which side of
 # the line the asker stands on, word patterns cannot tell, so it gives no ruling.
-_CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+(?:[\w'’-]+\s+){0,3}?"
+_CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+(?:[\w'’-]+\s+){0,5}?"
                        r"(?:only|solely|exclusively)\b|\bonly\s+(?:need|needs|have|has)\s+to\b|\bneeds?\s+only\b"
                        r"|\b(?:under|in)\s+(?:the\s+following|certain|specific|limited|exceptional)\s+(?:circumstances|conditions"
                        r"|cases)\b"  # "We may, under the following circumstances, rely on …"
@@ -273,6 +274,11 @@ def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
                for p in _PERMITTED for m in p.finditer(flat))
 
 
+# leave to act without asking ("the commit may be reverted immediately without permission from anyone")
+_WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neither)\b)(?:\s+be)?(?:\s+[\w'’-]+){1,6}?\s+without\s+"
+                             r"(?:any\s+|the\s+|prior\s+|further\s+)*(?:permission|approval|consent|authori[sz]ation)\b", re.I)
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own.
@@ -281,6 +287,8 @@ def classify(text: str) -> Verdict:
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _flat(text)))
+    if _WITHOUT_ASKING.search(flat):
+        return Verdict.permitted
     for verdict, patterns in _COMPILED:
         if any(p.search(flat) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):

@@ -416,6 +416,15 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("can I order my laptop now or do I have to wait till probation is over?",
      "You can order your things as soon as two weeks before your start date, and no need to wait for your probation "
      "period to be over.", Verdict.permitted),
+    # leave to act without asking is leave; "can neither … nor" rules out; a permission confined to a case
+    ("can I revert the commit without asking its author?",
+     "If the commit introduced a disclosed security vulnerability then the commit may be reverted immediately without "
+     "permission from anyone.", Verdict.permitted),
+    ("can I take out two loans at once?",
+     "Employees can neither take out two loans at the same time nor apply while repaying one.", Verdict.prohibited),
+    ("can I take out another loan?",
+     "Employees can take out another loan only after six months have passed since repaying the first.",
+     Verdict.information),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

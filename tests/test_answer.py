@@ -429,7 +429,7 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),
 ])
-def test_list_items_and_approvals(question, text, verdict):
+def test_list_items_and_other_rule_wordings(question, text, verdict):
     assert ruling_for(question, text) is verdict
 
 

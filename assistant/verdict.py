@@ -274,6 +274,9 @@ def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
                for p in _PERMITTED for m in p.finditer(flat))
 
 
+# an aside in brackets ("'meh' days (those days where … you just need to write them off)") states no rule of the
+# sentence; one that sets a condition on it ("Avoid blue jeans (except payday Fridays)") is kept
+_ASIDE = re.compile(r"(?<=\S)\s*\((?![^()]*\b(?:except|unless|without|only|if|provided)\b)[^()]{3,}\)", re.I)
 # leave to act without asking ("the commit may be reverted immediately without permission from anyone")
 _WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neither)\b)(?:\s+be)?(?:\s+[\w'’-]+){1,6}?\s+without\s+"
                              r"(?:any\s+|the\s+|prior\s+|further\s+)*(?:permission|approval|consent|authori[sz]ation)\b", re.I)
@@ -287,6 +290,7 @@ def classify(text: str) -> Verdict:
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _flat(text)))
+    flat = _ASIDE.sub(" ", flat)
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted
     for verdict, patterns in _COMPILED:

@@ -425,6 +425,15 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("can I take out another loan?",
      "Employees can take out another loan only after six months have passed since repaying the first.",
      Verdict.information),
+    # an aside in brackets states no rule of its sentence, unless it sets a condition on it
+    ("do I need a doctor's certificate to take a personal leave day?",
+     "Personal leave days are also known as 'meh' days (those days where nothing goes right and you just need to "
+     "write them off), no medical certificate required.", Verdict.information),
+    ("can I bring my union rep to the meeting?",
+     "If you are in the UK (where in that case we require you to confirm the attendees in advance), you are entitled "
+     "to bring a colleague or trade union rep to these meetings.", Verdict.permitted),
+    ("am I allowed to wear jeans on payday Friday?", "Avoid blue jeans (except payday Fridays), open-toed sandals and "
+     "shorts.", Verdict.information),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

@@ -497,7 +497,8 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     The part of the text that shares the most topical words with the question governs: a rule
     word elsewhere in the text is about something else. When that part states no rule, or
     equally matching parts state different rules (or parts holding two or more of the question's
-    words, within one of the best), there is no ruling. A sentence pointing back to
+    words, within one of the best), there is no ruling; for a question asking only whether something may be
+    done, a duty among them gives way to a rule against the thing. A sentence pointing back to
     the one before ("These expenses should be approved ...") is read with it.
     """
     asked = _topical(question)
@@ -506,6 +507,10 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     if best == 0:
         return Verdict.information, set()
     verdicts = {v for found, v in scored if len(found) == best} - {Verdict.information}
+    if asks_only_may(question) and len(verdicts) > 1 and verdicts - {Verdict.required} <= set(_AGAINST):
+        # a duty does not answer "may I …?" (see `ruling_for`): beside it, a rule against the thing answers; a
+        # permission beside a duty may be limited by it ("we require some overlap …, but you are free to …"): no ruling
+        verdicts -= {Verdict.required}
     found = set().union(*(f for f, _ in scored if len(f) == best))
     if None in verdicts or len(verdicts) != 1:
         return Verdict.information, found
@@ -513,6 +518,8 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     # rule: "Obtain a campus ID card … This is not required to get into our offices. There is a $30 fee per card
     # that employees must pay themselves." for "do I have to pay for my ID card?": word counts cannot tell which
     near = {v for f, v in scored if len(f) >= max(best - 1, 2)} - {Verdict.information}
+    if asks_only_may(question):
+        near -= {Verdict.required} - verdicts  # a duty nearby does not answer "may I …?" (see `ruling_for`)
     if len(near) > 1:
         return Verdict.information, found
     return verdicts.pop(), found

@@ -434,6 +434,14 @@ def test_rule_parts_split_sentences_and_contrasts():
      "to bring a colleague or trade union rep to these meetings.", Verdict.permitted),
     ("am I allowed to wear jeans on payday Friday?", "Avoid blue jeans (except payday Fridays), open-toed sandals and "
      "shorts.", Verdict.information),
+    # a duty does not answer "may I …?": beside it, equally or nearly as close, a rule against the thing answers …
+    ("is it ok to just run my model fit on the login node?", "All computational processes must be run as a job on a "
+     "compute node. DO NOT RUN ANALYSES ON THE LOGIN NODE because it limits everyone else.", Verdict.prohibited),
+    ("can I put my travel insurance on expenses?", "Please note that travel insurance is not covered by the company. If "
+     "you require travel insurance this is something you need to organise at your own cost.", Verdict.prohibited),
+    # … while a permission beside a duty may be limited by it
+    ("can I work whenever, even if it never overlaps with my manager?", "We require there to be some overlap with "
+     "your manager. You are generally free to arrange your working hours however works for you.", Verdict.information),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

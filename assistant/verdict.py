@@ -92,6 +92,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.permitted, [
         # what a thing may do ("as they can cause confusion", "this can lead to delays") is no leave
+        # ... nor is what one does "as best one can", "if one can", "where one can"
+        r"(?<!\bas\s)(?<!\bbest\s)(?<!\bif\s)(?<!\bwhere\s)(?<!\bwhen\s)(?<!\bwhat\s)(?<!\bthan\s)"
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
         r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
@@ -245,7 +247,7 @@ _PURPOSE = re.compile(r"\b(?:make\s+sure|ensure|so\s+that|(?<=[\w,]\s)so|in\s+or
 # "receipts are only required for …"; a sentence opening "Only technical joiners need do this section", "Only a node
 # rep can send a request": the duty or leave is confined to the people it names
 _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandatory|compulsory|allowed|permitted)\b"
-                        r"|^\W*only\s+(?:[^.;:!?]|(?<=\betc)\.){1,80}?\s(?:need|needs|must|have\s+to|has\s+to|may|can"
+                        r"|^\W*(?:\d+(?:\.\d+)*\.?\s+)?only\s+(?:[^.;:!?]|(?<=\betc)\.){1,80}?\s(?:need|needs|must|have\s+to|has\s+to|may|can"
                         r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
 
 

@@ -442,6 +442,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     # … while a permission beside a duty may be limited by it
     ("can I work whenever, even if it never overlaps with my manager?", "We require there to be some overlap with "
      "your manager. You are generally free to arrange your working hours however works for you.", Verdict.information),
+    # what one does "as best one can" is no leave; "Only …" confines a numbered clause too
+    ("does my request need a special form?", "Begin the request by filling in this form, as best you can.",
+     Verdict.information),
+    ("can I post about our new range on the company page?", "40.2.3 Only the authorised Employees within the "
+     "Marketing Department are permitted to post material on the company page.", Verdict.information),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

@@ -120,43 +120,53 @@ LABELS = {
 
 
 # Who a permission question is about: a person or a group of people, never a thing ("Could a breach...").
+# words a message may open with before its question ("hey, ...", "ok so ...")
+_FILLER = r"(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry|hey|hi|hello|oh|um)\W+)*"
 _PERSON = (r"(?:i|we|you|he|she|they|staff|teachers?|employees?|parents?|pupils?|students?|volunteers?|governors?"
            r"|someone|anyone|everyone|people|managers?|(?:my|our|a|an|the)\s+(?:\w+\s+)?(?:manager|colleague|coworker"
            r"|co-worker|teammate|boss|team|supervisor|friend|child|kid|son|daughter|husband|wife|partner|spouse))")
 _RULE_WORDS = r"(?:allowed|permitted|able|required|supposed|expected|obliged|meant|entitled)"
 _YES_NO_RULING = re.compile(
-    rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
+    rf"^{_FILLER}(?:"
     rf"(?:can|could|may|might|must|shall|should)\s+{_PERSON}\b{_NOT_EXPECTING}"
     rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?(?:{_RULE_WORDS}\b|(?:ok|okay|alright|fine|good)\s+to\b)"
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"
     rf"|(?:do|does|did)\s+{_PERSON}\s+(?:\w+\s+)?(?:need|have\s+to|has\s+to|must)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
+    # a thing asked about: "are normal blue jeans ok to wear in the office?", "are dogs allowed in the office?"
+    r"|(?:is|are)\s+(?!(?:it|this|that|there|i|we|you|he|she|they)\b)(?:[\w'’-]+\s+){1,5}?(?:ok|okay|alright|all\s+right"
+    r"|acceptable|allowed|permitted|fine)\b(?:\s+(?:to|in|at|on|for|during|here)\b|\s*\?)"
     rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b"
     r"|(?:ok|okay|alright|all right|fine|allowed|acceptable)\?$)",  # "I want to send a PR ... - ok?"
     re.I)
 # A yes/no question that asks only whether something may be done ("Can I ...?", "Is it OK to ...?"), not
 # whether it must be: a clause requiring something does not answer it (see `ruling_for`).
 _ASKS_MAY = re.compile(
-    rf"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*(?:"
+    rf"^{_FILLER}(?:"
     rf"(?:can|could|may|might)\s+{_PERSON}\b"
     rf"|(?:am|are|is)\s+{_PERSON}\s+(?:\w+\s+)?(?:(?:allowed|permitted|able|entitled)\b|(?:ok|okay|alright|fine|good)\s+to\b)"
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
+    # a thing asked about: "are normal blue jeans ok to wear in the office?", "are dogs allowed in the office?"
+    r"|(?:is|are)\s+(?!(?:it|this|that|there|i|we|you|he|she|they)\b)(?:[\w'’-]+\s+){1,5}?(?:ok|okay|alright|all\s+right"
+    r"|acceptable|allowed|permitted|fine)\b(?:\s+(?:to|in|at|on|for|during|here)\b|\s*\?)"
     rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b"
     r"|(?:ok|okay|alright|all right|fine|allowed|acceptable)\?$)",
     re.I)
-_WH_WORD = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry)\W+)*"
+_WH_WORD = re.compile(rf"^{_FILLER}"
                       r"(?:how|what|what's|whats|when|where|which|who|whom|whose|why)\b", re.I)
 # A sentence ends at a stop followed by a space: "python.org" and "3.5" end none.
 _SENTENCE_END = re.compile(r"(?<=[?.!;])\s+")
 # Where a question's parts meet: a comma, a dash set off by spaces or an em or en dash ("I disagree — can I reopen
-# it?", "new here - do I have to join?"), a colon, or "or"/"and" before another question.
+# it?", "new here - do I have to join?"), a colon, "or"/"and" before another question, and "but"/"so" before one
+# about the asker ("I'm not in marketing but can I post on the company page?").
 _ASKED_PART = re.compile(r",\s*|\s+-+\s+|\s*[—–]+\s*|:\s+"
-                         r"|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)")
+                         r"|\s+(?:or|and)\s+(?=(?:do|does|can|could|should|is|are|am|may|must)\b)"
+                         r"|\s+(?:but|so)\s+(?=(?:do|does|can|could|should|am|may|must)\s+(?:[Ii]|we|you)\b)")
 # A clause setting the scene before the question ("ok when I squash-merge, can I ...?"), not asking "when".
-_SCENE = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|just)\W+)*(?:when|whenever|where|while|once)\s+"
+_SCENE = re.compile(rf"^{_FILLER}(?:when|whenever|where|while|once)\s+"
                     r"(?:i|we|you|they|he|she|it|my|our|your|their|his|her|the|a|an|this|someone|somebody|people)\b", re.I)
 
 
@@ -170,7 +180,7 @@ def _questions(question: str) -> list[str]:
 # A condition or a time set before the question with no comma ("when I'm discharging someone do I have to tell their
 # nurse?", "if I'm sick can I work from home?"): the question starts where a verb comes before its person ("if there's
 # a breach how long do we have to tell the ICO?" asks how long).
-_SET_BEFORE = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|now|just)\W+)*(?:when|whenever|if|while|once|before"
+_SET_BEFORE = re.compile(rf"^{_FILLER}(?:when|whenever|if|while|once|before"
                          r"|after)\s+(?:(?!(?:how|what|who|whom|which|where|why|when)\b)[\w'’/-]+\s+){1,12}?"
                          rf"(?=(?:can|could|may|might|must|shall|should|do|does|am|are|is|will|would)\s+(?:{_PERSON}|it|this|that)\b)",
                          re.I)

@@ -386,7 +386,11 @@ def rule_parts(text: str) -> list[str]:
 # "It's not appropriate to meet in cafes", "It is important that …": an "it" that stands for what follows points
 # nowhere back.
 _POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while|and|also|so)\W+)*"
-                          r"(?:this|these|that|those|such|it|they|them)\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)"
+                          # "However, they are not allowed to check out all books on one subject", "They may not be placed in
+                          # a drop-box": a rule against another act of the same people or things is a rule of its own
+                          r"(?:this|that|such|it|them|(?:they|these|those)(?!\s+(?:(?:are|is)\s+(?:also\s+)?not\s+(?:allowed"
+                          r"|permitted)\s+to|(?:may|must|can|should|shall)(?:\s+not|n['’]t)\b|cannot\b)))"
+                          r"\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)"
                           r"(?!(?:['’]s|\s+is|\s+was|\s+will\s+be|\s+would\s+be)\s+(?:not\s+)?(?:\w+\s+)?\w+\s+(?:to|that|for)\b)",
                           re.I)
 # A contrast ruling on what the part before names ("this is an optional course, but we require it for our lab",

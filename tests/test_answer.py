@@ -453,6 +453,12 @@ def test_rule_parts_split_sentences_and_contrasts():
      Verdict.information),
     ("can I post about our new range on the company page?", "40.2.3 Only the authorised Employees within the "
      "Marketing Department are permitted to post material on the company page.", Verdict.information),
+    # a rule against another act of the people or things named before is a rule of its own
+    ("a student wants to drop their reserve textbook in the drop box, is that fine?", "Textbooks must be handed "
+     "directly to a library staff member. They may not be placed in a drop-box.", Verdict.prohibited),
+    ("can I let a student check out all 8 of our books on food deserts?", "Patrons are allowed to check out up to 10 "
+     "books. However, they are not allowed to check out all books on a specific subject. For example, if the library "
+     "has 8 books on food deserts, they can check out 2 or 3.", Verdict.prohibited),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

@@ -345,60 +345,6 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     # what a thing may do is no leave: advice against it stands
     ("is it ok to use abbreviations in my notes?", "Avoid abbreviations in general as they can cause confusion",
      Verdict.advised_against),
-])
-def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
-    assert ruling_for(question, text) is verdict
-
-
-def test_a_questions_answer_rules_in_its_own_words_not_under_its_lead_in():
-    """In a list of questions and answers, the item's lead-in ("the permit holder will need to complete …")
-    does not lend its rule to the question or its set-up; the answer rules."""
-    faq = _FAQ.replace("? A.", "?\nA.")
-    lead_in = "Please note, if all the members are over 18, the permit holder will need to complete Safe Space training."
-    question = "One of my Rangers is 18 and is taking 16 and 17 year olds away on her trip. Does she need a DBS?"
-    assert ruling_for(question, faq, lead_in) is Verdict.permitted
-
-
-@pytest.mark.parametrize("question, may_only", [
-    ("Can I bring my dog to work?", True),
-    ("Is it OK to use my sabbatical to look for a new job?", True),
-    ("Am I allowed to post photos of pupils?", True),
-    ("Will abusive comments be tolerated?", True),
-    ("Do I have to tell anyone?", False),
-    ("Should I report it to IT?", False),
-    ("can I add my spouse now or do I have to wait for open season?", False),  # asks whether one must, too
-    ("What is the dress code?", False),
-])
-def test_questions_asking_only_whether_something_may_be_done(question, may_only):
-    assert asks_only_may(question) is may_only
-
-
-@pytest.mark.parametrize("question, verdict", [
-    # "can I ...?" is not answered by a rule that something (else) must be done
-    ("Is it ok to use my sabbatical to look for a new job?", Verdict.information),
-    ("Can I take my sabbatical in the summer?", Verdict.information),
-    # ... but "do I have to ...?" is
-    ("Do I have to give a presentation after my sabbatical?", Verdict.required),
-])
-def test_a_requirement_answers_only_a_question_about_what_must_be_done(question, verdict):
-    text = "At the end of the sabbatical, the employee should give a presentation about their sabbatical."
-    assert ruling_for(question, text) is verdict
-    # a prohibition answers "can I ...?" as before
-    assert ruling_for("Can I take my sabbatical in the summer?",
-                      "Staff must not take a sabbatical in the summer term.") is Verdict.prohibited
-
-
-def test_rule_parts_split_sentences_and_contrasts():
-    assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
-        "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]
-    assert rule_parts("Bring what you need, e.g. a laptop, pens, etc. and a charger. Visitors must sign in.") == [
-        "Bring what you need, e.g. a laptop, pens, etc. and a charger.", "Visitors must sign in."]
-    # each list item states its own rule
-    assert rule_parts("If no patient is waiting:\n- Do not just wait\n- You may see patients in another area") == [
-        "If no patient is waiting:", "Do not just wait", "You may see patients in another area"]
-
-
-@pytest.mark.parametrize("question, text, verdict", [
     # a list's items are read one by one, not as one text whose first rule word decides
     ("can I keep my password on a post-it stuck to my laptop?",
      "- Switch off the laptop at night, you can restart it in the morning.\n- Do not keep the password with the laptop.",
@@ -463,8 +409,56 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),
 ])
-def test_list_items_and_other_rule_wordings(question, text, verdict):
+def test_rules_stated_across_sentences_and_as_imperatives(question, text, verdict):
     assert ruling_for(question, text) is verdict
+
+
+def test_a_questions_answer_rules_in_its_own_words_not_under_its_lead_in():
+    """In a list of questions and answers, the item's lead-in ("the permit holder will need to complete …")
+    does not lend its rule to the question or its set-up; the answer rules."""
+    faq = _FAQ.replace("? A.", "?\nA.")
+    lead_in = "Please note, if all the members are over 18, the permit holder will need to complete Safe Space training."
+    question = "One of my Rangers is 18 and is taking 16 and 17 year olds away on her trip. Does she need a DBS?"
+    assert ruling_for(question, faq, lead_in) is Verdict.permitted
+
+
+@pytest.mark.parametrize("question, may_only", [
+    ("Can I bring my dog to work?", True),
+    ("Is it OK to use my sabbatical to look for a new job?", True),
+    ("Am I allowed to post photos of pupils?", True),
+    ("Will abusive comments be tolerated?", True),
+    ("Do I have to tell anyone?", False),
+    ("Should I report it to IT?", False),
+    ("can I add my spouse now or do I have to wait for open season?", False),  # asks whether one must, too
+    ("What is the dress code?", False),
+])
+def test_questions_asking_only_whether_something_may_be_done(question, may_only):
+    assert asks_only_may(question) is may_only
+
+
+@pytest.mark.parametrize("question, verdict", [
+    # "can I ...?" is not answered by a rule that something (else) must be done
+    ("Is it ok to use my sabbatical to look for a new job?", Verdict.information),
+    ("Can I take my sabbatical in the summer?", Verdict.information),
+    # ... but "do I have to ...?" is
+    ("Do I have to give a presentation after my sabbatical?", Verdict.required),
+])
+def test_a_requirement_answers_only_a_question_about_what_must_be_done(question, verdict):
+    text = "At the end of the sabbatical, the employee should give a presentation about their sabbatical."
+    assert ruling_for(question, text) is verdict
+    # a prohibition answers "can I ...?" as before
+    assert ruling_for("Can I take my sabbatical in the summer?",
+                      "Staff must not take a sabbatical in the summer term.") is Verdict.prohibited
+
+
+def test_rule_parts_split_sentences_and_contrasts():
+    assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
+        "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]
+    assert rule_parts("Bring what you need, e.g. a laptop, pens, etc. and a charger. Visitors must sign in.") == [
+        "Bring what you need, e.g. a laptop, pens, etc. and a charger.", "Visitors must sign in."]
+    # each list item states its own rule
+    assert rule_parts("If no patient is waiting:\n- Do not just wait\n- You may see patients in another area") == [
+        "If no patient is waiting:", "Do not just wait", "You may see patients in another area"]
 
 
 @pytest.mark.parametrize("text, context, verdict", [

@@ -63,6 +63,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be|may\s+be)\s+(?:permitted|allowed|accepted|tolerated)\b",
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
+        r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b",  # "travel to and from home is not eligible for …"
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)",
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
         # "It is not possible to take a vacation before …"; "if it is not possible to attend, …" sets a condition
@@ -240,6 +241,10 @@ _POSSIBLE_DUTY = re.compile(r"\b(?:may|might|could)\s+(?:also\s+|sometimes\s+|oc
                             r"|expected|obliged|needed)|need\s+to|have\s+to)\b", re.I)
 
 
+# "You may be able to buy up to two weeks' extra holiday": leave in some cases, not said to be the asker's
+_POSSIBLE_LEAVE = re.compile(r"\b(?:may|might)\s+be\s+able\s+to\b", re.I)
+
+
 # "take stock of what we need to accomplish", "everything you need to know": a need named as a thing, not laid
 # on anyone
 _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else\s+)?(?:you|we|they|staff|employees|he|she"
@@ -313,6 +318,8 @@ def classify(text: str) -> Verdict:
             if verdict in (Verdict.required, Verdict.permitted) and confined:
                 return Verdict.information
             if verdict is Verdict.required and _POSSIBLE_DUTY.search(flat):
+                return Verdict.information
+            if verdict is Verdict.permitted and _POSSIBLE_LEAVE.search(flat):
                 return Verdict.information
             if verdict is Verdict.permitted and _LEAVE_NOUN.search(flat):
                 return Verdict.needs_permission

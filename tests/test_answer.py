@@ -405,6 +405,11 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("can I let a student check out all 8 of our books on food deserts?", "Patrons are allowed to check out up to 10 "
      "books. However, they are not allowed to check out all books on a specific subject. For example, if the library "
      "has 8 books on food deserts, they can check out 2 or 3.", Verdict.prohibited),
+    # leave in some cases is no leave said to be the asker's; a right denied rules out
+    ("can I buy a couple of extra weeks of holiday?", "You may be able to buy up to two weeks' extra holiday.",
+     Verdict.information),
+    ("can I claim mileage for driving from home to school?", "Please note that driving from home to school is not "
+     "eligible for mileage reimbursement.", Verdict.prohibited),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from .models import Clause, PolicyDocument
 from .text import stem, unescape
 
-MAX_CLAUSE_WORDS = 60
-BOX_LEVEL = 8  # a box's title heads the box's lines only, under every heading of the page  # a clause longer than this is split at sentence boundaries, else between words
+MAX_CLAUSE_WORDS = 60  # a clause longer than this is split at sentence boundaries, else between words
+BOX_LEVEL = 8  # a box's title heads the box's lines only, under every heading of the page
 HEADING_MAX_WORDS = 16
 LEAD_IN_MAX_WORDS = 25  # a sentence introducing a list with this many words or more also says something itself
 
@@ -33,7 +33,7 @@ SUBSTITUTION = re.compile(r"(?<![\w|])\|(?=[^\s|])[^|\n]*?[^\s|]\|(?![\w|])")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,120})\1\s*:?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-# (indented further inside a list item: Material's "grid cards" part each card's title from its text so)
+# a rule between sections, at any depth (inside a list item, Material's "grid cards" set one under a card's title)
 _THEMATIC_BREAK = re.compile(r"^\s*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # The elements of HTML: a "<tag>" of another name is the policy's own text ("send it to <insert email address
 # here>", "<Company Name>"), quoted like any other words.
@@ -57,7 +57,13 @@ ATTR_LIST = r"\{:[^{}\n]*\}|\{[ \t]*[#.][#.\w-][^{}\n]*\}"
 # "???+ note", a content tab "=== \"Tab\""): the marker line is markup, its title the box's own heading, and its
 # body the lines indented under it
 ADMONITION = re.compile(r'^([ \t]*)(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"([^"\n]*)")?'
-                        r'|===!?\+?[ \t]+"([^"\n]*)")[ \t]*$')
+                        r'|===!?\+?[ \t]+"([^"\n]*)")[ \t]*$', re.M)
+
+
+def box_title(match: re.Match) -> tuple[int, int]:
+    """Where a box's title stands in the text the marker line was matched in (empty at the line's end if none)."""
+    group = 2 if match.group(2) is not None else 3
+    return match.span(group) if match.group(group) is not None else (match.end(), match.end())
 # a table of contents' line: an entry, its dot leaders, its page number ("17 Health & Safety ........ 29")
 _CONTENTS_LINE = r"[^\n]*?\S\s*(?:\.\s?){4,}[\s.…]*\d{1,4}|[^\n]*?\S\s*…{2,}[\s.…]*\d{1,4}"
 # headings that head no section: a table of contents ("Contents (Part A)"), and a cover sheet's fields set in
@@ -170,8 +176,7 @@ def _blocks(text: str) -> list[_Block]:
             continue
         if not in_fence and (m := ADMONITION.match(line.text)):
             close()
-            g = 2 if m.group(2) is not None else 3
-            a, b = _trim(text, line.start + m.start(g), line.start + m.end(g)) if m.group(g) else (line.end, line.end)
+            a, b = _trim(text, *(line.start + n for n in box_title(m)))
             title = text[a:b]
             # a title ending in a colon ("Do NOT perform LP if:") introduces the box's list, as a lead-in does
             heads = bool(title) and not title.endswith(":")

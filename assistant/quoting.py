@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from functools import lru_cache
 
-from .chunking import ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION, is_list_marker, is_tab_row, sentence_spans
+from .chunking import (ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION, box_title,
+                       is_list_marker, is_tab_row, sentence_spans)
 from .models import Clause, PolicyDocument
 from .text import ROLE, ROLE_TARGET, fold, tokens
 
@@ -42,7 +43,6 @@ _TAG = re.compile(HTML_TAG)
 _JSX = re.compile(JSX_TAG)
 _TEMPLATE = re.compile(r"\{%[^%]*%\}|\{\{(?:[^}\n]|\n(?![ \t]*\n)|\}(?!\}))*\}\}|\{#[^}\n]*\}|" + ATTR_LIST)  # "{{'[{}](…)'.format(…)}}" too
 _ICON = re.compile(ICON)
-_BOX = re.compile(ADMONITION.pattern, re.M)  # a box's marker line: its title shows, nothing else of the line
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # any ASCII punctuation may be escaped (CommonMark)
 # the leading look-ahead lets the engine pass over every other character at once (8x faster, same matches)
 # A `*` with white space (or a line's edge) on both sides is not emphasis but a list marker or a sign
@@ -112,11 +112,10 @@ def shown(text: str, start: int, end: int) -> Shown:
         hide(m.start(), m.end(), " ")
     for m in _ICON.finditer(text, lo, hi):
         hide(m.start(), m.end(), " ")
-    for m in _BOX.finditer(text, lo, hi):
-        g = 2 if m.group(2) is not None else 3
-        title = (m.start(g), m.end(g)) if m.group(g) else (m.end(), m.end())
-        hide(m.start(), title[0], " ")
-        hide(title[1], m.end(), " ")
+    for m in ADMONITION.finditer(text, lo, hi):  # a box's marker line: its title shows, nothing else of the line
+        title_start, title_end = box_title(m)
+        hide(m.start(), title_start, " ")
+        hide(title_end, m.end(), " ")
     for pattern in (ROLE, ROLE_TARGET):  # a role's name and a link's target (its backticks and "_" go with emphasis)
         for m in pattern.finditer(text, lo, hi):
             hide(m.start(), m.end())

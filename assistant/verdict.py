@@ -17,7 +17,8 @@ from .text import MODAL_WORDS, stem, tokens
 _W = r"(?:[\w'’/-]+\s+){0,4}?"
 # Where an imperative sentence's verb may stand: at its start, after a sentence adverb ("Also use ...")
 # or after a fronted adverbial clause ("To limit this risk, use ..."; "If you are ill, tell ...").
-_OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b(?:[^,;:()]|\([^()]{0,60}\)){1,80},\s*)?"
+_OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b"
+            r"(?:[^,;:()]|\([^()]{0,60}\)){1,80},\s*)?"
             r"(?:(?:please|also|then|instead|first|just|so|and|but|always|now)\s+)*")
 # A verb at the start of a sentence, not a noun of the same spelling ("Use of the logo", "Report templates are").
 _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|should|must)\b)"
@@ -86,7 +87,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b",
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
-        r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b", r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
+        r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",
+        r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b(?![-'’]){_NOT_NOUN}",
@@ -101,7 +103,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",
         r"(?:\b(?:is|are)|['’](?:s|re))\s+(?:perfectly\s+|completely\s+|totally\s+)?(?:acceptable|fine|okay|ok)\b", r"\bentitled\s+to\b", r"\beligible\s+for\b",
-        r"\bfree\s+to\b", r"(?<!if\s)(?<!when\s)(?<!where\s)\bit(?:\s+is|['’]s)\s+(?:also\s+)?possible\s+(?:for\s+you\s+)?to\b", r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
+        r"\bfree\s+to\b", r"(?<!if\s)(?<!when\s)(?<!where\s)\bit(?:\s+is|['’]s)\s+(?:also\s+)?possible\s+(?:for\s+you\s+)?to\b",
+        r"\b(?:have|has|with|given)\s+the\s+option\s+(?:to|of)\b", r"\bget\s+to\s+keep\b", r"\bat\s+(?:your|their)\s+discretion\b",
     ]),
 ]
 # each verdict's patterns in one regex, tried only where a word or a line starts: 2x faster, same matches
@@ -120,13 +123,16 @@ LABELS = {
 }
 
 
-# Who a permission question is about: a person or a group of people, never a thing ("Could a breach...").
 # words a message may open with before its question ("hey, ...", "ok so ...")
 _FILLER = r"(?:(?:so|and|but|ok|okay|well|also|then|now|please|just|sorry|hey|hi|hello|oh|um)\W+)*"
+# Who a permission question is about: a person or a group of people, never a thing ("Could a breach...").
 _PERSON = (r"(?:i|we|you|he|she|they|staff|teachers?|employees?|parents?|pupils?|students?|volunteers?|governors?"
            r"|someone|anyone|everyone|people|managers?|(?:my|our|a|an|the)\s+(?:\w+\s+)?(?:manager|colleague|coworker"
            r"|co-worker|teammate|boss|team|supervisor|friend|child|kid|son|daughter|husband|wife|partner|spouse))")
 _RULE_WORDS = r"(?:allowed|permitted|able|required|supposed|expected|obliged|meant|entitled)"
+# a thing asked about: "are normal blue jeans ok to wear in the office?", "are dogs allowed in the office?"
+_THING_ALLOWED = (r"(?:is|are)\s+(?!(?:it|this|that|there|i|we|you|he|she|they)\b)(?:[\w'’-]+\s+){1,5}?(?:ok|okay|alright"
+                  r"|all\s+right|acceptable|allowed|permitted|fine)\b(?:\s+(?:to|in|at|on|for|during|here)\b|\s*\?)")
 _YES_NO_RULING = re.compile(
     rf"^{_FILLER}(?:"
     rf"(?:can|could|may|might|must|shall|should)\s+{_PERSON}\b{_NOT_EXPECTING}"
@@ -135,9 +141,7 @@ _YES_NO_RULING = re.compile(
     r"|fine|allowed|permitted|legal|a problem)\b"
     rf"|(?:do|does|did)\s+{_PERSON}\s+(?:\w+\s+)?(?:need|have\s+to|has\s+to|must)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
-    # a thing asked about: "are normal blue jeans ok to wear in the office?", "are dogs allowed in the office?"
-    r"|(?:is|are)\s+(?!(?:it|this|that|there|i|we|you|he|she|they)\b)(?:[\w'’-]+\s+){1,5}?(?:ok|okay|alright|all\s+right"
-    r"|acceptable|allowed|permitted|fine)\b(?:\s+(?:to|in|at|on|for|during|here)\b|\s*\?)"
+    rf"|{_THING_ALLOWED}"
     rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b"
     r"|(?:ok|okay|alright|all right|fine|allowed|acceptable)\?$)",  # "I want to send a PR ... - ok?"
     re.I)
@@ -150,9 +154,7 @@ _ASKS_MAY = re.compile(
     r"|(?:is|are|would|will)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:be\s+)?(?:ok|okay|alright|all right|acceptable|appropriate"
     r"|fine|allowed|permitted|legal|a problem)\b"
     r"|(?:will|would|is|are)\s+(?:[\w'’-]+\s+){0,6}?be\s+(?:tolerated|allowed|permitted|accepted|acceptable)\b"
-    # a thing asked about: "are normal blue jeans ok to wear in the office?", "are dogs allowed in the office?"
-    r"|(?:is|are)\s+(?!(?:it|this|that|there|i|we|you|he|she|they)\b)(?:[\w'’-]+\s+){1,5}?(?:ok|okay|alright|all\s+right"
-    r"|acceptable|allowed|permitted|fine)\b(?:\s+(?:to|in|at|on|for|during|here)\b|\s*\?)"
+    rf"|{_THING_ALLOWED}"
     rf"|is\s+there\s+(?:a|any)\s+way\s+{_PERSON}\s+(?:can|could|may)\b"
     r"|(?:ok|okay|alright|all right|fine|allowed|acceptable)\?$)",
     re.I)
@@ -266,6 +268,7 @@ _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandat
                         r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
 
 
+# a permission naming the leave it needs ("may exchange a week of leave for cash with Coordinator approval")
 _LEAVE_NOUN = re.compile(r"\b(?:approval|permission|consent|authori[sz]ation|sign[- ]off)\b", re.I)
 
 
@@ -530,7 +533,8 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     if best == 0:
         return Verdict.information, set()
     verdicts = {v for found, v in scored if len(found) == best} - {Verdict.information}
-    if asks_only_may(question) and len(verdicts) > 1 and verdicts - {Verdict.required} <= set(_AGAINST):
+    only_may = asks_only_may(question)
+    if only_may and len(verdicts) > 1 and verdicts - {Verdict.required} <= set(_AGAINST):
         # a duty does not answer "may I …?" (see `ruling_for`): beside it, a rule against the thing answers; a
         # permission beside a duty may be limited by it ("we require some overlap …, but you are free to …"): no ruling
         verdicts -= {Verdict.required}
@@ -541,7 +545,7 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     # rule: "Obtain a campus ID card … This is not required to get into our offices. There is a $30 fee per card
     # that employees must pay themselves." for "do I have to pay for my ID card?": word counts cannot tell which
     near = {v for f, v in scored if len(f) >= max(best - 1, 2)} - {Verdict.information}
-    if asks_only_may(question):
+    if only_may:
         near -= {Verdict.required} - verdicts  # a duty nearby does not answer "may I …?" (see `ruling_for`)
     if len(near) > 1:
         return Verdict.information, found

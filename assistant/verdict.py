@@ -47,6 +47,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.advised_against, [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
+        r"\b(?:advise|recommend|encourage|urge)s?\s+(?:you|staff|employees|members|everyone|people)\s+not\s+to\b",
         r"\bshould\s+not\b", r"\bshouldn['’]?t\b", r"\b(?:is|are)\s+(?:strongly\s+)?discouraged\b",
         r"\bnot\s+(?:recommended|advisable|advised)\b", r"\b(?:best|wise)\s+to\s+avoid\b",
         r"\bought\s+not\b", rf"{_OPENING}(?:(?:try|learn|aim|strive|seek)\s+to\s+)?avoid\b{_NOT_NOUN}",

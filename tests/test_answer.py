@@ -410,6 +410,9 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.information),
     ("can I claim mileage for driving from home to school?", "Please note that driving from home to school is not "
      "eligible for mileage reimbursement.", Verdict.prohibited),
+    # advice against, in the active voice
+    ("can I just lodge an anonymous complaint?", "We strongly encourage you NOT to submit anonymous complaints.",
+     Verdict.advised_against),
     # a permission that names an approval needs that approval
     ("can I swap some annual leave for cash?",
      "Staff may exchange up to a week of annual leave for cash with Coordinator approval.", Verdict.needs_permission),

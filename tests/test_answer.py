@@ -137,16 +137,16 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
     ("when do I get paid, can I get an advance?", False),
     ("a reporter called me about the pastor search, am I ok to answer a few questions?", True),
     ("are we good to start the meeting without her?", True),
-    # ... and so does a condition or a time set before the question without a comma
+    # ... and so does a condition or a time set before the question without a comma, or a part after "but"
     ("when I'm discharging someone do I have to tell their nurse?", True),
+    ("if I'm sick can I work from home?", True),
+    ("if there's a data breach how long do we have to tell the ICO?", False),
     ("hey if I don't WFH at all this week can I do 4 days from home next week?", True),
     ("I'm not in marketing but can I put a post on the company's LinkedIn page?", True),
     # a thing asked about
     ("are normal blue jeans ok to wear in the office?", True),
     ("Are dogs allowed in the office?", True),
     ("Is overtime paid?", False),
-    ("if I'm sick can I work from home?", True),
-    ("if there's a data breach how long do we have to tell the ICO?", False),
     # what to expect is a matter of fact, not of what is allowed
     ("if I'm doing my job fine, should I expect to move up the pay band each year?", False),
     ("Should we anticipate a pay rise in April?", False),

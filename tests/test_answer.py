@@ -256,7 +256,7 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      "applicants should not be asked whether they plan to have children.", Verdict.prohibited),
     ("Is it ok to get a cab to a meeting?",
      "Travel is booked through the office. For example, staff should not get a cab to a meeting.",
-     Verdict.advised_against),
+     Verdict.prohibited),
     # a duty or permission confined to some cases: which side the asker is on, words cannot tell
     ("inherited an old module thats indented with tabs. can I keep using tabs when I add to it or do I have to convert?",
      "Tabs should be used solely to remain consistent with code that is already indented with tabs.",
@@ -471,7 +471,8 @@ def test_rule_parts_split_sentences_and_contrasts():
 
 @pytest.mark.parametrize("text, context, verdict", [
     ("Staff must not share passwords.", None, Verdict.prohibited),
-    ("Staff should not post photos of pupils.", None, Verdict.advised_against),
+    ("Staff should not post photos of pupils.", None, Verdict.prohibited),  # as readers of policies take it
+    ("Staff are strongly advised not to post photos of pupils.", None, Verdict.advised_against),
     ("Do not use personal email without prior approval from IT.", None, Verdict.needs_permission),
     ("Staff must wear a badge.", None, Verdict.required),
     ("You may work from home on Fridays.", None, Verdict.permitted),

@@ -9,6 +9,7 @@ of the sentence that introduces its list ("The following are not considered acce
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from .models import Verdict
@@ -68,7 +69,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be|may\s+be)\s+(?:permitted|allowed|accepted|tolerated)\b",
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
-        r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b",  # "travel to and from home is not eligible for …"
+        r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b", r"\bnot\s+(?:\w+\s+)?free\s+to\b",  # "travel to and from home is not eligible for …"
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)",
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
         # "It is not possible to take a vacation before …"; "if it is not possible to attend, …" sets a condition
@@ -96,11 +97,12 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b(?![-'’]){_NOT_NOUN}",
+        rf"{_OPENING}let\s+(?:[\w'’]+\s+){{1,3}}?know\b",  # "please let us know", "Let your manager know"
     ]),
     (Verdict.permitted, [
         # what a thing may do ("as they can cause confusion", "this can lead to delays") is no leave
         # ... nor is what one does "as best one can", "if one can", "where one can"
-        r"(?<!\bas\s)(?<!\bbest\s)(?<!\bif\s)(?<!\bwhere\s)(?<!\bwhen\s)(?<!\bwhat\s)(?<!\bthan\s)"
+        r"(?<!\bas\s)(?<!\bbest\s)(?<!\bif\s)(?<!\bso\s)(?<!\bso\sthat\s)(?<!\bwhere\s)(?<!\bwhen\s)(?<!\bwhat\s)(?<!\bthan\s)"
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
         r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
@@ -306,6 +308,11 @@ _WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neithe
                              r"(?:any\s+|the\s+|prior\s+|further\s+)*(?:permission|approval|consent|authori[sz]ation)\b", re.I)
 
 
+# a condition set before a sentence's rule, up to its comma: "If you are ill and cannot come in, …"
+_FRONTED = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:if|when|whenever|where|wherever|in\s+case|in\s+the\s+event\s+(?:that|of))\b"
+                      r"[^,;:]{1,160},(?:\s*(?:or|and)\b[^,;:]{1,80},)*\s*(?=\S)", re.I)
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own.
@@ -317,8 +324,12 @@ def classify(text: str) -> Verdict:
     flat = _ASIDE.sub(" ", flat)
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted
+    # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is
+    # part of the condition; only the leave it needs ("If approved, …") is read from it
+    fronted = _FRONTED.match(flat)
+    main = flat[fronted.end():] if fronted else flat
     for verdict, patterns in _COMPILED:
-        if any(p.search(flat) for p in patterns):
+        if any(p.search(flat if verdict is Verdict.needs_permission else main) for p in patterns):
             if verdict in _AGAINST and (_also_permits(flat, patterns) or _CONDITION.search(flat)):
                 return Verdict.information
             confined = _CONFINED.search(flat) or _ONLY_RULE.search(flat)
@@ -376,7 +387,23 @@ def _parts(text: str) -> list[tuple[str, bool]]:
     return [(p.strip(), n == 0 and bool(marker))
             for block in re.split(r"\n[ \t]*\n", text)
             for marker, item in _items(block)
-            for n, p in enumerate(q for q in _PART_BREAK.split(" ".join(item.split())) if q and q.strip())]
+            for n, p in enumerate(_conditions_whole(q for q in _PART_BREAK.split(" ".join(item.split()))
+                                                    if q and q.strip()))]
+
+
+# a condition still open (no comma yet) when a "but" cuts the sentence: "If you collect data but cannot attend, …"
+_OPEN_CONDITION = re.compile(r"^\W*(?:if|when|whenever|where|wherever|in\s+case)\b[^,;:.!?]*$", re.I)
+
+
+def _conditions_whole(parts: Iterable[str]) -> list[str]:
+    """The parts, with a condition cut by "but" before its comma joined again to the rest of its sentence."""
+    out: list[str] = []
+    for part in parts:
+        if out and _OPEN_CONDITION.match(out[-1]):
+            out[-1] = f"{out[-1]} {part.strip()}"
+        else:
+            out.append(part)
+    return out
 
 
 def _items(block: str) -> list[tuple[str, str]]:

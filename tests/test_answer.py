@@ -512,6 +512,17 @@ def test_rule_parts_split_sentences_and_contrasts():
     # "no …" before what is allowed denies it
     ("No pictures are allowed to be taken on private mobile phones while on shift.", None, Verdict.prohibited),
     ("No one is allowed to enter the server room alone.", None, Verdict.prohibited),
+    # a rule word inside a condition set before the rule is part of the condition, even when a "but" cuts it
+    ("If you cannot attend the induction, you must let the coordinator know.", None, Verdict.required),
+    ("If you help with data collection but cannot attend the training due to a clash, tell the lead ahead of time.",
+     None, Verdict.required),
+    ("When you are not allowed on site, this counts as paid leave.", None, Verdict.information),
+    ("If approved, you may work from home on Fridays.", None, Verdict.needs_permission),
+    ("If you have to hand over your password at a border, or have a device seized, please let us know.", None,
+     Verdict.required),
+    # a purpose is no leave; freedom denied rules out
+    ("We book all travel centrally so that we can keep costs down.", None, Verdict.information),
+    ("If you are scheduled for home call you are not free to take extra shifts that day.", None, Verdict.prohibited),
     # "should expect" says what is likely, not what is owed
     ("Everyone performing as expected should expect to progress through their pay band each year.", None,
      Verdict.information),

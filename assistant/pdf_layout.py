@@ -217,6 +217,13 @@ def to_markdown(pages: list[list[Line]]) -> str:
             if heading and line.size not in levels and previous is not None and _close(previous, line, spacing) \
                     and not _SENTENCE_DONE.search(previous.text) and kinds[-1] != "heading":
                 heading = 0  # bold words running on from the line above: emphasis, not a heading
+            # a list item's next line, set as the item is (larger than the body, so it looks like a heading): the
+            # item goes on, its own line height below
+            wrapped = previous is not None and kinds and kinds[-1] == "item" and not _BULLET.match(text) \
+                and (previous.size, previous.bold) == (line.size, line.bold) \
+                and 0 < previous.y - line.y <= 1.6 * line.size and not _SENTENCE_DONE.search(previous.text)
+            if wrapped:
+                heading = 0
             bullet = _BULLET.match(text)
             if heading:
                 if kinds and kinds[-1] == "heading" and previous is not None and heading_levels[-1] == heading \
@@ -229,6 +236,8 @@ def to_markdown(pages: list[list[Line]]) -> str:
             elif bullet:
                 blocks.append(["- " + text[bullet.end():]])
                 kinds.append("item")
+            elif wrapped:
+                blocks[-1].append(text)
             elif previous is None and page_no and kinds and kinds[-1] in ("paragraph", "item") \
                     and not _SENTENCE_DONE.search(blocks[-1][-1]) \
                     and (_RUNS_ON.match(text) or len(blocks[-1]) > 1 and len(blocks[-1][-1]) >= 0.75 * full):
@@ -237,6 +246,7 @@ def to_markdown(pages: list[list[Line]]) -> str:
                 blocks[-1].append(text)
             elif previous is not None and kinds and kinds[-1] in ("paragraph", "item") \
                     and _close(previous, line, spacing) \
+                    and (kinds[-1] == "paragraph" or previous.size == line.size or not _larger(previous, body_size)) \
                     and not (_SENTENCE_DONE.search(previous.text) and len(previous.text.strip()) < 0.75 * full):
                 blocks[-1].append(text)
             else:

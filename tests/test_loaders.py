@@ -580,6 +580,23 @@ def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path
     assert sections["Claims need a receipt."] == ("Claiming expenses",)
 
 
+def test_a_pdf_list_set_larger_than_its_body_wraps_its_items_not_into_headings(tmp_path):
+    """List items set a size above the body look like headings line by line; an item's second line, its own
+    line height below, goes on with the item, and the body text after the list heads nothing."""
+    draw_pdf(tmp_path / "safety-policy.pdf", [
+        ("Helvetica-Bold", 20, "Safety Policy", 34), ("Helvetica", 9, "Everyone prevents injuries through:", 22),
+        ("Helvetica", 11, "\u2022 Following the requirements of ISO 45001:2018", 16),
+        ("Helvetica", 11, "\u2022 Continual education to prevent injuries and improve the", 15),
+        ("Helvetica", 11, "management system effectiveness", 16),
+        ("Helvetica", 11, "\u2022 Reporting every near miss to the site supervisor", 23),
+        ("Helvetica", 9, "The director communicates this policy to all staff.", 11)], step=16)
+    doc = load_document(tmp_path / "safety-policy.pdf", "safety-policy.pdf")
+    clauses = {c.text: c.section for c in chunk_document(doc)}
+    assert clauses["Continual education to prevent injuries and improve the\nmanagement system effectiveness"] == ()
+    assert clauses["Reporting every near miss to the site supervisor"] == ()
+    assert clauses["The director communicates this policy to all staff."] == ()
+
+
 def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     """A cover sheet's "Title:" names the policy; a first heading that names no policy ("Executive Summary",
     after a contents list) gives way to a file name that does, without a download's "(1)" or its year."""

@@ -30,8 +30,10 @@ from statistics import median
 BULLETS = "•●▪■◦○‣⁃∙·◆◇►▶➢➤✓✔✗□\x7f\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf0e0\uf02d"
 _BULLET = re.compile(rf"^\s*[{BULLETS}]\s*(?=\S)|^\s*[oØ§ü]\s+(?=[A-Za-z0-9“\"'(])")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
+_PAGE_COUNT = re.compile(r"\bpage\s+\d{1,4}\s*(?:of|/)\s*\d{1,4}\b", re.I)
 _SENTENCE_DONE = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
-_RUNS_ON = re.compile(r"^[a-z0-9(,;–-]")  # how a sentence carried over a page break goes on
+_RUNS_ON = re.compile(r"^(?!\d+(?:\.\d+)+\.?\s)[a-z0-9(,;–-]")  # how a sentence carried over a page break goes on
+# (a numbered clause, "3.3 Investigations …", starts anew)
 _HEADING_MAX_WORDS = 16
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Za-z]")  # "3. Caretaker", "4.2 Visits"
 _CELLS = re.compile(r"\S {2,}\S.* {2,}\S")  # words set apart in three or more columns: a table's row
@@ -315,7 +317,9 @@ def _without_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     def furniture(line: Line) -> bool:
         if line.size <= body_size + 0.5:
             return key(line) in often
-        return key(line, numbers=True) in often_exact or bool(_PAGE_NUMBER.match(line.text)) and key(line) in often
+        # ... or when it counts the pages ("SSG – Slavery Policy Page 1 of 3", a size above the body on every page)
+        return key(line, numbers=True) in often_exact or bool(_PAGE_NUMBER.match(line.text) or _PAGE_COUNT.search(
+            line.text)) and key(line) in often
 
     kept = []
     for page in pages:  # found among the lines at the edges, furniture is dropped wherever the page has it

@@ -597,6 +597,40 @@ def test_a_pdf_list_set_larger_than_its_body_wraps_its_items_not_into_headings(t
     assert clauses["The director communicates this policy to all staff."] == ()
 
 
+def test_a_pdf_footer_counting_pages_a_size_above_the_body_is_furniture(tmp_path):
+    """"SSG – Slavery Policy Page 1 of 3" at the foot of every page, set a point above the body, is furniture: it
+    neither joins the clause above it nor heads the next page. A numbered clause at the top of a page ("3.3 …")
+    starts anew, even when the clause at the foot of the page before filled its line."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "slavery-policy.pdf"), pagesize=A4)
+    pages = [["3.1 Responsibility for the company's anti-slavery initiatives is shared by the people named",
+              "in the clauses below, who report to the board each year.", "",
+              "3.2 Policies are owned by the Chief Executive, the Managing Director and the Head of HR"],
+             ["3.3 Investigations of known or suspected slavery in the supply chain are the Head of",
+              "Human Resources' responsibility in every case.", "",
+              "3.4 Training is arranged by the Managing Director for all staff and all suppliers."],
+             ["3.5 Suppliers are audited every year by the procurement team.", "", "Approved by the CEO."]]
+    for n, lines in enumerate(pages, 1):
+        y = 760
+        for text in lines:
+            pdf.setFont("Helvetica", 10)
+            pdf.drawString(72, y, text)
+            y -= 12
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(72, 40, f"SSG - Modern Slavery Policy Page {n} of 3 UNCLASSIFIED")
+        pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "slavery-policy.pdf", "slavery-policy.pdf")
+    assert "UNCLASSIFIED" not in doc.text
+    texts = [c.text for c in chunk_document(doc)]
+    assert "3.2 Policies are owned by the Chief Executive, the Managing Director and the Head of HR" in texts
+    assert "3.3 Investigations of known or suspected slavery in the supply chain are the Head of\nHuman Resources' " \
+        "responsibility in every case." in texts
+    assert all(c.section == () for c in chunk_document(doc))
+
+
 def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     """A cover sheet's "Title:" names the policy; a first heading that names no policy ("Executive Summary",
     after a contents list) gives way to a file name that does, without a download's "(1)" or its year."""

@@ -96,7 +96,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
-        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll)\b(?![-'’]){_NOT_NOUN}",
+        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll|provide|maintain|add|remember|refer|get|read|call|update|fill|give|put|treat|communicate|respect|explain|prepare|write|comply|protect|obtain|apply|book|raise|log|save|email|review|share|return|post)\b(?![-'’]){_NOT_NOUN}",
         rf"{_OPENING}let\s+(?:[\w'’]+\s+){{1,3}}?know\b",  # "please let us know", "Let your manager know"
     ]),
     (Verdict.permitted, [

@@ -321,8 +321,8 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     # two parts each holding the question's words, nearly as many, with different rules: which governs, words
     # cannot tell
     ("do I have to pay for my campus ID card myself?",
-     "Obtain a campus ID card for verification of employment and access to the library, buildings after hours, "
-     "and gym. This is not required to get into any of our offices during normal work hours. There is a one-time "
+     "Every employee gets a campus ID card for verification of employment and access to the library, buildings "
+     "after hours, and gym. This is not required to get into any of our offices during normal work hours. There is a one-time "
      "$30 fee per card that employees must pay themselves.",
      Verdict.information),
     ("can I put a half sick day in the timesheet for a dentist appointment?",
@@ -503,6 +503,9 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Use social networking sites responsibly", "everyone must ensure that they:", Verdict.required),
     ("To protect your account, use a password manager.", None, Verdict.required),
     ("Also lock your screen when you leave your desk.", None, Verdict.required),
+    ("Update the nurse before you leave the department.", None, Verdict.required),
+    ("If it is a planned meeting, post the agenda at least 24 hours in advance.", None, Verdict.required),
+    ("Review dates are set by the governing board.", None, Verdict.information),
     ("If in doubt, do not open the attachment.", None, Verdict.prohibited),
     ("Be careful not to share screens showing pupil data.", None, Verdict.advised_against),
     # a verb's spelling used as a noun is not an imperative

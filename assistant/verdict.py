@@ -313,6 +313,12 @@ _FRONTED = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:if|when|whenever|where|wh
                       r"[^,;:]{1,160},(?:\s*(?:or|and)\b[^,;:]{1,80},)*\s*(?=\S)", re.I)
 
 
+# "Please do not say you are not allowed to talk to a reporter or have to get permission": the words after a verb of
+# saying that is ruled out are what not to say
+_SAYING = re.compile(r"\b(?:do\s+not|don['’]?t|never|must\s+not|should\s+not)\s+(?:say|tell\s+(?:\w+\s+){1,2}?that"
+                     r"|claim|imply|suggest|promise|pretend)\b", re.I)
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own.
@@ -326,6 +332,8 @@ def classify(text: str) -> Verdict:
         return Verdict.permitted
     # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is
     # part of the condition; only the leave it needs ("If approved, …") is read from it
+    if said := _SAYING.search(flat):
+        flat = flat[:said.end()]  # what one is told not to say rules nothing itself
     fronted = _FRONTED.match(flat)
     main = flat[fronted.end():] if fronted else flat
     for verdict, patterns in _COMPILED:

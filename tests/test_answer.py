@@ -504,6 +504,9 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("To protect your account, use a password manager.", None, Verdict.required),
     ("Also lock your screen when you leave your desk.", None, Verdict.required),
     ("Update the nurse before you leave the department.", None, Verdict.required),
+    # what one is told not to say rules nothing itself
+    ("Please do not say you are not allowed to talk to a reporter or have to get permission to do so.", None,
+     Verdict.prohibited),
     ("If it is a planned meeting, post the agenda at least 24 hours in advance.", None, Verdict.required),
     ("Review dates are set by the governing board.", None, Verdict.information),
     ("If in doubt, do not open the attachment.", None, Verdict.prohibited),

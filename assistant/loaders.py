@@ -590,12 +590,36 @@ def _pdf_text(raw: bytes, source: str) -> str:
             text = f"# {named}\n\n{text}"
     else:
         text = "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
-    return text.translate(_TYPESET)
+    return _unknown_ligatures(text.translate(_TYPESET))
 
 
 # a typesetter's ligatures spelt out ("ﬁnancial" is searched and read as "financial"), soft hyphens dropped
 _TYPESET = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl", 0xFB05: "st", 0xFB06: "st",
             0x00AD: None}
+
+
+# a glyph the font gives no letters for, which pypdf writes as a NUL: in the words seen, always a ligature
+_UNKNOWN_GLYPH = re.compile(r"(?<=[^\W\d_])\x00|\x00(?=[^\W\d_])")
+_LIGATURES = ("ff", "fi", "fl", "ffi", "ffl")
+
+
+def _unknown_ligatures(text: str) -> str:
+    """Spell out a ligature the font maps to no letters ("Sta<NUL> Handbook", "o<NUL>ers") as the one that makes a
+    word the document spells out elsewhere ("Staff", "offers"); one that makes no such word is marked as
+    unknown (U+FFFD), and no other NUL is kept."""
+    if "\x00" not in text:
+        return text
+    known = set(re.findall(r"[^\W\d_]+", text.replace("\x00", " ").lower()))
+
+    def spelt(word: re.Match) -> str:
+        found = [word.group().replace("\x00", lig) for lig in _LIGATURES]
+        return next((w for w in found if w.lower() in known), None) or next(
+            (w for w in found if len(w) >= 4 and any(k.startswith(w.lower()) for k in known)),  # "office": "offices"
+            word.group().replace("\x00", "\ufffd"))
+
+    text = re.sub(r"[^\W\d_]*(?:\x00[^\W\d_]*)+", lambda m: spelt(m) if _UNKNOWN_GLYPH.search(m.group()) else m.group(),
+                  text)
+    return text.replace("\x00", "")
 
 
 def _pdf_paragraphs(page: str) -> str:

@@ -127,7 +127,11 @@ def _rows(lines: list[Line]) -> list[Line]:
     cells: list[list[Line]] = []
 
     def flush() -> None:
-        if len(cells) >= 2:
+        if len(cells) >= 2 and _justified(cells):
+            top = row[0]  # a justified line's words, drawn one by one: a line of text, not a row of cells
+            out.append(Line(text=" ".join(line.text.strip() for line in row), x=top.x, y=top.y, size=top.size,
+                            bold=all(line.bold for line in row)))
+        elif len(cells) >= 2:
             top = row[0]
             text = "\t".join(" ".join(line.text.strip() for line in cell) for cell in cells)
             out.append(Line(text=text, x=top.x, y=top.y, size=top.size, bold=all(line.bold for line in row)))
@@ -163,6 +167,27 @@ def _rows(lines: list[Line]) -> list[Line]:
         cells.append([line])
     flush()
     return out
+
+
+def _justified(cells: list[list[Line]]) -> bool:
+    """True when the "cells" are the words of one justified line, each drawn on its own: four or more single
+    words, each starting about where the word before it ends (0.7 of an em a letter on the whole line, an em
+    at most between two words; a table's next column stands further off). A clause number before the first
+    word may stand at a tab stop."""
+    if len(cells) < 4 or any(len(cell) > 1 or len(cell[0].text.split()) > 1 for cell in cells):
+        return False
+    words = [cell[0] for cell in cells]
+    if _CLAUSE_NUMBER.match(words[0].text.strip()):
+        words = words[1:]
+    if len(words) < 3:
+        return False
+    em = max(words[0].size, 1.0)
+    letters = [len(word.text.strip()) + 1 for word in words[:-1]]
+    return words[-1].x - words[0].x <= 0.7 * em * sum(letters) and all(
+        0 < after.x - word.x <= em * n for word, after, n in zip(words, words[1:], letters))
+
+
+_CLAUSE_NUMBER = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]?$")
 
 
 def _line(parts) -> Line:

@@ -631,6 +631,54 @@ def test_a_pdf_footer_counting_pages_a_size_above_the_body_is_furniture(tmp_path
     assert all(c.section == () for c in chunk_document(doc))
 
 
+def test_a_justified_pdf_drawing_each_word_on_its_own_reads_as_lines_not_table_rows(tmp_path):
+    """An exporter that justifies lines by drawing each word at its own place (Google Docs) gives the words as
+    pieces side by side, as a table's cells are: each word starting where the one before ends, they are one
+    line of text, with its clause number at its tab stop, not a row of cells a tab apart."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "holiday-policy.pdf"), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(72, 760, "Holiday Policy")
+    lines = ["We ask that you aim to use your holiday entitlement within the appropriate holiday year,",
+             "however we understand that this is not always possible. Unused holidays will be carried",
+             "over to the following year, up to a maximum of 5 days."]
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 730, "2.5")
+    for n, line in enumerate(lines):
+        y, words = 730 - 12 * n, line.split()
+        if n == len(lines) - 1:
+            pdf.drawString(108, y, line)
+            continue
+        gap = (440 - sum(stringWidth(w, "Helvetica", 10) for w in words)) / (len(words) - 1)
+        x = 108
+        for word in words:
+            pdf.drawString(x, y, word)
+            x += stringWidth(word, "Helvetica", 10) + gap
+    pdf.setFont("Helvetica", 10)  # a real table's row stays a row of cells
+    for x, cell in [(72, "Version"), (200, "Date"), (330, "Author"), (460, "Change")]:
+        pdf.drawString(x, 600, cell)
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(tmp_path / "holiday-policy.pdf", "holiday-policy.pdf")
+    assert "2.5 We ask that you aim to use your holiday entitlement within the appropriate holiday year,\nhowever we " \
+        "understand that this is not always possible. Unused holidays will be carried\nover to the following year, " \
+        "up to a maximum of 5 days." in doc.text
+    assert "Version\tDate\tAuthor\tChange" in doc.text
+
+
+def test_a_ligature_a_pdf_font_gives_no_letters_for_is_spelt_as_the_document_spells_its_word(tmp_path):
+    """pypdf writes a ligature glyph with no letters in its font as a NUL ("Sta<NUL> Handbook"): it is spelt as
+    the word the document spells out elsewhere, or shown as unknown; a NUL never reaches a quote."""
+    from assistant.loaders import _unknown_ligatures
+
+    assert _unknown_ligatures("Sta\x00 Handbook\n\nAll staff may use the o\x00ce; offices close at six.") == \
+        "Staff Handbook\n\nAll staff may use the office; offices close at six."
+    assert _unknown_ligatures("We o\x00er a bonus.\x00") == "We o\ufffder a bonus."
+
+
 def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     """A cover sheet's "Title:" names the policy; a first heading that names no policy ("Executive Summary",
     after a contents list) gives way to a file name that does, without a download's "(1)" or its year."""

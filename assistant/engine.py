@@ -24,7 +24,7 @@ from .models import Answer, Citation, DocumentStatus, Place, PolicyDocument, Ver
 from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
 from .settings import Settings
-from .text import fold
+from .text import fold, without_emoji
 from .verdict import RESTRICTING, asks_for_ruling, clause_verdict, ruling_for, rules_its_items, verdict_line
 from .verified import VerifiedBook, VerifiedMatch, locate
 
@@ -253,7 +253,7 @@ class PolicyEngine:
                        and ch not in "\n\r\t")
         if controls or question.count("\ufffd") > 2:
             raise QuestionError("That doesn't look like a question in words; please type it as plain text.")
-        question = " ".join(question.split())
+        question = without_emoji(" ".join(question.split()))
         if not re.search(r"\w", question):
             example = self.settings.example_questions[0] if self.settings.example_questions else None
             raise QuestionError("Please ask a question" + (f", e.g. \"{example}\"" if example else "") + ".")

@@ -72,3 +72,19 @@ def tokens(text: str) -> list[str]:
     words = _TOKEN.findall(plain(text).lower())
     return [stem(w.replace("’", "'").split("'")[0]) for w in words if w not in STOPWORDS and len(w) > 1
             or w.isdigit()]
+
+
+# An emoji, as typed (pictographs, with their joiners and variation selectors) or as Slack sends it (":rolling_eyes:")
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+"
+                    r"|(?<![\w:])(?::[a-z0-9_+-]*[a-z][a-z0-9_+-]*:)+(?![\w:])")
+
+
+def without_emoji(question: str) -> str:
+    """A question with its emoji read as the pauses they stand for ("got flu on my week off 🙄 can I …?" reads
+    "got flu on my week off, can I …?"): words to search and read, with no symbol's name among them."""
+    if not _EMOJI.search(question):
+        return question
+    marked = _EMOJI.sub(" \x1f ", question)
+    marked = re.sub(r"\s*\x1f[\s\x1f]*(?=[?.!,;:]|$)|^[\s\x1f]+", "", marked)  # at the end, or before a stop: nothing
+    return " ".join(re.sub(r"\s*\x1f[\s\x1f]*", ", ", marked).split())
+

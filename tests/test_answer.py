@@ -674,6 +674,19 @@ def test_question_is_echoed_as_asked_and_searched_tidied(engine):
     assert [c.quote for c in answer.citations] == [c.quote for c in tidy.citations] and answer.citations
 
 
+def test_emoji_read_as_the_pauses_they_stand_for(engine):
+    """Staff type emoji, and Slack sends them as ":name:": they read as a pause, never as words to search."""
+    plain = engine.ask("just joined the staff, can I add a pupil as a friend on Facebook?")
+    assert plain.verdict is not Verdict.information
+    for typed in ("just joined the staff 🎉 can I add a pupil as a friend on Facebook?",
+                  "just joined the staff :tada::skin-tone-2: can I add a pupil as a friend on Facebook :thinking_face:?"):
+        answer = engine.ask(typed)
+        assert answer.question == typed
+        assert (answer.verdict, [c.quote for c in answer.citations]) == (plain.verdict, [c.quote for c in plain.citations])
+    with pytest.raises(QuestionError, match="Please ask a question"):
+        engine.ask("👍 :tada:")
+
+
 def test_long_question_near_the_limit_is_fine(engine):
     question = ("Can I add a pupil as a friend? " * 200)[: engine.settings.max_question_chars]
     assert engine.ask(question).question

@@ -33,7 +33,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
         rf"\bin\s+(?:the\s+)?absence\s+of\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
         rf"{_OPENING}(?:get|obtain|seek|request|ask\s+for)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
-        r"\bunless\b[^.;]{0,120}\b(?:agreed|approved|authori[sz]ed|permission|permitted|consent|sign(?:ed)?[- ]off)\b",
+        # ... not "unless using a company-approved VPN", where the word names a kind of thing
+        r"\bunless\b[^.;]{0,120}(?<!-)(?<!\ba\s)(?<!\ban\s)(?<!\bthe\s)(?<!\bany\s)(?<!\byour\s)(?<!\bour\s)"
+        r"\b(?:agreed|approved|authori[sz]ed|permission|permitted|consent|sign(?:ed)?[- ]off)\b",
         rf"\b(?:requires?|need|needs|(?:must|should|shall|will\s+need\s+to|needs?\s+to|ha(?:ve|s)\s+to)\s+(?:first\s+)?"
         rf"(?:get|obtain|seek|have|receive|request|ask\s+for)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         rf"\bwith\s+(?:the\s+)?{_W}(?:permission|approval|consent|agreement|authori[sz]ation)\s+(?:of|from)\b",

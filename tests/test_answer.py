@@ -504,6 +504,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("To protect your account, use a password manager.", None, Verdict.required),
     ("Also lock your screen when you leave your desk.", None, Verdict.required),
     ("Update the nurse before you leave the department.", None, Verdict.required),
+    # "approved" naming a kind of thing asks no leave ("Avoid … unless using a company-approved VPN": a rule against
+    # something under a condition gives no ruling)
+    ("Avoid connecting to unsecured public Wi-Fi networks unless using a company-approved VPN.", None,
+     Verdict.information),
+    ("Do not install software unless it has been approved by IT.", None, Verdict.needs_permission),
     # what one is told not to say rules nothing itself
     ("Please do not say you are not allowed to talk to a reporter or have to get permission to do so.", None,
      Verdict.prohibited),

@@ -423,6 +423,13 @@ def _title(text: str, kind: str, path: Path) -> str:
         if found and (not _names_a_title(found) or not _NAMES_A_DOCUMENT.search(found)
                       and _NAMES_A_DOCUMENT.search(named)):
             return named  # a section's heading ("Purpose") never titles; a document's kind in the name wins
+        if found:
+            # a handbook's schedules each open "Staff Handbook" over their own name ("Schedule 6 - Holiday Policy"):
+            # of the opening headings, the one the file is named by names the document
+            shared = lambda heading: len(_name_words(heading) & _name_words(named))  # noqa: E731
+            best = max((h for h in _opening_headings(text) if _names_a_title(h)), key=shared, default=found)
+            if shared(best) >= 2 and shared(best) > shared(found):
+                return best
         return found or named
     if path.suffix.lower() == ".rst" and (match := _RST_TITLE.search(text)) \
             and len(match.group(3).strip()) >= len(match.group(2).strip()):
@@ -432,6 +439,21 @@ def _title(text: str, kind: str, path: Path) -> str:
 
 _RST_TITLE = re.compile(r"^(?:([=\-~^\"+#*'`:.])\1{2,}[ \t]*\n)?[ \t]*([^\s=\-~^\"+#*'`:.].{0,150}?)[ \t]*\n"
                         r"(([=\-~^\"+#*'`:.])\4{2,})[ \t]*$", re.M)
+
+
+def _opening_headings(text: str) -> list[str]:
+    """The headings standing before a printed document's body begins (its cover sheet's)."""
+    out = []
+    for block in text.split("\n\n", 12)[:12]:
+        if match := re.fullmatch(r"#{1,6}\s+(.+?)\s*#*\s*", block):
+            out.append(_plain(match.group(1)))
+        elif "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
+            break  # the body has begun
+    return out
+
+
+def _name_words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W_]+", text) if len(w) > 1 or w.isdigit()}
 
 
 def _title_from_name(path: Path) -> str:

@@ -127,13 +127,14 @@ def _rows(lines: list[Line]) -> list[Line]:
     cells: list[list[Line]] = []
 
     def flush() -> None:
-        if len(cells) >= 2 and _justified(cells):
-            top = row[0]  # a justified line's words, drawn one by one: a line of text, not a row of cells
+        groups = _word_runs(cells) if len(cells) >= 2 else None
+        if groups is not None and len(groups) == 1:
+            top = row[0]  # a line's words, drawn one by one: a line of text, not a row of cells
             out.append(Line(text=" ".join(line.text.strip() for line in row), x=top.x, y=top.y, size=top.size,
                             bold=all(line.bold for line in row)))
         elif len(cells) >= 2:
             top = row[0]
-            text = "\t".join(" ".join(line.text.strip() for line in cell) for cell in cells)
+            text = "\t".join(" ".join(line.text.strip() for line in cell) for cell in groups or cells)
             out.append(Line(text=text, x=top.x, y=top.y, size=top.size, bold=all(line.bold for line in row)))
         else:
             out.extend(row)
@@ -169,16 +170,30 @@ def _rows(lines: list[Line]) -> list[Line]:
     return out
 
 
-def _justified(cells: list[list[Line]]) -> bool:
-    """True when the "cells" are the words of one justified line, each drawn on its own: four or more single
-    words, each starting about where the word before it ends (0.7 of an em a letter on the whole line, an em
-    at most between two words; a table's next column stands further off). A clause number before the first
-    word may stand at a tab stop."""
-    if len(cells) < 4 or any(len(cell) > 1 or len(cell[0].text.split()) > 1 for cell in cells):
-        return False
+def _word_runs(cells: list[list[Line]]) -> list[list[Line]] | None:
+    """Where a row's pieces are single words (some exporters, Google Docs', draw every word on its own): the runs
+    of words set a space apart, which are its cells, or one run for a line of text; None for any other row.
+
+    A justified line's words each start about where the one before ends: 0.7 of an em a letter over the line,
+    an em at most between two words (a clause number before the first word may stand at a tab stop). Within a
+    cell, words stand a space apart, within 0.6 of an em a letter (0.55 in a row of two or three words); a
+    table's next column stands further off."""
+    if any(len(cell) > 1 or len(cell[0].text.split()) != 1 for cell in cells):
+        return None
     words = [cell[0] for cell in cells]
-    if _CLAUSE_NUMBER.match(words[0].text.strip()):
-        words = words[1:]
+    if _justified(words[1:] if _CLAUSE_NUMBER.match(words[0].text.strip()) else words):
+        return [words]
+    limit = 0.6 if len(words) >= 4 else 0.55
+    runs = [[words[0]]]
+    for word, after in zip(words, words[1:]):
+        if 0 < after.x - word.x <= limit * max(word.size, 1.0) * (len(word.text.strip()) + 1):
+            runs[-1].append(after)
+        else:
+            runs.append([after])
+    return runs
+
+
+def _justified(words: list[Line]) -> bool:
     if len(words) < 3:
         return False
     em = max(words[0].size, 1.0)
@@ -282,7 +297,9 @@ def to_markdown(pages: list[list[Line]]) -> str:
             previous = line
     titles = [block[0] for block, kind in zip(blocks, kinds) if kind == "heading"]
     marks = iter(_numbered_as_siblings(titles, heading_levels))
-    return "\n\n".join("#" * next(marks) + " " + block[0] if kind == "heading" else "\n".join(block)
+    # a line of the body that starts with "#" (a table's "#" column) is no Markdown heading: escaped, it reads as "#"
+    return "\n\n".join("#" * next(marks) + " " + block[0] if kind == "heading"
+                       else "\n".join(re.sub(r"^(\s*)#", r"\1\\#", line) for line in block)
                        for block, kind in zip(blocks, kinds))
 
 

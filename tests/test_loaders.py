@@ -10,6 +10,7 @@ import pytest
 from assistant.chunking import chunk_document
 from assistant.errors import CorpusError, DocumentError
 from assistant.loaders import load_corpus, load_document, parse_month
+from assistant.quoting import shown
 
 GLENMERE_TXT = Path(__file__).resolve().parent / "fixtures" / "glenmere-social-media-policy-2023-24.txt"
 
@@ -667,6 +668,41 @@ def test_a_justified_pdf_drawing_each_word_on_its_own_reads_as_lines_not_table_r
         "understand that this is not always possible. Unused holidays will be carried\nover to the following year, " \
         "up to a maximum of 5 days." in doc.text
     assert "Version\tDate\tAuthor\tChange" in doc.text
+
+
+def test_a_pdf_drawing_every_word_on_its_own_reads_its_cover_and_tables(tmp_path):
+    """Google Docs draws every word on its own: a table's cells are the runs of words a space apart, a short line
+    is a line, a "#" column heads no section, and of a handbook schedule's cover headings ("Staff Handbook" over
+    "Schedule 6 - Holiday Policy") the one its file is named by titles it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    def words(pdf, x, y, text, font="Helvetica", size=11):
+        pdf.setFont(font, size)
+        for word in text.split():
+            pdf.drawString(x, y, word)
+            x += stringWidth(word + " ", font, size)
+
+    path = tmp_path / "Schedule 6 - Holiday Policy 22.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    words(pdf, 72, 760, "Staff Handbook", "Helvetica-Bold", 24)
+    words(pdf, 72, 720, "Schedule 6 - Holiday Policy", "Helvetica-Bold", 16)
+    words(pdf, 72, 690, "Issue 1.4")
+    for y, cells in [(640, ["#", "date", "author"]), (620, ["1.4", "14th Oct 2021", "Victoria Iredale"]),
+                     (600, ["Kate Guilding", "Company Secretary", "HR"])]:
+        for x, cell in zip((72, 180, 330), cells):
+            words(pdf, x, y, cell)
+    words(pdf, 72, 560, "Unused holidays will be carried over to the following year.")
+    pdf.showPage()
+    pdf.save()
+    doc = load_document(path, path.name)
+    assert doc.title == "Schedule 6 - Holiday Policy"
+    assert "Kate Guilding\tCompany Secretary\tHR" in doc.text and "14th Oct 2021\tVictoria Iredale" in doc.text
+    clauses = chunk_document(doc)
+    assert not any("date" in " ".join(c.section) for c in clauses)
+    row = next(c for c in clauses if "author" in c.text)
+    assert shown(doc.text, row.start, row.end).text == "#\ndate\nauthor"
 
 
 def test_a_ligature_a_pdf_font_gives_no_letters_for_is_spelt_as_the_document_spells_its_word(tmp_path):

@@ -84,7 +84,11 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b"
         r"(?!\s+for\s+(?:the|our|a|an|its|their|his|her|them|us|him|it)\s+(?:[\w'’-]+\s+){0,3}?to\b)",
         r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b", r"\bno\s+need\s+(?:to|for)\b",
-        r"\bnever\s+(?:have|has|need|needs)\s+to\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
+        r"\bnever\s+(?:have|has|need|needs)\s+to\b",
+        # "You are not expected to reply at night", "this is not expected": of people, not of what a project may yield
+        r"\b(?:you|staff|employees|members|we|they|anyone|everyone|people|this|that)\s+(?:are|is|am)\s+(?:\w+\s+)?not\s+"
+        r"expected\b|\b(?:you|staff|employees|members|we|they|anyone|everyone|people|this|that)\s+(?:aren['’]?t|isn['’]?t)\s+"
+        r"expected\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
         r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be)\s+(?:required|needed|necessary|mandatory)\b",
@@ -261,6 +265,10 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
                              r"|i|one|people)\s+(?:will\s+|would\s+|might\s+|may\s+)?(?:need|needs|have|has)\s+to\b", re.I)
 
 
+# "Take the time you need, whether you are pregnant or need to accompany your partner": a need that names a case
+_CASE_OF_NEED = re.compile(r"(?<=[\w,]\s)(?:whether|or\s+if|if|in\s+case)\s+[^,.;:]{0,60}?\b(?:need|needs|have|has)\s+to\b", re.I)
+
+
 # "…to make sure you don't have to go to bed without dinner", "we book it so you don't need to": a purpose, not a
 # duty lifted
 _PURPOSE = re.compile(r"\b(?:make\s+sure|ensure|so\s+that|(?<=[\w,]\s)so|in\s+order\s+that)\s+"
@@ -328,7 +336,7 @@ def classify(text: str) -> Verdict:
     One part saying both that something is fine and that something is not ("skipping one is okay if
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
-    flat = _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _flat(text)))
+    flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _flat(text))))
     flat = _ASIDE.sub(" ", flat)
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted

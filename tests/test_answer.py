@@ -509,6 +509,15 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Avoid connecting to unsecured public Wi-Fi networks unless using a company-approved VPN.", None,
      Verdict.information),
     ("Do not install software unless it has been approved by IT.", None, Verdict.needs_permission),
+    # a need that names a case lays no duty; an expectation denied to people is leave, not one of what a thing may do
+    ("Take the time you need for the regular pregnancy controls, whether you are pregnant or need to accompany your "
+     "partner.", None, Verdict.information),
+    ("If you need to leave early, tell your manager.", None, Verdict.required),
+    ("Note that being available does not mean that you are available 24/7 - this is not expected.", None,
+     Verdict.permitted),
+    ("Staff aren't expected to work weekends.", None, Verdict.permitted),
+    ("When the project is not expected to generate any further publications, you must delete the data.", None,
+     Verdict.required),
     # what one is told not to say rules nothing itself
     ("Please do not say you are not allowed to talk to a reporter or have to get permission to do so.", None,
      Verdict.prohibited),

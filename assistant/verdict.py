@@ -71,7 +71,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be|may\s+be)\s+(?:permitted|allowed|accepted|tolerated)\b",
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
-        r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b", r"\bnot\s+(?:\w+\s+)?free\s+to\b",  # "travel to and from home is not eligible for …"
+        r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b",  # "travel to and from home is not eligible for …"
+        r"\bnot\s+(?:\w+\s+)?free\s+to\b",  # "you are not free to take incentive shifts"
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)",
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
         # "It is not possible to take a vacation before …"; "if it is not possible to attend, …" sets a condition
@@ -102,7 +103,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
-        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll|provide|maintain|add|remember|refer|get|read|call|update|fill|give|put|treat|communicate|respect|explain|prepare|write|comply|protect|obtain|apply|book|raise|log|save|email|review|share|return|post)\b(?![-'’]){_NOT_NOUN}",
+        rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll|provide|maintain|add|remember|refer"
+        rf"|get|read|call|update|fill|give|put|treat|communicate|respect|explain|prepare|write|comply|protect|obtain"
+        rf"|apply|book|raise|log|save|email|review|share|post)\b(?![-'’]){_NOT_NOUN}",
         rf"{_OPENING}let\s+(?:[\w'’]+\s+){{1,3}}?know\b",  # "please let us know", "Let your manager know"
     ]),
     (Verdict.permitted, [
@@ -319,7 +322,8 @@ _WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neithe
 
 
 # a condition set before a sentence's rule, up to its comma: "If you are ill and cannot come in, …"
-_FRONTED = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:if|when|whenever|where|wherever|in\s+case|in\s+the\s+event\s+(?:that|of))\b"
+_IF = r"(?:if|when|whenever|where|wherever|in\s+case)"
+_FRONTED = re.compile(rf"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:{_IF}|in\s+the\s+event\s+(?:that|of))\b"
                       r"[^,;:]{1,160},(?:\s*(?:or|and)\b[^,;:]{1,80},)*\s*(?=\S)", re.I)
 
 
@@ -340,10 +344,10 @@ def classify(text: str) -> Verdict:
     flat = _ASIDE.sub(" ", flat)
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted
-    # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is
-    # part of the condition; only the leave it needs ("If approved, …") is read from it
     if said := _SAYING.search(flat):
         flat = flat[:said.end()]  # what one is told not to say rules nothing itself
+    # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is
+    # part of the condition; only the leave it needs ("If approved, …") is read from it
     fronted = _FRONTED.match(flat)
     main = flat[fronted.end():] if fronted else flat
     for verdict, patterns in _COMPILED:
@@ -410,7 +414,7 @@ def _parts(text: str) -> list[tuple[str, bool]]:
 
 
 # a condition still open (no comma yet) when a "but" cuts the sentence: "If you collect data but cannot attend, …"
-_OPEN_CONDITION = re.compile(r"^\W*(?:if|when|whenever|where|wherever|in\s+case)\b[^,;:.!?]*$", re.I)
+_OPEN_CONDITION = re.compile(rf"^\W*{_IF}\b[^,;:.!?]*$", re.I)
 
 
 def _conditions_whole(parts: Iterable[str]) -> list[str]:

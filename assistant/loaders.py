@@ -426,9 +426,10 @@ def _title(text: str, kind: str, path: Path) -> str:
         if found:
             # a handbook's schedules each open "Staff Handbook" over their own name ("Schedule 6 - Holiday Policy"):
             # of the opening headings, the one the file is named by names the document
-            shared = lambda heading: len(_name_words(heading) & _name_words(named))  # noqa: E731
-            best = max((h for h in _opening_headings(text) if _names_a_title(h)), key=shared, default=found)
-            if shared(best) >= 2 and shared(best) > shared(found):
+            name = _name_words(named)
+            best = max((h for h in _opening_headings(text) if _names_a_title(h)),
+                       key=lambda heading: len(_name_words(heading) & name), default=found)
+            if len(_name_words(best) & name) >= max(2, len(_name_words(found) & name) + 1):
                 return best
         return found or named
     if path.suffix.lower() == ".rst" and (match := _RST_TITLE.search(text)) \

@@ -768,7 +768,14 @@ def _html_text(raw: bytes, source: str) -> str:
     if not re.search(r"^# ", text, re.M):  # where the page has no <h1> of its own: its <title>, or the banner's
         # <h1> when the <title> names only the site ("Vernon Employee Portal" on every page)
         named = banner_h1 if banner_h1 and banner_h1.lower() not in title.lower() else title
-        if named:
+        # ... or its first heading, when that is what the page is named by and the <title> is not ("NR Docs" on every
+        # page, "## Personnel Policies" in policies/personnel-policies/index.html)
+        first = re.search(r"^#{2,6} (.+)$", text, re.M)
+        page = _name_words(_title_from_name(Path(source).parent if Path(source).stem.lower() in ("index", "default")
+                                            else Path(source)))
+        if first and page & _name_words(first.group(1)) and not page & _name_words(named):
+            text = text[:first.start()] + "# " + first.group(1) + text[first.end():]
+        elif named:
             text = f"# {named}\n\n{text}"
     return text
 

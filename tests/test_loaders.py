@@ -1025,6 +1025,25 @@ def test_html_title_used_when_no_h1(tmp_path):
     assert doc.title == "Dress Code"
 
 
+def test_a_page_titled_only_by_its_site_is_titled_by_the_heading_it_is_named_by(tmp_path):
+    """A site whose every <title> is its own name ("NR Docs") and whose pages open at <h2>: the heading the page's
+    path names ("policies/personnel-policies/index.html") titles it, not the site; a <title> that names the page
+    still does."""
+    page = tmp_path / "policies" / "personnel-policies" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<html><head><title>NR Docs</title></head><body><h2>Personnel Policies</h2><h3>Grievances</h3>"
+                    "<p>Grievances are first discussed with the Executive Director.</p></body></html>", encoding="utf-8")
+    doc = load_document(page, "policies/personnel-policies/index.html")
+    assert doc.title == "Personnel Policies"
+    clause = next(c for c in chunk_document(doc) if c.text.startswith("Grievances are"))
+    assert clause.section == ("Grievances",)
+    other = tmp_path / "policies" / "dress" / "index.html"
+    other.parent.mkdir(parents=True)
+    other.write_text("<html><head><title>Dress Code</title></head><body><h2>Overview</h2><p>Staff wear badges.</p>"
+                     "</body></html>", encoding="utf-8")
+    assert load_document(other, "policies/dress/index.html").title == "Dress Code"
+
+
 def test_a_web_page_is_read_from_its_main_content(tmp_path):
     """A school's web page: its menus, cookie banner and sidebar are the same on every page, outside <main>
     (or marked by their role); only the policy is read."""

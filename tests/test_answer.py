@@ -532,6 +532,9 @@ def test_rule_parts_split_sentences_and_contrasts():
     # "no …" before what is allowed denies it
     ("No pictures are allowed to be taken on private mobile phones while on shift.", None, Verdict.prohibited),
     ("No one is allowed to enter the server room alone.", None, Verdict.prohibited),
+    # "there shall be no …" rules the thing out
+    ("There shall be no voting by proxy.", None, Verdict.prohibited),
+    ("There must be no smoking anywhere on the school site.", None, Verdict.prohibited),
     # a rule word inside a condition set before the rule is part of the condition, even when a "but" cuts it
     ("If you cannot attend the induction, you must let the coordinator know.", None, Verdict.required),
     ("If you help with data collection but cannot attend the training due to a clash, tell the lead ahead of time.",

@@ -8,6 +8,7 @@ text. A list item keeps the sentence that introduces its list as `context`.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -544,3 +545,33 @@ def passage(clause: Clause) -> str:
     where = " › ".join((clause.document, *clause.section))
     lead = f"{plain(clause.context)} " if clause.context else ""
     return f"{where}: {lead}{plain(clause.text)}"
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def paragraph_texts(documents: list[PolicyDocument], clauses: list[Clause]) -> tuple[list[int], list[str]]:
+    """Each clause's paragraph as written: its document's text between the blank lines around the clause,
+    nothing added (no document, section or lead-in, unlike `passage`). Returns, for each clause, the
+    number of its paragraph, and the paragraphs' texts (each once)."""
+    bounds: dict[str, tuple[list[int], list[tuple[int, str]]]] = {}
+    for doc in documents:
+        starts: list[int] = []
+        spans: list[tuple[int, str]] = []
+        at = 0
+        for gap in [*_BLANK_LINE.finditer(doc.text), None]:
+            end = gap.start() if gap else len(doc.text)
+            if doc.text[at:end].strip():
+                starts.append(at)
+                spans.append((end, doc.text[at:end].strip()))
+            at = gap.end() if gap else end
+        bounds[doc.source] = (starts, spans)
+    numbers: dict[str, int] = {}
+    of: list[int] = []
+    for clause in clauses:
+        starts, spans = bounds.get(clause.source, ([], []))
+        i = bisect.bisect_right(starts, clause.start) - 1
+        text = spans[i][1] if i >= 0 and spans[i][0] >= clause.start else clause.text
+        of.append(numbers.setdefault(text, len(numbers)))
+    return of, list(numbers)
+

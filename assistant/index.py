@@ -7,6 +7,7 @@ Layout of the index folder::
     documents-<build>.json     the loaded PolicyDocuments (their text is what quotes come from)
     vectors-<build>.faiss      one unit vector per clause, same order (exact, or HNSW for large corpora)
     lexical-<build>.npz        BM25 postings of the clause passages, so a start never re-tokenises
+    paragraphs-<build>.npz     one vector per paragraph as written (float16) and each clause's paragraph number
     keys-<build>.npy           each clause's embedding-cache key, so a rebuild skips unchanged documents' passages
     embedding-cache.npz        vectors by content hash, so unchanged clauses are never re-embedded
     build.lock                 held (flock) by the one process building; a second builder waits
@@ -39,7 +40,7 @@ from typing import Iterator
 import numpy as np
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .chunking import chunk_document, passage
+from .chunking import chunk_document, paragraph_texts, passage
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, IndexOutdated
 from .lexical import BM25
@@ -50,7 +51,7 @@ from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT = 6  # bump whenever chunking or the file layout changes: older indexes are then stale
+FORMAT = 7  # bump whenever chunking or the file layout changes: older indexes are then stale
 CACHE_FILE = "embedding-cache.npz"
 LOCK_FILE = "build.lock"
 
@@ -77,6 +78,15 @@ class PolicyIndex:
     clauses: list[Clause]
     vectors: VectorIndex
     lexicon: BM25
+    paragraphs: Paragraphs
+
+
+@dataclass
+class Paragraphs:
+    """The paragraphs the clauses stand in, embedded as written: `vectors[of[i]]` is clause i's paragraph."""
+
+    of: np.ndarray  # int64, one a clause
+    vectors: np.ndarray  # float16 unit vectors, one a paragraph (half the memory; only ever read a few rows at a time)
 
 
 def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
@@ -175,6 +185,15 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
     if missing:
         fresh_vectors = embedder.encode([passage(clauses[i]) for _, i in missing], progress=progress)
         cache.update({k: fresh_vectors[n] for n, (k, _) in enumerate(missing)})
+    paragraph_of, paragraph_text = paragraph_texts(corpus.documents, clauses)
+    paragraph_keys = [_cache_key(embedder.name, t) for t in paragraph_text]
+    unseen = [i for i, k in enumerate(paragraph_keys) if k not in cache]
+    if unseen:
+        fresh_vectors = embedder.encode([paragraph_text[i] for i in unseen], progress=progress)
+        cache.update({paragraph_keys[i]: fresh_vectors[n] for n, i in enumerate(unseen)})
+    paragraphs = Paragraphs(np.array(paragraph_of, dtype=np.int64),
+                            np.stack([cache[k] for k in paragraph_keys]).astype(np.float16) if paragraph_keys
+                            else np.zeros((0, embedder.dimension), np.float16))
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dimension), np.float32)
     manifest = Manifest(
         format=FORMAT, build_id=uuid.uuid4().hex[:12], model=embedder.name, dimension=embedder.dimension,
@@ -187,9 +206,9 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         if k not in token_cache:
             token_cache[k] = " ".join(tokens(passage(c)))
     lexicon = BM25.from_tokens([token_cache[k].split() for k in keys])
-    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors), lexicon)
+    index = PolicyIndex(manifest, corpus.documents, clauses, VectorIndex.build(vectors), lexicon, paragraphs)
     _write(index, index_dir, keys)
-    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in set(keys)}, token_cache)
+    _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in {*keys, *paragraph_keys}}, token_cache)
     return index
 
 
@@ -267,6 +286,7 @@ def load_index(index_dir: Path) -> PolicyIndex:
             clauses = _read_clauses(index_dir / f"clauses-{build}.jsonl")
             vectors = VectorIndex.load(index_dir / f"vectors-{build}.faiss")
             lexicon = BM25.load(index_dir / f"lexical-{build}.npz")
+            paragraphs = _read_paragraphs(index_dir / f"paragraphs-{build}.npz", len(clauses), manifest.dimension)
             break
         except (ValidationError, ValueError, OSError, UnicodeDecodeError, KeyError, EOFError, IndexError_) as exc:
             if attempt < 4 and _manifest_changed(manifest_path, raw_manifest):
@@ -283,7 +303,19 @@ def load_index(index_dir: Path) -> PolicyIndex:
     if {c.source for c in clauses} - {d.source for d in documents}:
         raise IndexError_(f"The index in {index_dir} is corrupt (clauses name documents it does not hold); "
                           "rebuild it with `policy-assistant index`")
-    return PolicyIndex(manifest, documents, clauses, vectors, lexicon)
+    return PolicyIndex(manifest, documents, clauses, vectors, lexicon, paragraphs)
+
+
+def _read_paragraphs(path: Path, clauses: int, dimension: int) -> Paragraphs:
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            of, vectors = data["of"], data["vectors"]
+    except zipfile.BadZipFile:
+        raise _Damaged(f"{path.name} is not a readable archive") from None
+    if (of.shape != (clauses,) or of.dtype.kind not in "iu" or vectors.ndim != 2 or vectors.shape[1] != dimension
+            or vectors.dtype != np.float16 or (clauses and (of.min() < 0 or of.max() >= len(vectors)))):
+        raise _Damaged(f"{path.name} does not give each clause a paragraph")
+    return Paragraphs(of.astype(np.int64), vectors)
 
 
 _CLAUSES = TypeAdapter(list[Clause])
@@ -355,12 +387,15 @@ def _write(index: PolicyIndex, index_dir: Path, keys: list[str]) -> None:
     tmp = index_dir / f".lexical-{build}.tmp"
     index.lexicon.save(tmp)
     os.replace(tmp, index_dir / f"lexical-{build}.npz")
+    with open(index_dir / f".paragraphs-{build}.tmp", "wb") as fh:
+        np.savez(fh, of=index.paragraphs.of, vectors=index.paragraphs.vectors)
+    os.replace(index_dir / f".paragraphs-{build}.tmp", index_dir / f"paragraphs-{build}.npz")
     with open(index_dir / f".keys-{build}.tmp", "wb") as fh:
         np.save(fh, np.array(keys, dtype="S40"))
     os.replace(index_dir / f".keys-{build}.tmp", index_dir / f"keys-{build}.npy")
     _atomic_write(index_dir / "manifest.json", index.manifest.model_dump_json(indent=2).encode())
     for old in index_dir.iterdir():  # earlier builds: no reader can reach them any more
-        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors", "lexical", "keys") and build not in old.name:
+        if old.name.split("-", 1)[0] in ("documents", "clauses", "vectors", "lexical", "keys", "paragraphs") and build not in old.name:
             old.unlink(missing_ok=True)
 
 

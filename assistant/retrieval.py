@@ -6,9 +6,12 @@ lead-in), BM25 normalised to the best lexical match, the similarity of its whole
 of the section's clause vectors, so a clause in the right part of the handbook is preferred), and a
 mild penalty for fragments of only a few words, which rarely state a rule on their own.
 
-The order in which hits are shown also weighs the similarity of the clause's paragraph (the mean of
-the vectors of the clauses standing between the same blank lines): a clause cut from a long paragraph
-is read with the sentences around it. That weight orders what is shown only; `Hit.score`, which
+The order in which hits are shown also weighs the similarity of the clause's paragraph: a clause cut
+from a long paragraph is read with the sentences around it. That similarity is the mean of two: to the
+mean of the paragraph's clause passages (the clause's own passage when it stands alone), and to the
+paragraph embedded as written, without the document, section and lead-in its passages carry (a list
+item of a long list, "Undertaking paid employment during your working hours", reads closer to the
+question without its list's lead-in). That weight orders what is shown only; `Hit.score`, which
 abstention and rulings read (`PolicyEngine.evidence_from`), is the clause's own.
 """
 
@@ -152,6 +155,8 @@ class Retriever:
             paragraph = dense.astype(np.float64)
             if (rows >= 0).any():
                 paragraph[rows >= 0] = self._paragraphs[rows[rows >= 0]] @ query_vec
+            written = self.index.paragraphs
+            paragraph = (paragraph + written.vectors[written.of[candidates]].astype(np.float32) @ query_vec) / 2
             shown = fused + self.paragraph_weight * paragraph
         order = np.argsort(-shown, kind="stable")[:k]
         own = np.argsort(-fused, kind="stable")[:k]

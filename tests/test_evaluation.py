@@ -118,3 +118,18 @@ def test_the_landed_weights_meet_the_abstention_and_ruling_targets_on_the_school
     row = scores.row()
     assert row["abstain(unanswerable)"] >= 0.6 and row["false_abstain"] <= 0.10, row
     assert row["wrong_rulings"] == 0 and row["rulings"] >= 1, (row, scores.wrong_rulings)
+
+
+def test_a_paragraph_read_as_written_comes_before_the_table_rows_it_explains(embedder, tmp_path):
+    """Clef's holiday page lists the holidays in a table, then says which day is taken off when one falls
+    on a weekend. Asked which day they get off when the 4th of July is a Saturday, the reader is shown that
+    paragraph first, not the table's "Independence Day" row (whose passage carries the table's context):
+    a clause is ordered by its paragraph embedded as written, too."""
+    corpus, questions = SHARED_EVAL / "corpora" / "clef_handbook", SHARED_EVAL / "clef_handbook_dev.jsonl"
+    if not corpus.is_dir() or not questions.exists():
+        pytest.skip(f"evaluation set {questions} is absent (../shared/eval is not part of a fresh clone)")
+    engine = PolicyEngine.open(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"),
+                               embedder=embedder)
+    answer = engine.ask("the 4th of July is on a Saturday this year, which day do we get off?")
+    first = (answer.citations or answer.related)[0]
+    assert "if a holiday falls on a Saturday, we will observe it on the Friday before" in first.quote

@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.engine import PolicyEngine, open_index
@@ -233,6 +234,27 @@ def test_an_index_another_version_wrote_is_rebuilt_not_called_corrupt(built, emb
     assert engine.ask("Can I accept a friend request from a parent on Facebook?").answered
 
 
+def test_each_clause_keeps_its_paragraph_embedded_as_written(seed, embedder):
+    """The paragraph a clause stands in (its document's text between blank lines, without the document,
+    section and lead-in its passage carries) is embedded once, stored with the build and read back."""
+    corpus, index_dir, index = seed
+    texts = {d.source: d.text for d in index.documents}
+    of, vectors = index.paragraphs.of, index.paragraphs.vectors
+    assert of.shape == (len(index.clauses),) and vectors.dtype == np.float16 and len(vectors) <= len(index.clauses)
+    [item] = [i for i, c in enumerate(index.clauses) if c.text.startswith("Visitors must sign in at reception")]
+    paragraph = "Visitors must sign in at reception and wear a badge at all times."
+    assert texts[index.clauses[item].source].count(paragraph) == 1
+    [expected] = embedder.encode([paragraph])
+    assert np.allclose(vectors[of[item]].astype(np.float32), expected, atol=2e-3)
+    # clauses of one paragraph share its vector; a clause's paragraph holds its words
+    for i, clause in enumerate(index.clauses):
+        if i and index.clauses[i - 1].source == clause.source and of[i] == of[i - 1]:
+            between = texts[clause.source][index.clauses[i - 1].end:clause.start]
+            assert "\n\n" not in between.replace(" ", "").replace("\t", "")
+    loaded = load_index(index_dir)
+    assert (loaded.paragraphs.of == of).all() and (loaded.paragraphs.vectors == vectors).all()
+
+
 # ---------------------------------------------------------------- corruption
 
 def _current(index_dir: Path) -> str:
@@ -275,8 +297,22 @@ def _missing_lexicon(index_dir: Path) -> None:
     (index_dir / f"lexical-{_current(index_dir)}.npz").unlink()
 
 
+def _truncate_paragraphs(index_dir: Path) -> None:
+    path = index_dir / f"paragraphs-{_current(index_dir)}.npz"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _paragraphs_for_fewer_clauses(index_dir: Path) -> None:
+    path = index_dir / f"paragraphs-{_current(index_dir)}.npz"
+    with np.load(path) as data:
+        of, vectors = data["of"], data["vectors"]
+    with open(path, "wb") as fh:
+        np.savez(fh, of=of[:-1], vectors=vectors)
+
+
 @pytest.mark.parametrize("damage", [_truncate_vectors, _garbage_manifest, _half_a_manifest, _drop_a_clause,
-                                    _garbage_clauses, _missing_documents, _truncate_lexicon, _missing_lexicon])
+                                    _garbage_clauses, _missing_documents, _truncate_lexicon, _missing_lexicon,
+                                    _truncate_paragraphs, _paragraphs_for_fewer_clauses])
 def test_corrupt_index_is_reported_clearly(built, embedder, damage):
     corpus, index_dir, _ = built
     damage(index_dir)

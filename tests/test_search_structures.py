@@ -167,4 +167,4 @@ def test_scores_do_not_depend_on_the_processs_hash_seed(engine, settings):
                                 env={**os.environ, "PYTHONHASHSEED": seed})
         assert result.returncode == 0, result.stderr[-2000:]
         runs.append(json.loads(result.stdout))
-    assert runs[0] == runs[1] and len(runs[0]) == 10
+    assert runs[0] == runs[1] and len(runs[0]) >= 10  # five a question, and any of the five best by score not shown

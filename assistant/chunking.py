@@ -445,12 +445,17 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     chunk = text[start:end]
     for match in _SENTENCE_END.finditer(chunk):
         cut = start + match.end(1)  # closing quotes and brackets stay with their sentence
-        if _ends_with_abbreviation(text[pos:start + match.start()]):
+        if _ends_with_abbreviation(text[pos:start + match.start()]) or (
+                chunk[match.end():match.end() + 1].isdigit() and _SHORT_TITLE.search(text, pos, start + match.start())):
             continue
         spans.append((pos, cut))
         pos = start + match.end()
     spans.append((pos, end))
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+# a short title-case word before a full stop and a number: "Rs. 2,500", "Ch. 6", "Sec. 3" (not "TTS. 18F uses …")
+_SHORT_TITLE = re.compile(r"(?:^|[\s(\[])[A-Z][a-z]{0,3}\.$")
 
 
 def _ends_with_abbreviation(before: str) -> bool:

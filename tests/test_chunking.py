@@ -333,6 +333,11 @@ def test_every_clause_of_a_real_corpus_respects_the_word_limit():
     ("Ask for help. Use the laptop. Then stop. Done.", ["Ask for help.", "Use the laptop.", "Then stop.", "Done."]),
     ("(Sign in first.) Then enter.", ["(Sign in first.)", "Then enter."]),
     ("Costs approx. 10 pounds etc. And more.", ["Costs approx. 10 pounds etc. And more."]),
+    # a short title-case abbreviation before a number ("Rs. 2,500", "Ch. 6") ends no sentence; capitals do
+    ("Gifts over Rs. 2,500 should be declared. Smaller ones need not be.",
+     ["Gifts over Rs. 2,500 should be declared.", "Smaller ones need not be."]),
+    ("See Ch. 6 of the guide. It says more.", ["See Ch. 6 of the guide.", "It says more."]),
+    ("Slack is used across TTS. 18F uses it too.", ["Slack is used across TTS.", "18F uses it too."]),
 ])
 def test_sentence_spans(text, expected):
     assert [text[s:e] for s, e in sentence_spans(text, 0, len(text))] == expected

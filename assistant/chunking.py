@@ -26,6 +26,8 @@ LEAD_IN_MAX_WORDS = 25  # a sentence introducing a list with this many words or 
 NO_SPACE_HEADING = r"(?:(?<=##)(?=[A-Z])|(?=[A-Z]\S*[ \t]+\S))"
 _MD_HEADING = re.compile(rf"^\s{{0,3}}(#{{1,6}})(?:\s+|{NO_SPACE_HEADING})(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+# a wiki heading (DokuWiki, MediaWiki): "====== Code of Conduct ======", "== Leave =="
+WIKI_HEADING = re.compile(r"^[ \t]{0,3}(={2,6})[ \t]*([^=\s](?:.*?[^=\s])?)[ \t]*\1[ \t]*$", re.M)
 # reStructuredText's other section adornments (a line of one punctuation mark, at least as long as its title)
 _ADORNMENT = re.compile(r"^([=\-~^\"+#*])\1{2,}\s*$")
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|(?-i:[ivx]{2,5})[.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
@@ -150,6 +152,7 @@ def _blocks(text: str) -> list[_Block]:
             blocks.append(current)
             current = None
 
+    wiki_level = _wiki_levels(lines)
     hidden = False  # inside a reStructuredText comment or a directive whose body is no prose
     boxes: list[int] = []  # the indentation of each open box's marker line
     for i, line in enumerate(lines):
@@ -197,6 +200,11 @@ def _blocks(text: str) -> list[_Block]:
             close()
             blocks.append(_Block("heading", line.start, line.end, level=len(m.group(1)), title=_clean_title(m.group(2))))
             continue
+        if m := WIKI_HEADING.match(line.text):
+            close()
+            blocks.append(_Block("heading", line.start, line.end, level=wiki_level[len(m.group(1))],
+                                 title=_clean_title(m.group(2))))
+            continue
         if _UNDERLINE.match(line.text) and current is not None and current.kind == "paragraph" \
                 and current.start == _line_start_of(lines, i - 1):
             title = text[current.start:current.end]
@@ -224,6 +232,17 @@ def _blocks(text: str) -> list[_Block]:
     return _promote_headings(text, blocks)
 
 
+def _wiki_levels(lines: list[_Line]) -> dict[int, int]:
+    """The level of a wiki heading by its number of "=": DokuWiki's page title has the most ("======"),
+    MediaWiki's the fewest ("=="). Whichever the document opens with is its top level."""
+    marks = [len(m.group(1)) for line in lines if (m := WIKI_HEADING.match(line.text))]
+    if not marks:
+        return {}
+    if marks[0] == max(marks):  # DokuWiki
+        return {n: min(6, max(marks) - n + 1) for n in range(2, 7)}
+    return {n: min(6, max(1, n - min(marks) + 1)) for n in range(2, 7)}
+
+
 def _line_start_of(lines: list[_Line], i: int) -> int:
     return lines[i].start + _lead(lines[i].text) if i >= 0 else -1
 
@@ -234,6 +253,7 @@ def _lead(text: str) -> int:
 
 def _clean_title(title: str) -> str:
     title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
+    title = re.sub(r"\[\[(?:[^\[\]|]*\|)?([^\[\]]*)\]\]", r"\1", title)  # a wiki link: its text
     title = re.sub(ATTR_LIST + r"|\{#[^}]*\}|\{%.*?%\}|<[^>]+>|" + ICON, "", title)
     return " ".join(unescape(re.sub(r"(?<!\\)[*_`]", "", title)).split()).strip(" :")
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from functools import lru_cache
 
-from .chunking import (ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION, box_title,
-                       is_list_marker, is_tab_row, sentence_spans)
+from .chunking import (ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION,
+                       WIKI_HEADING, box_title, is_list_marker, is_tab_row, sentence_spans)
 from .models import Clause, PolicyDocument
 from .text import ROLE, ROLE_TARGET, fold, tokens
 
@@ -36,6 +36,10 @@ _CELL = "\x00"  # stands for a hidden table pipe while a quote is assembled: one
 _URL = r"\([ \t]*(?:[^()\s]|\([^()\s]*\)|\{%[^%]*%\}|\{\{[^}]*\}\})*(?:\s+\"[^\"\n]*\")?[ \t]*\)"  # "( url )" too
 _IMAGE = re.compile(r"!\[[^\]\n]*\](?:" + _URL + r"|\[[^\]\n]*\])")
 _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + _URL + r"|\]\[[^\]\n]*\])")
+# a wiki link (DokuWiki, MediaWiki, Obsidian): "[[target|the text shown]]", or "[[target]]" showing its target
+_WIKI_LINK = re.compile(r"(\[\[)((?:[^\[\]|\n]|\n(?![ \t]*\n))*\|)?((?:[^\[\]\n]|\n(?![ \t]*\n))*)(\]\])")
+# wiki emphasis: DokuWiki's //italic// and ''monospace'', MediaWiki's ''italic'' and '''bold''' ("https://" is no mark)
+_WIKI_EMPHASIS = re.compile(r"(?<![\w:/])//(?=[^\s/])|(?<=[^\s:/])//(?![\w/])|(?<![\w'])'{2,5}(?=[^\s'])|(?<=[^\s'])'{2,5}(?![\w'])")
 _AUTOLINK = re.compile(r"(<)(mailto:[^>\s]+|[^<>\s@:/]+@[^<>\s]+)(>)")  # <https://…> stands as written
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
@@ -104,6 +108,15 @@ def shown(text: str, start: int, end: int) -> Shown:
     for m in _AUTOLINK.finditer(text, lo, hi):
         hide(m.start(1), m.end(1))
         hide(m.start(3), m.end(3))
+    wiki_links = list(_WIKI_LINK.finditer(text, lo, hi))
+    for m in wiki_links:
+        hide(m.start(1), m.end(2) if m.group(2) else m.end(1))
+        hide(m.start(4), m.end(4))
+    for m in _WIKI_EMPHASIS.finditer(text, lo, hi):
+        hide(m.start(), m.end())
+    for m in WIKI_HEADING.finditer(text, lo, hi):
+        hide(m.start(), m.start(2), " ")
+        hide(m.end(2), m.end(), " ")
     for m in _TAG.finditer(text, lo, hi):
         hide(m.start(), m.end(), "" if m.group(1).lower() in _INLINE_TAGS.split("|") else " ")
     for m in _JSX.finditer(text, lo, hi):
@@ -138,7 +151,8 @@ def shown(text: str, start: int, end: int) -> Shown:
                 hide(line.start() + m.start(), line.start() + m.start() + 1)
                 hide(line.start() + m.end() - 1, line.start() + m.end())
             continue
-        pipes = [m.start() for m in _PIPE.finditer(text, line.start(), line.end())]
+        pipes = [m.start() for m in _PIPE.finditer(text, line.start(), line.end())
+                 if not any(w.start() <= m.start() < w.end() for w in wiki_links)]  # a wiki link's "|" is no cell's
         body = line.group().strip()
         if len(pipes) >= 2 or body.startswith("|") or body.endswith("|"):
             for i in pipes:

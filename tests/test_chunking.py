@@ -633,3 +633,18 @@ def test_a_line_in_capitals_heads_its_text_where_larger_headings_are_marked():
     assert find(clauses, "The pay week").section == ("3 - REMUNERATION", "PAY CYCLE")
     # a rule set in capitals stays a clause
     assert find(clauses, "DO NOT SHARE").section == ("3 - REMUNERATION", "PAY CYCLE")
+
+
+@pytest.mark.parametrize("wiki, markdown", [
+    # DokuWiki: the page title has the most "="
+    ("====== Code of Conduct ======\n\nBe kind.\n\n===== Reporting =====\n\nEmail the team.\n\n==== By phone ====\n\n"
+     "Call us.\n\n===== Appeals =====\n\nWrite in.",
+     "# Code of Conduct\n\nBe kind.\n\n## Reporting\n\nEmail the team.\n\n### By phone\n\nCall us.\n\n## Appeals\n\nWrite in."),
+    # MediaWiki: the top level has the fewest
+    ("== Leave ==\nTake it.\n=== Sick leave ===\nCall in by 9am.\n== Pay ==\nMonthly.",
+     "# Leave\nTake it.\n## Sick leave\nCall in by 9am.\n# Pay\nMonthly."),
+])
+def test_a_wiki_page_is_sectioned_as_the_same_page_in_markdown(wiki, markdown):
+    sections = {c.text: c.section for c in chunk_document(PolicyDocument(source="p.txt", title="P", text=wiki, format="text"))}
+    assert sections == {c.text: c.section for c in chunk_document(doc_of(markdown))}
+    assert len(set(sections.values())) >= 3  # the headings made sections

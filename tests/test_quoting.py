@@ -58,6 +58,13 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     (":material-clock:{ .lg .middle } **Handover** at 0700 [Open :octicons-arrow-right-24:](/a.pdf){:target=\"_blank\"}",
      "Handover at 0700 Open"),
     ('!!! danger "Do NOT perform LP if:"\n    - GCS 12 or less', "Do NOT perform LP if:\n- GCS 12 or less"),
+    # wiki text (DokuWiki, MediaWiki): a link shows its text (or its target), emphasis marks and heading marks go;
+    # a link's "|" is no table cell's, and "https://" no emphasis
+    ("See [[release_taxonomy|semver]] and [[code of conduct]] or email [[mailto:a@b.org|the team]].",
+     "See semver and code of conduct or email the team."),
+    ("A //Deprecated// project is kept at https://x.org/a//b for ''six'' months, \'\'\'then\'\'\' removed.",
+     "A Deprecated project is kept at https://x.org/a//b for six months, then removed."),
+    ("===== End of Life =====\nA project no longer maintained.", "End of Life A project no longer maintained."),
 ])
 def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
     quote = shown(source, 0, len(source))

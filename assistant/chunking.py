@@ -80,7 +80,9 @@ _NO_SECTION = re.compile(r"^\s*(?:(?:table\s+of\s+)?contents\s*(?:\(.*\)|[-–:]
 # MyST Markdown's "(label)=" target and the ":::{note} …" / ":::" lines around a directive, and the ":::warning" /
 # "::: tip Title" lines of a custom container (VuePress, Docusaurus, markdown-it), are markup, not text
 _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\([\w:.-]+\)=|:{3,}\s*(?:\{[^}]*\}.*|[a-z][\w-]*(?:\s.*)?)?|\.\.(?:\s+[\w:-]+::.*|\s+\|[^|]+\|\s+\w+::.*|\s*\[[^\]]*\].*)?|\{%.*%\}|<!--.*-->|" + HTML_TAG + r"|" + JSX_TAG + r"|\[[^\]]+\]:\s*\S+|!\[[^\]]*\]\([^)]*\)"
-                    r"|(?:&(?:nbsp|#160|#xa0);\s*)+)\s*$", re.I)
+                    r"|(?:&(?:nbsp|#160|#xa0);\s*)+"
+                    # MDX's imports and exports (Docusaurus, Nextra): code, not text
+                    r"|import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"];?|export\s+(?:const|let|default|function)\b.*)\s*$", re.I)
 # reStructuredText's explicit markup that is no text of the policy: a comment ("..", ".. note to editors") or a link
 # target (".. _conduct:"), and directives whose indented body is no prose (a table of contents, code, an image);
 # each with the indented lines under it. An admonition's body (".. note::") is the policy's own text.

@@ -33,7 +33,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
 _TAIL = 1500  # characters at a document's end read for its review dates when its head states none
-SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
+SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)

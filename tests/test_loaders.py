@@ -80,6 +80,20 @@ HTML = """<html><head><title>Remote Work</title>
 
 # ---------------------------------------------------------------- Markdown and plain text
 
+def test_mdx_pages_are_read_as_markdown_without_their_imports(tmp_path):
+    """Docusaurus and Nextra handbooks are written in MDX: Markdown, with JavaScript imports and exports."""
+    (tmp_path / "leave.mdx").write_text(
+        "---\ntitle: Time off\n---\nimport Callout from '@site/src/components/Callout';\n"
+        "export const meta = { owner: 'ops' };\n\n## Booking leave\n\nBook leave two weeks ahead in the HR portal.\n"
+        "\n<Callout>Ask your lead first.</Callout>\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    [doc] = corpus.documents
+    assert doc.format == "markdown" and doc.title == "Time off"
+    clauses = [c.text for c in chunk_document(doc)]
+    assert "Book leave two weeks ahead in the HR portal." in clauses
+    assert not [c for c in clauses if "import" in c or "export" in c]
+
+
 def test_markdown_front_matter_is_parsed_and_removed(tmp_path):
     path = tmp_path / "expenses.md"
     path.write_text(FRONT_MATTER_MD, encoding="utf-8")

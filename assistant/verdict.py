@@ -74,7 +74,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
         r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b",  # "travel to and from home is not eligible for …"
         r"\bnot\s+(?:\w+\s+)?free\s+to\b",  # "you are not free to take incentive shifts"
-        r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)",
+        r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)"
+        r"(?!\s+(?:ask|require|request)\s+(?:\w+\s+)?for\b)",  # "we never ask for …" denies a need (below)
         rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)",
         # "It is not possible to take a vacation before …"; "if it is not possible to attend, …" sets a condition
         r"(?<!if\s)(?<!when\s)(?<!where\s)(?<!unless\s)\bit(?:\s+is|['’]s)\s+not\s+possible\s+(?:for\s+\w+\s+)?to\b",
@@ -94,6 +95,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
         r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be)\s+(?:required|needed|necessary|mandatory)\b",
+        # what the organisation says it never asks for: "we never ask for documentation for …", "we won't ask for a note"
+        r"\b(?:we|they)\s+(?:will\s+)?(?:never|(?:do|will)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:ask|require|request)"
+        r"\s+(?:(?:you|staff|employees|anyone)\s+)?for\b",
     ]),
     (Verdict.required, [
         # "required to" with a verb "to be" before it: "the training required to meet the Act" names a need

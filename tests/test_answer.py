@@ -487,6 +487,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("But sure, go ahead and buy your mum a hoodie!", None, Verdict.permitted),
     ("We're happy for you to work from home on Fridays.", None, Verdict.permitted),
     ("You're never allowed to share passwords.", None, Verdict.prohibited),
+    # what the organisation never asks for is no one's duty; what it tells staff never to do is ruled out
+    ("We never ask for documentation for simple needs such as more frequent breaks.", None, Verdict.permitted),
+    ("We won't ask for a doctor's note for the first three days.", None, Verdict.permitted),
+    ("We never share pupils' photos online.", None, Verdict.prohibited),
     # a duty denied to someone else is no leave for the reader
     ("For occasional working from home it is not necessary for the agency to visit your home.", None,
      Verdict.information),

@@ -105,6 +105,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",
+        r"\bit\s+is\s+(?:\w+\s+)?(?:essential|vital|imperative|crucial|critical)\s+that\b",  # "It is essential that you …"
         r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
         rf"{_OPENING}(?:always|be|do|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"

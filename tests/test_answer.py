@@ -491,6 +491,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("We never ask for documentation for simple needs such as more frequent breaks.", None, Verdict.permitted),
     ("We won't ask for a doctor's note for the first three days.", None, Verdict.permitted),
     ("We never share pupils' photos online.", None, Verdict.prohibited),
+    # "it is essential that …" lays a duty; "important" only advises
+    ("It is essential that you are present to play your part in the handover.", None, Verdict.required),
+    ("It is imperative that they disclose any conflict of interest.", None, Verdict.required),
+    ("It is important that we help each other.", None, Verdict.information),
     # a duty denied to someone else is no leave for the reader
     ("For occasional working from home it is not necessary for the agency to visit your home.", None,
      Verdict.information),

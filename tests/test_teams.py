@@ -364,12 +364,13 @@ def _card(sent) -> dict:
     return sent.body["attachments"][0]["content"]
 
 
-def _submits(card: dict) -> list[dict]:
+def _elements(card: dict, kind: str) -> list[dict]:
+    """Every element of the card of this type ("Action.Submit", "TextBlock"), in order."""
     found: list[dict] = []
 
     def walk(node) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
+            if node.get("type") == kind:
                 found.append(node)
             for value in node.values():
                 walk(value)
@@ -381,22 +382,12 @@ def _submits(card: dict) -> list[dict]:
     return found
 
 
+def _submits(card: dict) -> list[dict]:
+    return _elements(card, "Action.Submit")
+
+
 def _texts(card: dict) -> list[str]:
-    """Every text block's text in the card, in order."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [block["text"] for block in _elements(card, "TextBlock")]
 
 
 def _suggestion_offered(bot, connector, chat, answer):

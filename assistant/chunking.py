@@ -574,7 +574,7 @@ def passage(clause: Clause) -> str:
     return f"{where}: {lead}{plain(clause.text)}"
 
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")  # what ends a paragraph
 
 
 def paragraph_texts(documents: list[PolicyDocument], clauses: list[Clause]) -> tuple[list[int], list[str]]:
@@ -586,7 +586,7 @@ def paragraph_texts(documents: list[PolicyDocument], clauses: list[Clause]) -> t
         starts: list[int] = []
         spans: list[tuple[int, str]] = []
         at = 0
-        for gap in [*_BLANK_LINE.finditer(doc.text), None]:
+        for gap in [*BLANK_LINE.finditer(doc.text), None]:
             end = gap.start() if gap else len(doc.text)
             if doc.text[at:end].strip():
                 starts.append(at)

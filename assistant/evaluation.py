@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from .chunking import BLANK_LINE
 from .confidence import RULING_WEIGHTS, Evidence, Weights
 from .engine import PolicyEngine
 from .errors import PolicyAssistantError
@@ -151,12 +151,11 @@ def evaluate(engine: PolicyEngine, questions: list[EvalQuestion], mode: Mode = "
 
 # ---------------------------------------------------------------------- the naive paragraph baseline
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 def paragraphs(text: str) -> list[str]:
     """The document's paragraphs: its text between blank lines, nothing else done to it."""
-    return [p.strip() for p in _BLANK_LINE.split(text) if p.strip()]
+    return [p.strip() for p in BLANK_LINE.split(text) if p.strip()]
 
 
 class ParagraphBaseline:

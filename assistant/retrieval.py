@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from .chunking import BLANK_LINE
 from .embeddings import Embedder
 from .index import PolicyIndex
 from .lexical import best
@@ -42,7 +43,6 @@ SHORT_LABEL_WORDS = 4  # only a sentence this short is read for whether it says 
 SCOPES_KEPT = 64  # document scopes whose vector-search subsets are kept ready
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 _NOT_WORD = re.compile(r"[\s\-‐‑–]+")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass
@@ -212,7 +212,7 @@ def paragraph_keys(index: PolicyIndex) -> np.ndarray:
         text = texts.get(c.source)
         joined = (previous is not None and text is not None and previous.source == c.source
                   and previous.section == c.section
-                  and previous.end <= c.start and not _BLANK_LINE.search(text, previous.end, c.start))
+                  and previous.end <= c.start and not BLANK_LINE.search(text, previous.end, c.start))
         n += not joined
         out[i], previous = n, c
     return out

@@ -197,6 +197,14 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
 
 
 @pytest.mark.parametrize("question, text, verdict", [
+    # a conjunct denied after a comma ("…, and not take part in …") is a rule of its own, not the rule of the
+    # part before it
+    ("Are we supposed to stick to the agenda?",
+     "It is very important that attendees adhere to meeting agendas, and not take part in any activities that are "
+     "prohibited by competition law.", Verdict.information),
+    ("Can I take part in activities prohibited by competition law?",
+     "It is very important that attendees adhere to meeting agendas, and not take part in any activities that are "
+     "prohibited by competition law.", Verdict.prohibited),
     # a sentence pointing back ("These ...") carries the rule about what the sentence before it names
     ("Can I spend my training allowance on a book?",
      "Every teacher has a training allowance of £300 a year for courses and books. These purchases must be "

@@ -443,13 +443,16 @@ _RST_TITLE = re.compile(r"^(?:([=\-~^\"+#*'`:.])\1{2,}[ \t]*\n)?[ \t]*([^\s=\-~^
 
 
 def _opening_headings(text: str) -> list[str]:
-    """The headings standing before a printed document's body begins (its cover sheet's)."""
+    """The headings and title lines standing before a printed document's body begins (its cover sheet's): a
+    council's template heads every policy "COUNCIL POLICY", over the policy's name on a line of its own."""
     out = []
     for block in text.split("\n\n", 12)[:12]:
         if match := re.fullmatch(r"#{1,6}\s+(.+?)\s*#*\s*", block):
             out.append(_plain(match.group(1)))
         elif "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
             break  # the body has begun
+        elif ":" not in block and not re.search(r"\d", block) and _NAMES_A_DOCUMENT.search(block):
+            out.append(_plain(block))  # a line naming a policy: not a label's ("Category: …"), a code's or a date's
     return out
 
 

@@ -719,6 +719,27 @@ def test_a_pdf_drawing_every_word_on_its_own_reads_its_cover_and_tables(tmp_path
     assert shown(doc.text, row.start, row.end).text == "#\ndate\nauthor"
 
 
+def test_a_council_template_heading_gives_way_to_the_policy_name_its_file_is_named_by(tmp_path):
+    """A council's template heads every policy "COUNCIL POLICY", over a label and the policy's own name on a line
+    of its own, set at the body's size: the name the file is named by titles it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "Salary Administration Policy HRM-210.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 20)
+    pdf.drawString(72, 760, "COUNCIL POLICY")
+    pdf.setFont("Helvetica", 11)
+    for y, line in [(710, "Category: Human Resources"), (660, "Salary Administration Policy"),
+                    (610, "Policy Number: HRM - 210"),
+                    (550, "Salaries are reviewed every year in March by Human Resources and the Treasurer."),
+                    (536, "An employee moving to a job at the same grade keeps the same salary.")]:
+        pdf.drawString(72, y, line)
+    pdf.showPage()
+    pdf.save()
+    assert load_document(path, path.name).title == "Salary Administration Policy"
+
+
 def test_a_ligature_a_pdf_font_gives_no_letters_for_is_spelt_as_the_document_spells_its_word(tmp_path):
     """pypdf writes a ligature glyph with no letters in its font as a NUL ("Sta<NUL> Handbook"): it is spelt as
     the word the document spells out elsewhere, or shown as unknown; a NUL never reaches a quote."""

@@ -712,6 +712,9 @@ def _html_text(raw: bytes, source: str) -> str:
                                                 or anchor.get_text(strip=True) in ("¶", "#", "§", "🔗", "")):
             if anchor.find_parent(["h1", "h2", "h3", "h4", "h5", "h6"]) or "headerlink" in classes:
                 anchor.decompose()
+    for link in soup.find_all(["a", "button"]):  # the page's own navigation: "[Back to Top]", "← Back to Dashboard"
+        if not link.decomposed and _PAGE_NAVIGATION.fullmatch(" ".join(link.get_text(" ").split())):
+            link.decompose()
     for number in soup.find_all("span", class_=_GENERATED_NUMBER):  # "7 Code of Conduct", "Section 4 …": a site
         if number.find_parent(["h1", "h2", "h3", "h4", "h5", "h6"]):  # generator numbers its headings
             number.decompose()
@@ -781,6 +784,11 @@ def _html_text(raw: bytes, source: str) -> str:
         elif named:
             text = f"# {named}\n\n{text}"
     return text
+
+
+# a link or button that only moves about the site: back to the top of the page, or back (an arrow) to another page
+_PAGE_NAVIGATION = re.compile(r"[\[(]?\s*(?:[↑⬆▲^]\s*)?(?:back\s+to\s+(?:the\s+)?top|return\s+to\s+top|top\s+of\s+(?:the\s+)?page)"
+                              r"\s*[↑⬆▲]?\s*[\])]?|[←⬅«‹]\s*\S.{0,60}", re.I)
 
 
 def _in_page_contents(listing) -> bool:

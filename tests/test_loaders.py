@@ -719,6 +719,22 @@ def test_a_pdf_drawing_every_word_on_its_own_reads_its_cover_and_tables(tmp_path
     assert shown(doc.text, row.start, row.end).text == "#\ndate\nauthor"
 
 
+def test_a_pages_own_navigation_links_are_no_text(tmp_path):
+    """"[Back to Top]" in every heading and "← Back to Dashboard" at a page's foot move about the site: they are
+    neither in a section's name nor a clause. A link in a sentence stays, whatever its words."""
+    path = tmp_path / "handbook.html"
+    path.write_bytes("""<html><head><title>Handbook</title></head><body><main><h1>Staff Handbook</h1>
+<h2>I. Welcome <a href="#" class="back-to-top">[Back to Top]</a></h2>
+<p>Welcome to the shop. Read the <a href="/rtw">Back to work guidance</a> first.</p>
+<p><a href="index.html" class="back-button">&larr; Back to Dashboard</a></p>
+<button type="button">&uarr; Back to top</button></main></body></html>""".encode())
+    doc = load_document(path, path.name)
+    assert "Back to Top" not in doc.text and "Dashboard" not in doc.text and "Back to top" not in doc.text
+    clauses = chunk_document(doc)
+    assert [(c.section, c.text) for c in clauses] == [
+        (("I. Welcome",), "Welcome to the shop. Read the Back to work guidance first.")]
+
+
 def test_a_council_template_heading_gives_way_to_the_policy_name_its_file_is_named_by(tmp_path):
     """A council's template heads every policy "COUNCIL POLICY", over a label and the policy's own name on a line
     of its own, set at the body's size: the name the file is named by titles it."""

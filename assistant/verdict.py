@@ -30,7 +30,11 @@ _NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate|be\s+(?:considered|deem
 _NOT_ENTITLED = r"(?!\s+(?:\w+\s+)?be\s+able\s+to\b)"
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
-        rf"\bwithout\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
+        rf"\bwithout\s+{_W}(?:pre-?)?(?:permission|approval|consent|authori[sz]ation|agreement)\b",
+        # "it's okay to take a few days in advance, as long as it's approved beforehand"
+        r"\b(?:(?:as|so)\s+long\s+as|provided(?:\s+that)?|providing(?:\s+that)?|on\s+(?:the\s+)?condition\s+that)\s+"
+        r"[^.;]{0,60}?\b(?:(?:pre-?)?(?:approved|authori[sz]ed|signed\s+off|cleared)|permission|approval|consent"
+        r"|authori[sz]ation|sign[- ]off)\b",
         rf"\bin\s+(?:the\s+)?absence\s+of\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",
         rf"{_OPENING}(?:get|obtain|seek|request|ask\s+for)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         # ... not "unless using a company-approved VPN", where the word names a kind of thing

@@ -277,6 +277,15 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("can I just buy a learning subscription and claim it back?",
      "Subscriptions can be requested via the spending form. When approved you can purchase the subscription.",
      Verdict.needs_permission),
+    # what may be done as long as it is approved needs the approval; so does what is not paid for without it
+    ("haven't earned enough PTO yet. can I take the days before I've earned them?",
+     "If you need more paid time off than you’ve earned, it’s okay for you to take a few days in advance of earning "
+     "them, as long as it’s approved beforehand.", Verdict.needs_permission),
+    ("can I work from home on Fridays?", "You may work from home provided that your manager has given approval.",
+     Verdict.needs_permission),
+    ("can I claim back a course I paid for?", "Courses will not be reimbursed without pre-approval.",
+     Verdict.needs_permission),
+    ("can I work remotely?", "You may work remotely as long as you stay reachable.", Verdict.permitted),
     # a permission written with a contraction
     ("is it ok to make mistakes here?", "We dare to deviate from the usual way of working. It’s okay to make mistakes.",
      Verdict.permitted),

@@ -612,6 +612,25 @@ def test_a_pdf_list_set_larger_than_its_body_wraps_its_items_not_into_headings(t
     assert clauses["The director communicates this policy to all staff."] == ()
 
 
+def test_a_pdf_paragraph_set_larger_than_its_tables_keeps_its_lines_together(tmp_path):
+    """A risk assessment sets its tables in 8 pt, closely spaced, and its prose in 9.5 pt with its own wider line
+    height: the prose lines are one paragraph (not a clause per line), and a paragraph gap still parts them."""
+    table = [("Helvetica", 8, f"Risk {n} - Remote delivery limits visibility of learner welfare and engagement", 9.2)
+             for n in range(1, 16)]
+    draw_pdf(tmp_path / "prevent-risk-assessment.pdf", [
+        ("Helvetica-Bold", 14, "Prevent Risk Assessment", 24), *table[:-1], (*table[-1][:3], 24),
+        ("Helvetica", 9.5, "Remote learning and digital platforms create specific risks linked to online", 12.6),
+        ("Helvetica", 9.5, "extremist content. These risks are controlled through official communication", 12.6),
+        ("Helvetica", 9.5, "channels, tutor monitoring and reporting routes.", 24),
+        ("Helvetica", 9.5, "The provider reviews these controls every year.", 12.6)], step=12.6)
+    doc = load_document(tmp_path / "prevent-risk-assessment.pdf", "prevent-risk-assessment.pdf")
+    texts = [c.text for c in chunk_document(doc)]
+    assert ("Remote learning and digital platforms create specific risks linked to online\nextremist content. These risks "
+            "are controlled through official communication\nchannels, tutor monitoring and reporting routes.") in texts
+    assert "channels, tutor monitoring and reporting routes." not in texts
+    assert "The provider reviews these controls every year." in texts
+
+
 def test_a_pdf_footer_counting_pages_a_size_above_the_body_is_furniture(tmp_path):
     """"SSG – Slavery Policy Page 1 of 3" at the foot of every page, set a point above the body, is furniture: it
     neither joins the clause above it nor heads the next page. A numbered clause at the top of a page ("3.3 …")

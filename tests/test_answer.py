@@ -286,6 +286,11 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("can I claim back a course I paid for?", "Courses will not be reimbursed without pre-approval.",
      Verdict.needs_permission),
     ("can I work remotely?", "You may work remotely as long as you stay reachable.", Verdict.permitted),
+    # what not to expect of others rules nothing on the reader's own acts
+    ("is it ok if I don't reply to lab emails on the weekend?",
+     "Do not expect responses to emails after regular business hours on weekdays, or on weekends.", Verdict.information),
+    ("can I skip replying to email on Sundays?", "You should not expect a reply on weekends.", Verdict.information),
+    ("can I reply to a phishing email to ask if it's real?", "Do not reply to phishing emails.", Verdict.prohibited),
     # a permission written with a contraction
     ("is it ok to make mistakes here?", "We dare to deviate from the usual way of working. It’s okay to make mistakes.",
      Verdict.permitted),

@@ -51,6 +51,15 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         rf"\b(?:approach|ask|apply\s+to|petition|appeal\s+to|request)\s+{_W}to\s+(?:waive|approve|grant|allow|exempt"
         rf"|authori[sz]e)\b",
         r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to)\s+be\s+(?:[^.;]{0,60}?\s)?(?:pre-?)?(?:approved|authori[sz]ed|agreed|signed\s+off|cleared)\b",
+        # what someone else decides: "at the discretion of the company", "at the Headteacher's discretion", "we may
+        # exercise our discretion to grant …" (not the reader's own: "left to staff discretion", "at your discretion")
+        r"\b(?:at|subject\s+to)\s+(?:the\s+)?(?:sole\s+|absolute\s+|full\s+)?discretion\s+of\b",
+        r"\b(?:at|subject\s+to)\s+(?:the\s+)?(?!(?:your|their|his|her|one['’]s|staff|employee['’]?s?|individual)\b)"
+        r"[\w'’]+['’]s?\s+(?:sole\s+|absolute\s+|full\s+|own\s+)?discretion\b",
+        r"\b(?:our|its)\s+(?:sole\s+|absolute\s+|full\s+)?discretion\b",
+        # "This time off will be considered by the CEO on a case-by-case basis": someone decides each request
+        r"\b(?:considered|reviewed|decided|assessed|approved|determined|granted|permitted|allowed|agreed)\s+"
+        r"(?:(?:by|with)\s+(?:[\w'’]+\s+){1,4}?)?on\s+a\s+case[- ]by[- ]case\s+basis\b",
     ]),
     (Verdict.advised_against, [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
@@ -124,7 +133,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # ... nor is what one does "as best one can", "if one can", "where one can"
         r"(?<!\bas\s)(?<!\bbest\s)(?<!\bif\s)(?<!\bso\s)(?<!\bso\sthat\s)(?<!\bwhere\s)(?<!\bwhen\s)(?<!\bwhat\s)(?<!\bthan\s)"
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
-        r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead)\b)",
+        # ... nor is where one can find or see something ("You can find the links pinned in #chalet")
+        r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead"
+        r"|find|see|view|locate)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",

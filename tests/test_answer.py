@@ -286,6 +286,23 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("can I claim back a course I paid for?", "Courses will not be reimbursed without pre-approval.",
      Verdict.needs_permission),
     ("can I work remotely?", "You may work remotely as long as you stay reachable.", Verdict.permitted),
+    # what someone else decides, at their discretion or case by case, needs their leave; the reader's own discretion
+    # leaves it to the reader
+    ("a close friend passed away, can i take a paid day off for the funeral?",
+     "All employees may take up to 1 day off with pay to attend the funeral of a close, non-family member. This time "
+     "off will be considered by the CEO on a case-by-case basis.", Verdict.needs_permission),
+    ("I've changed my mind, can I take back my resignation?",
+     "Resignation may be withdrawn in writing before the notice period expires, at the discretion of the company.",
+     Verdict.needs_permission),
+    ("can I take term-time leave for my brother's wedding?",
+     "Term-time leave is not an entitlement and will be approved only at the Headteacher's discretion.",
+     Verdict.needs_permission),
+    ("can I share my tips with the runners?",
+     "You may share tips with the runners at the individual employee's discretion.", Verdict.permitted),
+    # where one can find something is no leave to do anything
+    ("do I really have to go to the chalet meetings?",
+     "You can find Google Calendar links for chalet meetings pinned to the top of the #chalet Slack channel.",
+     Verdict.information),
     # what not to expect of others rules nothing on the reader's own acts
     ("is it ok if I don't reply to lab emails on the weekend?",
      "Do not expect responses to emails after regular business hours on weekdays, or on weekends.", Verdict.information),

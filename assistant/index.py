@@ -181,25 +181,17 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
             keys += [_cache_key(embedder.name, passage(c)) for c in fresh]
     index_dir.mkdir(parents=True, exist_ok=True)
     cache, token_cache = _load_cache(index_dir / CACHE_FILE)
-    missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
-    if missing:
-        fresh_vectors = embedder.encode([passage(clauses[i]) for _, i in missing], progress=progress)
-        cache.update({k: fresh_vectors[n] for n, (k, _) in enumerate(missing)})
+    embedded = len({k for k in keys if k not in cache})  # clauses whose passage is new to the cache
+    vectors = _embedded(keys, lambda i: passage(clauses[i]), cache, embedder, progress, np.float32)
     paragraph_of, paragraph_text = paragraph_texts(corpus.documents, clauses)
     paragraph_keys = [_cache_key(embedder.name, t) for t in paragraph_text]
-    unseen = [i for i, k in enumerate(paragraph_keys) if k not in cache]
-    if unseen:
-        fresh_vectors = embedder.encode([paragraph_text[i] for i in unseen], progress=progress)
-        cache.update({paragraph_keys[i]: fresh_vectors[n] for n, i in enumerate(unseen)})
     paragraphs = Paragraphs(np.array(paragraph_of, dtype=np.int64),
-                            np.stack([cache[k] for k in paragraph_keys]).astype(np.float16) if paragraph_keys
-                            else np.zeros((0, embedder.dimension), np.float16))
-    vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dimension), np.float32)
+                            _embedded(paragraph_keys, paragraph_text.__getitem__, cache, embedder, progress, np.float16))
     manifest = Manifest(
         format=FORMAT, build_id=uuid.uuid4().hex[:12], model=embedder.name, dimension=embedder.dimension,
         corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=_fingerprint(corpus.files),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        documents=len(corpus.documents), clauses=len(clauses), embedded=len(missing), problems=corpus.problems,
+        documents=len(corpus.documents), clauses=len(clauses), embedded=embedded, problems=corpus.problems,
         chunker=_code_version(),
     )
     for k, c in zip(keys, clauses):
@@ -265,6 +257,19 @@ def _read_keys(path: Path, count: int) -> list[str] | None:
     if keys.shape != (count,) or keys.dtype.kind != "S":
         return None
     return [k.decode("ascii") for k in keys.tolist()]
+
+
+def _embedded(keys: list[str], text_of, cache: dict[str, np.ndarray], embedder: Embedder, progress: bool,
+              dtype: type) -> np.ndarray:
+    """The vectors of `keys`, one row each (key i's text is `text_of(i)`): those the cache lacks are embedded,
+    each once, and added to it."""
+    missing: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in cache:
+            missing.setdefault(key, i)
+    if missing:
+        cache.update(zip(missing, embedder.encode([text_of(i) for i in missing.values()], progress=progress)))
+    return np.stack([cache[k] for k in keys]).astype(dtype) if keys else np.zeros((0, embedder.dimension), dtype)
 
 
 def load_index(index_dir: Path) -> PolicyIndex:

@@ -485,8 +485,6 @@ def _docx_text(raw: bytes, source: str) -> str:
     import zipfile
 
     from docx import Document
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     try:
         doc = Document(io.BytesIO(raw))
@@ -495,7 +493,16 @@ def _docx_text(raw: bytes, source: str) -> str:
     except Exception as exc:  # python-docx raises assorted errors on damaged packages
         raise DocumentError(f"{source}: not a readable DOCX file ({type(exc).__name__})") from None
     blocks: list[str] = []
-    for element in _docx_blocks(doc.element.body):
+    _docx_read(doc.element.body, doc, blocks)
+    return "\n\n".join(blocks)
+
+
+def _docx_read(parent, doc, blocks: list[str]) -> None:
+    """Append the paragraphs and tables under `parent` (the body, or a cell of a table used for layout)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for element in _docx_blocks(parent):
         if element.tag.rsplit("}", 1)[-1] == "p":
             para = Paragraph(element, doc)
             text = para.text.strip()
@@ -513,19 +520,50 @@ def _docx_text(raw: bytes, source: str) -> str:
                 blocks.append(f"**{text}**")  # a heading set in bold by hand, as Word users often do
             else:
                 blocks.append(text)
-        else:
-            table = Table(element, doc)
-            banner = " ".join(table.rows[0].cells[0].text.split()) if len(table.rows) == 1 \
-                and len(table.rows[0].cells) == 1 else ""
-            if banner and len(banner.split()) <= 16 and not re.search(r"[.,;:]$", banner):
-                blocks.append(f"**{banner}**")  # a heading boxed in a table of one cell
-                continue
-            rows = []
-            for row in table.rows:
-                cells = [" ".join(c.text.split()) for c in row.cells]
-                rows.append("| " + " | ".join(cells) + " |")
-            blocks.append("\n".join(rows))
-    return "\n\n".join(blocks)
+            continue
+        table = Table(element, doc)
+        cells = _distinct_cells(table)
+        if _frames_text(table, cells):
+            for cell in cells:  # a page laid out in a table: its cells hold the text itself
+                _docx_read(cell._tc, doc, blocks)
+            continue
+        banner = " ".join(table.rows[0].cells[0].text.split()) if len(table.rows) == 1 \
+            and len(table.rows[0].cells) == 1 else ""
+        if banner and len(banner.split()) <= 16 and not re.search(r"[.,;:]$", banner):
+            blocks.append(f"**{banner}**")  # a heading boxed in a table of one cell
+            continue
+        rows = []
+        for row in table.rows:
+            row_cells = [" ".join(c.text.split()) for c in row.cells]
+            rows.append("| " + " | ".join(row_cells) + " |")
+        blocks.append("\n".join(rows))
+
+
+# a table holding more than this in one row is a frame around text, not a table of data
+_FRAME_WORDS = 150
+
+
+def _distinct_cells(table) -> list:
+    """The table's cells in reading order, a cell merged across columns or rows once."""
+    seen: set[int] = set()
+    out = []
+    for row in table.rows:
+        for cell in row.cells:
+            if id(cell._tc) not in seen:
+                seen.add(id(cell._tc))
+                out.append(cell)
+    return out
+
+
+def _frames_text(table, cells: list) -> bool:
+    """Whether a table is used to lay out a page rather than to tabulate: a cell holds headings or
+    another table, or a table of one row holds more words than a row of data does."""
+    for cell in cells:
+        if cell._tc.find(_W + "tbl") is not None:
+            return True
+        if any(_heading_level(p.style.name if p.style is not None else "") for p in cell.paragraphs if p.text.strip()):
+            return True
+    return len(table.rows) == 1 and sum(len(c.text.split()) for c in cells) > _FRAME_WORDS
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

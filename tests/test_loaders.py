@@ -352,6 +352,39 @@ def test_docx_cover_in_a_text_box_and_a_heading_boxed_in_a_table(tmp_path):
     assert sections["Up to five days may be carried over."][-1] == "CARRYING LEAVE OVER"
     assert "| CARRYING" not in doc.text
 
+def test_docx_page_laid_out_in_a_table_is_read_as_its_text(tmp_path):
+    """Word procedures often sit whole inside a table of one row (a frame, with a margin column): its
+    headings and paragraphs are the document, each a clause under its heading, and a table of data inside
+    the frame stays a table. A short table of data of one row stays a table too."""
+    from docx import Document
+
+    word = Document()
+    word.add_paragraph("Document No. QHSE-PR-02   Page 1 of 9")
+    frame = word.add_table(rows=1, cols=2)
+    cell = frame.rows[0].cells[1]
+    cell.paragraphs[0].text = "Food Hygiene Work Instruction"
+    cell.add_paragraph("PURPOSE", style="Heading 1")
+    cell.add_paragraph("This instruction sets the hygiene rules for the camp kitchen. " * 8)
+    cell.add_paragraph("FOOD HANDLERS", style="Heading 1")
+    cell.add_paragraph("Watches or other jewelry are not to be worn during work.")
+    cell.add_paragraph("Food handlers shall wash their hands after visiting the toilet.")
+    inner = cell.add_table(rows=2, cols=2)
+    for r, (a, b) in enumerate([("Area", "Cleaned"), ("Cold store", "Daily")]):
+        inner.rows[r].cells[0].text, inner.rows[r].cells[1].text = a, b
+    data = word.add_table(rows=1, cols=2)
+    data.rows[0].cells[0].text, data.rows[0].cells[1].text = "Fire drill", "Monthly on the rig"
+    word.save(str(tmp_path / "food.docx"))
+
+    doc = load_document(tmp_path / "food.docx", "food.docx")
+    clauses = {c.text: c.section for c in chunk_document(doc)}
+    assert clauses["Watches or other jewelry are not to be worn during work."][-1] == "FOOD HANDLERS"
+    assert clauses["Food handlers shall wash their hands after visiting the toilet."][-1] == "FOOD HANDLERS"
+    assert doc.text.count("This instruction sets the hygiene rules") == 8  # once, not once a column
+    assert "| Cold store | Daily |" in doc.text
+    assert "| Fire drill | Monthly on the rig |" in doc.text
+    assert "| Food Hygiene" not in doc.text and "| PURPOSE" not in doc.text
+
+
 
 def test_pdf_text_and_heading_lines(tmp_path):
     make_pdf(tmp_path / "leave.pdf")

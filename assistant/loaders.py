@@ -509,7 +509,7 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
             if not text:
                 continue
             style = (para.style.name if para.style is not None else "") or ""
-            level = _heading_level(style)
+            level = _heading_level(style) if not _reads_as_prose(text) else 0
             if style.lower().startswith("toc"):
                 continue  # a table of contents line ("Introduction<tab>3"): the headings themselves follow
             if level:
@@ -539,6 +539,14 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
         blocks.append("\n".join(rows))
 
 
+def _reads_as_prose(text: str) -> bool:
+    """A paragraph in a heading style that is a numbered clause of the body ("3.1 The consumption of alcohol
+    on property owned … is prohibited, unless authorised by the Managing Director."): Word documents often
+    number their clauses with the heading styles. A heading names; it does not run to sentences."""
+    words = len(text.split())
+    return words > 20 or words > 6 and text.endswith(".")
+
+
 # a table holding more than this in one row is a frame around text, not a table of data
 _FRAME_WORDS = 150
 
@@ -556,12 +564,13 @@ def _distinct_cells(table) -> list:
 
 
 def _frames_text(table, cells: list) -> bool:
-    """Whether a table is used to lay out a page rather than to tabulate: a cell holds headings or
-    another table, or a table of one row holds more words than a row of data does."""
+    """Whether a table is used to lay out a page rather than to tabulate: a cell holds another table, or
+    paragraphs under a heading, or a table of one row holds more words than a row of data does."""
     for cell in cells:
         if cell._tc.find(_W + "tbl") is not None:
             return True
-        if any(_heading_level(p.style.name if p.style is not None else "") for p in cell.paragraphs if p.text.strip()):
+        inked = [p for p in cell.paragraphs if p.text.strip()]
+        if len(inked) >= 3 and any(_heading_level(p.style.name if p.style is not None else "") for p in inked):
             return True
     return len(table.rows) == 1 and sum(len(c.text.split()) for c in cells) > _FRAME_WORDS
 

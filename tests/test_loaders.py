@@ -385,6 +385,29 @@ def test_docx_page_laid_out_in_a_table_is_read_as_its_text(tmp_path):
     assert "| Food Hygiene" not in doc.text and "| PURPOSE" not in doc.text
 
 
+def test_docx_clauses_numbered_with_heading_styles_are_clauses(tmp_path):
+    """Word procedures often number their clauses with the heading styles (3.1, 3.1.1 …): a paragraph in a
+    heading style that runs to a sentence is a clause of its section, not a heading that nothing quotes."""
+    from docx import Document
+
+    word = Document()
+    word.add_heading("Alcohol and Drugs", level=1)
+    word.add_heading("Consumption on site", level=2)
+    word.add_heading("The consumption of alcohol on property owned, leased or occupied by the Corporation is "
+                     "prohibited, unless authorised by the Managing Director.", level=3)
+    word.add_heading("Visitors to our sites follow the same rules.", level=3)
+    word.add_heading("Testing", level=2)
+    word.add_paragraph("Tests are random.")
+    word.save(str(tmp_path / "alcohol.docx"))
+
+    clauses = {c.text: c.section for c in chunk_document(load_document(tmp_path / "alcohol.docx"))}
+    rule = ("The consumption of alcohol on property owned, leased or occupied by the Corporation is prohibited, "
+            "unless authorised by the Managing Director.")
+    assert clauses[rule][-1] == "Consumption on site"
+    assert clauses["Visitors to our sites follow the same rules."][-1] == "Consumption on site"
+    assert clauses["Tests are random."][-1] == "Testing"
+
+
 
 def test_pdf_text_and_heading_lines(tmp_path):
     make_pdf(tmp_path / "leave.pdf")

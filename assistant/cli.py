@@ -101,6 +101,8 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
     m = built.manifest
     for problem in m.problems:
         click.echo(f"Skipped {problem}", err=True)
+    for note in m.unquotable:
+        click.echo(f"Check {note}", err=True)
     documents = f"{m.documents} document{'s' if m.documents != 1 else ''}"
     click.echo(f"Indexed {m.clauses} clauses from {documents} into {settings.index_dir} "
                f"({m.embedded} embedded, {m.clauses - m.embedded} from cache) in {time.perf_counter() - started:.1f}s")

@@ -428,7 +428,12 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False,
 
 
 def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyIndex:
-    return build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
+    built = build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
+    for problem in built.manifest.problems:
+        log.warning("Skipped %s", problem)
+    for note in built.manifest.unquotable:
+        log.warning("Check %s", note)
+    return built
 
 
 def cut_marks(text: str, start: int, end: int) -> dict[str, bool]:

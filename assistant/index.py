@@ -68,6 +68,7 @@ class Manifest(BaseModel):
     clauses: int
     embedded: int  # clauses embedded in this build; the rest came from the cache
     problems: list[str] = []
+    unquotable: list[str] = []  # documents most of whose words stand in no clause (see `thinly_quoted`)
     chunker: str = ""  # hash of the chunking code, so a later build may reuse unchanged documents' clauses
 
 
@@ -192,7 +193,7 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
         corpus_dir=str(corpus_dir.resolve()), corpus_fingerprint=_fingerprint(corpus.files),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         documents=len(corpus.documents), clauses=len(clauses), embedded=embedded, problems=corpus.problems,
-        chunker=_code_version(),
+        unquotable=thinly_quoted(corpus.documents, clauses), chunker=_code_version(),
     )
     for k, c in zip(keys, clauses):
         if k not in token_cache:
@@ -202,6 +203,37 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: bool
     _write(index, index_dir, keys)
     _save_cache(index_dir / CACHE_FILE, {k: cache[k] for k in {*keys, *paragraph_keys}}, token_cache)
     return index
+
+
+# a document of at least this many words, of which less than this share stands in a clause, is reported
+THIN_DOCUMENT_WORDS = 200
+THIN_SHARE = 0.3
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def thinly_quoted(documents: list[PolicyDocument], clauses: list[Clause]) -> list[str]:
+    """The documents most of whose words no clause holds, so no answer can quote them: text set in a layout
+    the reader does not follow (a page framed by a table, text boxes, an image of a page), which the owner
+    should check. Headings, markup and code are no clauses either, hence the low share."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for c in clauses:
+        spans.setdefault(c.source, []).append((c.start, c.end))
+    out = []
+    for doc in documents:
+        starts = [m.start() for m in _WORD.finditer(doc.text)]
+        if len(starts) < THIN_DOCUMENT_WORDS:
+            continue
+        inside, held = 0, iter(sorted(spans.get(doc.source, [])))
+        span = next(held, None)
+        for at in starts:  # both in order: one pass
+            while span is not None and span[1] <= at:
+                span = next(held, None)
+            inside += span is not None and span[0] <= at
+        if inside < THIN_SHARE * len(starts):
+            out.append(f"{doc.source}: only {inside:,} of its {len(starts):,} words stand in a clause that can be "
+                       "quoted (is its text laid out in a way the reader does not follow: a table framing the page, "
+                       "text boxes, a picture of the page?)")
+    return out
 
 
 @functools.lru_cache(maxsize=1)

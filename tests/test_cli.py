@@ -63,6 +63,23 @@ def test_index_command(indexed):
     assert result.exit_code == 0, result.output
     assert "Indexed" in result.output and "clauses from 1 document into" in result.output
     assert (index_dir / "manifest.json").exists()
+    assert "Check" not in result.output  # the seed policy is quoted in full
+
+
+def test_index_command_names_a_document_it_can_hardly_quote(tmp_path):
+    """A document most of whose words stand in no clause (here, set in a code block) is named when the index is
+    built, so its owner checks the file rather than the bot silently never quoting it; the others are not."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = " ".join(["Visitors sign in at reception before going to any classroom."] * 40)
+    (corpus / "visitors.md").write_text(f"# Visitors\n\n```\n{body}\n```\n\nVisitors wear a badge at all times.\n")
+    (corpus / "leave.md").write_text("# Leave\n\n" + " ".join(["Staff may take five days of leave a term."] * 30))
+    result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("Check ")]
+    assert len(notes) == 1 and notes[0].startswith("Check visitors.md: only 6 of its 407 words"), result.output
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert [n.split(":")[0] for n in manifest["unquotable"]] == ["visitors.md"]
 
 
 def test_ask_text(indexed):

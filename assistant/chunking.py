@@ -30,7 +30,10 @@ _UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 WIKI_HEADING = re.compile(r"^[ \t]{0,3}(={2,6})[ \t]*([^=\s](?:.*?[^=\s])?)[ \t]*\1[ \t]*$", re.M)
 # reStructuredText's other section adornments (a line of one punctuation mark, at least as long as its title)
 _ADORNMENT = re.compile(r"^([=\-~^\"+#*])\1{2,}\s*$")
-LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|(?-i:[ivx]{2,5})[.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+(?=\S)")
+# a list item's line: its indent, its marker, and the markers of lists it opens on the same line ("* + - Emails will
+# be reviewed …", as converters from Word write nested lists)
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+•▪◦·–]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|(?-i:[ivx]{2,5})[.)]|\((?:[a-z]|[ivx]+|\d+)\))\s+"
+                       r"(?:[-*+•▪◦][ \t]+)*(?=\S)")
 # a reStructuredText substitution ("|The Setting|"): its pipes are markup, not a table's
 SUBSTITUTION = re.compile(r"(?<![\w|])\|(?=[^\s|])[^|\n]*?[^\s|]\|(?![\w|])")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")

@@ -250,6 +250,23 @@ def test_nested_list_items_take_their_parent_item_as_context():
     assert find(clauses, "by email").text == "by email"  # the marker "1." is not part of the clause
 
 
+def test_markers_of_lists_opened_on_one_line_are_not_the_item_s_words():
+    """Converters from Word write a nested list's first item with all its markers on one line: "* + - Emails …".
+    The item is its words, so no quote shows "+ -" or "•" before them."""
+    from assistant.quoting import shown
+
+    text = ("2. Email Protocols. All emails containing PHI shall be encrypted. Personnel will comply with these:\n\n"
+            "   * + - Emails will be reviewed to ensure that they are addressed to the correct recipient.\n"
+            "       - Sender's full contact information will be included on the email.\n\n"
+            "- • Don't keep records longer than required.\n")
+    clauses = clauses_of(text)
+    reviewed = find(clauses, "Emails will be reviewed")
+    assert reviewed.text.startswith("Emails will be reviewed") and reviewed.kind == "item"
+    assert find(clauses, "keep records").text == "Don't keep records longer than required."
+    doc = doc_of(text)
+    assert shown(doc.text, reviewed.start, reviewed.end).text.startswith("Emails")
+
+
 def test_list_after_a_long_paragraph_still_has_its_last_sentence_as_context():
     text = "# T\n\n" + "Filler words here. " * 30 + "The following apply:\n\n- rule one\n"
     clauses = clauses_of(text, title="T")

@@ -663,12 +663,24 @@ def _pdf_text(raw: bytes, source: str) -> str:
             text = f"# {named}\n\n{text}"
     else:
         text = "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
-    return _unknown_ligatures(text.translate(_TYPESET))
+    return _mac_roman_punctuation(_unknown_ligatures(text.translate(_TYPESET)))
 
 
 # a typesetter's ligatures spelt out ("ﬁnancial" is searched and read as "financial"), soft hyphens dropped
 _TYPESET = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl", 0xFB05: "st", 0xFB06: "st",
             0x00AD: None}
+
+
+# a font's Mac Roman punctuation read as Latin-1: ’ ‘ “ ” – — •
+_MAC_ROMAN = str.maketrans({"Õ": "’", "Ô": "‘", "Ò": "“", "Ó": "”", "Ð": "–", "Ñ": "—", "¥": "•"})
+_MAC_ROMAN_READ = re.compile(r"[a-z]Õ[a-z]|Ò[^\W\d_][^ÒÓ\n]{0,300}?[^\W\d_.,!?]Ó|^¥ (?-i:[A-Z][a-z])", re.M)
+
+
+def _mac_roman_punctuation(text: str) -> str:
+    """Punctuation set in a font encoded in Mac Roman and read as Latin-1 ("theyÕve", "ChaletÕs", "ÒinjuryÓ"),
+    as the reader sees it on the page ("they’ve", "Chalet’s", "“injury”"). Only a document that shows the
+    telltale (an "Õ" between lower-case letters, "Ò … Ó" around words, a line opening "¥ ") is read back."""
+    return text.translate(_MAC_ROMAN) if _MAC_ROMAN_READ.search(text) else text
 
 
 # a glyph the font gives no letters for, which pypdf writes as a NUL: in the words seen, always a ligature

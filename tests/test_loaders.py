@@ -409,6 +409,24 @@ def test_docx_clauses_numbered_with_heading_styles_are_clauses(tmp_path):
 
 
 
+def test_pdf_punctuation_of_a_mac_roman_font_reads_as_on_the_page(tmp_path):
+    """A font encoded in Mac Roman, read as Latin-1, gives "theyÕve" and "ÒinjuryÓ" for "they’ve" and "“injury”";
+    such a document's punctuation is read back as the page shows it, and a document without the telltale keeps
+    its letters ("SÃO PAULO OFFICE" and "Õ" in upper-case words stand)."""
+    draw_pdf(tmp_path / "tow.pdf", [("Helvetica-Bold", 16, "Rope Tow Guidelines"),
+                                    ("Helvetica", 11, "Riders ski at the level theyÕve noted in the ChaletÕs booking."),
+                                    ("Helvetica", 11, "A serious injury is defined as Òan injury that needs a doctorÓ."),
+                                    ("Helvetica", 11, "¥ Helmets are worn on the tow at all times.")], step=22)
+    doc = load_document(tmp_path / "tow.pdf", "tow.pdf")
+    assert "Riders ski at the level they’ve noted in the Chalet’s booking." in doc.text
+    assert "“an injury that needs a doctor”" in doc.text
+    clauses = {c.text: c.kind for c in chunk_document(doc)}
+    assert clauses["Helmets are worn on the tow at all times."] == "item"
+    draw_pdf(tmp_path / "office.pdf", [("Helvetica-Bold", 16, "SÃO PAULO OFFICE"),
+                                       ("Helvetica", 11, "The INFORMAÇÕES desk opens at nine.")], step=22)
+    assert "INFORMAÇÕES" in load_document(tmp_path / "office.pdf", "office.pdf").text
+
+
 def test_pdf_text_and_heading_lines(tmp_path):
     make_pdf(tmp_path / "leave.pdf")
     doc = load_document(tmp_path / "leave.pdf", "leave.pdf")

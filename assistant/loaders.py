@@ -673,7 +673,7 @@ _TYPESET = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ff
 
 # a font's Mac Roman punctuation read as Latin-1: ’ ‘ “ ” – — •
 _MAC_ROMAN = str.maketrans({"Õ": "’", "Ô": "‘", "Ò": "“", "Ó": "”", "Ð": "–", "Ñ": "—", "¥": "•"})
-_MAC_ROMAN_READ = re.compile(r"[a-z]Õ[a-z]|Ò[^\W\d_][^ÒÓ\n]{0,300}?[^\W\d_.,!?]Ó|^¥ (?-i:[A-Z][a-z])", re.M)
+_MAC_ROMAN_READ = re.compile(r"[a-z]Õ[a-z]|Ò[^\W\d_][^ÒÓ\n]{0,300}?[^\W\d_]Ó|^¥ [A-Z][a-z]", re.M)
 
 
 def _mac_roman_punctuation(text: str) -> str:

@@ -429,9 +429,7 @@ def open_index(settings: Settings, embedder: Embedder, progress: bool = False,
 
 def _build(settings: Settings, embedder: Embedder, progress: bool) -> PolicyIndex:
     built = build_index(settings.corpus_dir, settings.index_dir, embedder, progress, settings.max_file_bytes)
-    for problem in built.manifest.problems:
-        log.warning("Skipped %s", problem)
-    for note in built.manifest.unquotable:
+    for note in built.manifest.unquotable:  # (a file that could not be read is logged as it is skipped)
         log.warning("Check %s", note)
     return built
 

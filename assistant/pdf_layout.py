@@ -35,6 +35,7 @@ _SENTENCE_DONE = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
 _RUNS_ON = re.compile(r"^(?!\d+(?:\.\d+)+\.?\s)[a-z0-9(,;–-]")  # how a sentence carried over a page break goes on
 # (a numbered clause, "3.3 Investigations …", starts anew)
 _HEADING_MAX_WORDS = 16
+_PROSE_WORDS = 20  # a heading wrapped on to another line may run longer than one line's, to this
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Za-z]")  # "3. Caretaker", "4.2 Visits"
 _CELLS = re.compile(r"\S {2,}\S.* {2,}\S")  # words set apart in three or more columns: a table's row
 _FURNITURE_LINES = 4  # how many lines at a page's top and at its bottom may be its header or footer
@@ -295,6 +296,18 @@ def to_markdown(pages: list[list[Line]]) -> str:
                 blocks.append([text])
                 kinds.append("paragraph")
             previous = line
+    # a heading wrapped on to more lines than a title takes runs to prose: a sentence, or a list of contents
+    # ("5. CODE OF CONDUCT POLICY 5.1. PURPOSE 5.2. STATEMENT …"), which no clause should hide in a section's name
+    levels_of = iter(heading_levels)
+    kept_levels = []
+    for n, (block, kind) in enumerate(zip(blocks, kinds)):
+        if kind == "heading":
+            level = next(levels_of)
+            if len(block[0].split()) > _PROSE_WORDS:
+                kinds[n] = "paragraph"
+            else:
+                kept_levels.append(level)
+    heading_levels = kept_levels
     titles = [block[0] for block, kind in zip(blocks, kinds) if kind == "heading"]
     marks = iter(_numbered_as_siblings(titles, heading_levels))
     # a line of the body that starts with "#" (a table's "#" column) is no Markdown heading: escaped, it reads as "#"

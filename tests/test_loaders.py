@@ -657,6 +657,26 @@ def test_a_bold_paragraph_filling_the_column_is_no_heading(tmp_path):
     assert " ".join(fines.context.split()) == "Employees must pay and accept full liability for any of the following:"
 
 
+def test_a_pdf_heading_wrapped_past_a_title_s_length_is_prose(tmp_path):
+    """Lines set as a heading that together run past twenty words are prose (a sentence without its stop, a list of
+    contents) and are quoted; a heading wrapped over two lines within that stays a heading."""
+    body = [("Helvetica", 10, "Targets are agreed with your lead at the start of each quarter and reviewed", 12),
+            ("Helvetica", 10, "at its end by the two of you together.", 24)]
+    draw_pdf(tmp_path / "kra.pdf", [
+        ("Helvetica-Bold", 16, "Performance Policy", 30),
+        ("Helvetica-Bold", 12, "PeopleLogic is a performance driven company with a winning culture where", 14),
+        ("Helvetica-Bold", 12, "every team member performs a task which directly affects the company", 24), *body,
+        ("Helvetica-Bold", 12, "Filling a vacancy through the internal version of the merit", 14),
+        ("Helvetica-Bold", 12, "promotion process", 24), *body], step=12)
+    doc = load_document(tmp_path / "kra.pdf", "kra.pdf")
+    clauses = chunk_document(doc)
+    culture = next(c for c in clauses if c.text.startswith("PeopleLogic is a performance driven company"))
+    assert culture.text.endswith("directly affects the company")
+    targets = [c for c in clauses if c.text.startswith("Targets are agreed")]
+    assert targets[0].section == ()  # under the title alone, not under the sentence
+    assert targets[1].section[-1] == "Filling a vacancy through the internal version of the merit promotion process"
+
+
 def test_a_pdf_headed_only_in_bold_body_text_has_no_section_for_a_title(tmp_path):
     """Headings set in the body's size, in bold, head sections: the first of them is not the document's title."""
     draw_pdf(tmp_path / "travel-policy.pdf", [

@@ -298,16 +298,11 @@ def to_markdown(pages: list[list[Line]]) -> str:
             previous = line
     # a heading wrapped on to more lines than a title takes runs to prose: a sentence, or a list of contents
     # ("5. CODE OF CONDUCT POLICY 5.1. PURPOSE 5.2. STATEMENT …"), which no clause should hide in a section's name
-    levels_of = iter(heading_levels)
-    kept_levels = []
-    for n, (block, kind) in enumerate(zip(blocks, kinds)):
-        if kind == "heading":
-            level = next(levels_of)
-            if len(block[0].split()) > _PROSE_WORDS:
-                kinds[n] = "paragraph"
-            else:
-                kept_levels.append(level)
-    heading_levels = kept_levels
+    headings = [n for n, kind in enumerate(kinds) if kind == "heading"]
+    prose = {n for n in headings if len(blocks[n][0].split()) > _PROSE_WORDS}
+    heading_levels = [level for n, level in zip(headings, heading_levels) if n not in prose]
+    for n in prose:
+        kinds[n] = "paragraph"
     titles = [block[0] for block, kind in zip(blocks, kinds) if kind == "heading"]
     marks = iter(_numbered_as_siblings(titles, heading_levels))
     # a line of the body that starts with "#" (a table's "#" column) is no Markdown heading: escaped, it reads as "#"

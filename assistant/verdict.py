@@ -339,8 +339,17 @@ def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
 # sentence; one that sets a condition on it ("Avoid blue jeans (except payday Fridays)") is kept
 _ASIDE = re.compile(r"(?<=\S)\s*\((?![^()]*\b(?:except|unless|without|only|if|provided)\b)[^()]{3,}\)", re.I)
 # leave to act without asking ("the commit may be reverted immediately without permission from anyone")
+_LEAVE = r"(?:permission|approval|consent|authori[sz]ation|sign[- ]off)"
 _WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neither)\b)(?:\s+be)?(?:\s+[\w'’-]+){1,6}?\s+without\s+"
-                             r"(?:any\s+|the\s+|prior\s+|further\s+)*(?:permission|approval|consent|authori[sz]ation)\b", re.I)
+                             rf"(?:any\s+|the\s+|prior\s+|further\s+)*{_LEAVE}\b", re.I)
+# leave said not to be needed: "you do not need their permission to apply", "no approval is required", "there is no
+# need to ask for permission" (not of a thing described: "an arrangement which does not require approval")
+_NO_LEAVE_NEEDED = re.compile(
+    rf"(?<!\bwhich\s)(?<!\bthat\s)(?<!\bwho\s)\b(?:do|does|did|will)(?:\s+not|n['’]?t)\s+(?:\w+\s+)?(?:need|require)\s+"
+    rf"(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b"
+    rf"|\bneed(?:\s+not|n['’]t)\s+(?:get|obtain|seek|ask\s+for|request)\s+(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b"
+    rf"|\bno\s+(?:prior\s+|further\s+|formal\s+|separate\s+)?{_LEAVE}\s+(?:is\s+|will\s+be\s+)?(?:needed|required|necessary)\b"
+    rf"|\bno\s+need\s+(?:for|to\s+(?:get|obtain|seek|ask\s+for|request))\s+(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b", re.I)
 
 
 # a condition set before a sentence's rule, up to its comma: "If you are ill and cannot come in, …"
@@ -366,6 +375,9 @@ def classify(text: str) -> Verdict:
     flat = _ASIDE.sub(" ", flat)
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted
+    if _NO_LEAVE_NEEDED.search(flat):  # unless the rest rules on something (then the two are not told apart)
+        return Verdict.permitted if classify(_NO_LEAVE_NEEDED.sub(" ", flat)) in (
+            Verdict.information, Verdict.permitted) else Verdict.information
     if said := _SAYING.search(flat):
         flat = flat[:said.end()]  # what one is told not to say rules nothing itself
     # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is

@@ -186,6 +186,12 @@ def test_list_item_carries_its_lead_in(engine):
     ("Do I need to clear a conference talk with anyone?",
      "Employees should get approval from the founder they report to about which conferences to speak at.",
      Verdict.needs_permission),
+    # leave said not to be needed is leave given, not leave to ask for
+    ("there's an internal role on another team I like - do I need my manager's permission before I apply?",
+     "While you do not need their permission to apply for the new role, we encourage you to be transparent with them.",
+     Verdict.permitted),
+    ("Do I need sign-off to archive an old repository?", "No approval is needed to archive a repository.",
+     Verdict.permitted),
 ])
 def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verdict):
     assert ruling_for(question, text) is verdict
@@ -608,6 +614,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     # a need named as a thing is laid on nobody
     ("Each year we take stock of what we accomplished and what we need to accomplish next.", None, Verdict.information),
     ("This page has everything you need to know about booking leave.", None, Verdict.information),
+    # leave said not to be needed; not of a thing described, and not beside another rule it cannot be told from
+    ("You don't need permission to join a guild channel: just jump right in.", None, Verdict.permitted),
+    ("Any arrangement which does not require borrowing approval shall be subject to approval by the full Council.",
+     None, Verdict.needs_permission),
+    ("You do not need formal approval for most PTO, but you do need to communicate early.", None, Verdict.information),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

@@ -78,6 +78,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
         r"\b(?:not|never)\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
+        r"\bunder\s+no\s+circumstances?\b", r"\bin\s+no\s+case\b", r"\bat\s+no\s+time\b",
         # "we do not accept liability for …" rules nothing on staff
         r"\b(?:(?:will|do|does|shall)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:tolerate|allow|accept|permit)\b"
         r"(?!\s+(?:any\s+)?(?:liability|responsibility))", r"\bunacceptable\b",
@@ -525,6 +526,23 @@ _PROTECTED = re.compile(r"\b(?:anyone|anybody|someone|somebody|those|people|pers
                         r"\s+(?:who|that|whom|\w+ing)\b", re.I)
 
 
+# what a rule leaves out: "Weapons are not permitted …, with the exception of small pocket knives (blades under 3\")"
+_EXCEPTED = re.compile(r"\b(?:with\s+the\s+exceptions?\s+of|except(?:\s+for)?|excepting|other\s+than|apart\s+from"
+                       r"|excluding|save\s+for)\s+([^.;:]{2,160})", re.I)
+
+
+def _excepted(part: str, asked: set[str]) -> bool:
+    """True when what the part's rule leaves out holds at least as many of the question's words as the rule itself,
+    one of them the rule's own words lack (and the exception asks no leave of anyone): the thing asked is the
+    exception, which the rule does not bind."""
+    m = _EXCEPTED.search(part)
+    if not m or _LEAVE_NOUN.search(m.group(1)):
+        return False
+    inside = asked & _topical(m.group(1))
+    outside = asked & _topical(part[:m.start()] + " " + part[m.end():])
+    return bool(inside - outside) and len(inside) >= len(outside)
+
+
 def _against_others(part: str, asked: set[str]) -> bool:
     """True when a rule against something is about what is done *to* people who do the thing asked, not about
     doing it: the question's words stand only in what describes those people ("Can I file a complaint?" -
@@ -566,6 +584,8 @@ def rule_units(text: str, context: str | None = None,
         verdict = own if answering else clause_verdict(part, context)  # an answer rules in its own words
         if asked and verdict in _AGAINST and _against_others(part, asked):
             verdict = Verdict.information
+        elif asked and verdict in RESTRICTING and _excepted(part, asked):
+            verdict = Verdict.permitted  # "not permitted …, with the exception of small pocket knives": those are not
         if own is Verdict.information and confines(part):
             own = verdict = None  # "… are only required for …": whatever it is read with is conditional
         if units and answering:

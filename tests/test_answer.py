@@ -192,6 +192,19 @@ def test_list_item_carries_its_lead_in(engine):
      Verdict.permitted),
     ("Do I need sign-off to archive an old repository?", "No approval is needed to archive a repository.",
      Verdict.permitted),
+    # what a rule leaves out is not bound by it, when the question is about that, not about the rule's own words
+    ("can i keep my little pocket knife on me at work?",
+     "Weapons are not permitted in the office under any circumstances, with the exception of small pocket knives "
+     "(blades under 3\") and mace.", Verdict.permitted),
+    ("can I bring a sword to the office?", "Weapons are not permitted in the office under any circumstances, with the "
+     "exception of small pocket knives (blades under 3\") and mace.", Verdict.prohibited),
+    ("legal is asking whether we can make people sign a CLA before contributing to our collection. is that allowed?",
+     "Collections MUST NOT require community contributors to sign any type of contributor license agreement (CLA) other "
+     "than the Developer Certificate of Origin (DCO) or similar agreements that only require confirming the provenance "
+     "of contributions.", Verdict.prohibited),
+    ("my colleague is stuck in traffic, is it ok if I clock her in on the system so she doesn't lose time?",
+     "All staff should clock in and out themselves. Staff should at no time clock in or out for another member of "
+     "staff.", Verdict.prohibited),
 ])
 def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verdict):
     assert ruling_for(question, text) is verdict
@@ -619,6 +632,8 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Any arrangement which does not require borrowing approval shall be subject to approval by the full Council.",
      None, Verdict.needs_permission),
     ("You do not need formal approval for most PTO, but you do need to communicate early.", None, Verdict.information),
+    ("Under no circumstances should staff share their passwords.", None, Verdict.prohibited),
+    ("In no case may the traveler choose a reservation at a higher cost to earn rewards.", None, Verdict.prohibited),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

@@ -198,14 +198,23 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
         update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest()})
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _decode(raw: bytes, source: str) -> str:
+    """Text as written: UTF-8, else Windows-1252, else (when Windows-1252 shows its telltale, "companyÕs") Mac Roman;
+    a line ended by a carriage return alone, as classic Mac files end them, ends a line (one character for one, so
+    every offset still stands)."""
     if b"\x00" in raw[:4096]:
         raise DocumentError(f"{source}: looks like a binary file, not text")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return raw.decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "cp1252" and _MAC_ROMAN_READ.search(text):
+            text = raw.decode("mac_roman")
+        return _LONE_CR.sub("\n", text)
     raise DocumentError(f"{source}: is not valid text")  # pragma: no cover - cp1252 rarely fails
 
 

@@ -254,6 +254,18 @@ def test_cp1252_text_is_decoded(tmp_path):
     assert load_document(path).text == "Staff mustn’t share passwords – ever.\n"
 
 
+def test_a_classic_mac_text_file_reads_as_written(tmp_path):
+    """Saved on an old Mac: Mac Roman punctuation, and lines ended by a carriage return alone. Read as
+    Windows-1252 it showed "companyÕs", and all its lines ran into one."""
+    path = tmp_path / "discipline.txt"
+    path.write_bytes("Discipline Procedure\r\r2 PROCEDURES\r2.1 The superior\u2019s first step is a \u201cverbal "
+                     "warning\u201d.\r2.2 Employees must report misconduct to HR.\r".encode("mac_roman"))
+    doc = load_document(path)
+    assert doc.text == ("Discipline Procedure\n\n2 PROCEDURES\n2.1 The superior’s first step is a “verbal warning”.\n"
+                        "2.2 Employees must report misconduct to HR.\n")  # one character for one byte: offsets stand
+    assert all("\r" not in c.text and "Õ" not in c.text for c in chunk_document(doc))
+
+
 # ---------------------------------------------------------------- binary formats
 
 def test_docx_headings_lists_and_table(tmp_path):

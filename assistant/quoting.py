@@ -316,6 +316,7 @@ class Quoter:
         taken: list[tuple[str, int, int]] = []
         out: list[tuple[int, Passage]] = []
         seen: dict[str, Passage] = {}
+        placed: dict[tuple[str, int, int], Passage] = {}  # the passages quoted, by where they stand
         strength = strength if strength is not None else list(range(len(ranked)))
         for rank, (position, clause) in enumerate(ranked):
             if limit is not None and len(out) >= limit:
@@ -327,6 +328,9 @@ class Quoter:
             start, end = self._widen(clause, start, end, near, taken)
             start, end = self.best_part(clause, start, end, question)
             start, end = self._with_antecedent(clause, start, end, question)
+            if overlaps(taken, clause.source, start, end) and self._merge(placed, taken, clause.source, start, end):
+                continue  # grown over a passage already quoted (back to the sentence it points to, or over a
+                # neighbour): the two are quoted as one, when that stays a short quote
             words = fold(shown(self.documents[clause.source].text, start, end).text)
             earlier = seen.get(words) or next((p for said, p in seen.items() if words and f" {words} " in f" {said} "), None)
             if earlier is not None:
@@ -336,8 +340,25 @@ class Quoter:
             passage = Passage(start, end)
             seen[words] = passage
             taken.append((clause.source, start, end))
+            placed[(clause.source, start, end)] = passage
             out.append((rank, passage))
         return out
+
+    def _merge(self, placed: dict[tuple[str, int, int], Passage], taken: list[tuple[str, int, int]], source: str,
+               start: int, end: int) -> bool:
+        """Grow the one passage already quoted that the span overlaps to cover both, if that stays a short quote."""
+        under = [i for i, (s, a, b) in enumerate(taken) if s == source and a < end and start < b]
+        passage = placed.get(taken[under[0]]) if len(under) == 1 else None
+        if passage is None:  # over several, or over a place of a quote said elsewhere
+            return False
+        lo, hi = min(passage.start, start), max(passage.end, end)
+        if len(self.documents[source].text[lo:hi].split()) > QUOTE_WORDS:
+            return False
+        del placed[taken[under[0]]]
+        passage.start, passage.end = lo, hi
+        taken[under[0]] = (source, lo, hi)
+        placed[taken[under[0]]] = passage
+        return True
 
     def _widen(self, clause: Clause, start: int, end: int, near: list[tuple[int, Clause]],
                taken: list[tuple[str, int, int]]) -> Span:

@@ -155,6 +155,21 @@ def test_when_the_sentence_pointed_to_will_not_fit_the_words_asked_about_are_kep
     assert quote.startswith("However, if the owner") and "This must be done" in quote
 
 
+def test_no_words_are_quoted_twice_when_a_later_passage_grows_over_an_earlier_one():
+    # the second sentence points back: quoted with the first, it would show the first sentence again
+    text = ("# Leave\n\nAfter three years of service, employees accrue an additional day of leave each year. "
+            "Such employees begin to accrue leave on the first day of the month.\n")
+    quotes = _quotes(_doc(text), ["After three years", "Such employees"])
+    assert [q for q, _ in quotes] == ["After three years of service, employees accrue an additional day of leave each "
+                                      "year. Such employees begin to accrue leave on the first day of the month."]
+    # too long to quote as one: the sentence pointing back is still quoted with the one it points to
+    filler = " ".join(f"word{i}" for i in range(50))
+    text = f"# Leave\n\nAfter three years of service {filler}. Such employees begin to accrue leave early.\n"
+    quotes = _quotes(_doc(text), ["After three years", "Such employees"])
+    assert [q for q, _ in quotes] == [f"After three years of service {filler}.",
+                                      f"After three years of service {filler}. Such employees begin to accrue leave early."]
+
+
 def test_pointing_back_only_when_the_words_refer_back():
     assert points_back("If that's the case, they must call.") and points_back("This means you must ask.")
     assert points_back("Such gifts must be declared.") and points_back("It must be returned.")

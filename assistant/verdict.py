@@ -310,8 +310,9 @@ _ONLY_RULE = re.compile(r"\bonly\s+(?:be\s+)?(?:required|needed|necessary|mandat
                         r"|(?:is|are)\s+(?:required|expected|allowed|permitted))\b", re.I)
 
 
+_LEAVE = r"(?:permission|approval|consent|authori[sz]ation|sign[- ]off)"
 # a permission naming the leave it needs ("may exchange a week of leave for cash with Coordinator approval")
-_LEAVE_NOUN = re.compile(r"\b(?:approval|permission|consent|authori[sz]ation|sign[- ]off)\b", re.I)
+_LEAVE_NOUN = re.compile(rf"\b{_LEAVE}\b", re.I)
 
 
 def _flat(text: str) -> str:
@@ -340,7 +341,6 @@ def _also_permits(flat: str, against: list[re.Pattern]) -> bool:
 # sentence; one that sets a condition on it ("Avoid blue jeans (except payday Fridays)") is kept
 _ASIDE = re.compile(r"(?<=\S)\s*\((?![^()]*\b(?:except|unless|without|only|if|provided)\b)[^()]{3,}\)", re.I)
 # leave to act without asking ("the commit may be reverted immediately without permission from anyone")
-_LEAVE = r"(?:permission|approval|consent|authori[sz]ation|sign[- ]off)"
 _WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neither)\b)(?:\s+be)?(?:\s+[\w'’-]+){1,6}?\s+without\s+"
                              rf"(?:any\s+|the\s+|prior\s+|further\s+)*{_LEAVE}\b", re.I)
 # leave said not to be needed: "you do not need their permission to apply", "no approval is required", "there is no

@@ -268,7 +268,8 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
         text=text,
         format=kind,
         contact=_meta_str(meta, "contact", "owner"),
-        owner=_meta_str(meta, "owner", "author", "contact") or _first_group(_OWNER, head),
+        owner=_meta_str(meta, "owner", "policy_owner", "author", "signed_by", "signed_by_name", "approved_by", "contact")
+        or _first_group(_OWNER, head),
         last_reviewed=_month_label(last),
         review_due=due,
         review_due_label=_month_label(due_text) if due_text else None,

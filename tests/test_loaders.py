@@ -146,6 +146,14 @@ def test_owner_is_the_contact_when_no_contact_given(tmp_path):
     assert load_document(path).contact == "HR Director"
 
 
+def test_the_signer_named_in_front_matter_owns_the_policy(tmp_path):
+    path = tmp_path / "employment.md"
+    path.write_text("---\ntitle: Employment Policy\nreview_date: 2015-01-07\nsigned-by-name: Nick Prater\n---\n"
+                    "We check every new member of staff with the DBS.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.owner == "Nick Prater" and doc.contact is None
+
+
 def test_invalid_front_matter_is_ignored_not_fatal(tmp_path, caplog):
     path = tmp_path / "broken-front.md"
     path.write_text("---\ntitle: [unclosed\n  : : :\n---\n# Real Title\n\nStaff must lock screens.\n", encoding="utf-8")

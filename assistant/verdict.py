@@ -357,6 +357,11 @@ _NO_LEAVE_NEEDED = re.compile(
 _IF = r"(?:if|when|whenever|where|wherever|in\s+case)"
 _FRONTED = re.compile(rf"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:{_IF}|in\s+the\s+event\s+(?:that|of))\b"
                       r"[^,;:]{1,160},(?:\s*(?:or|and)\b[^,;:]{1,80},)*\s*(?=\S)", re.I)
+# ... or without its comma, when the condition holds a "not" and a duty follows it: "If a host cannot attend a call
+# and there is no back up host available the call must be cancelled" (the "cannot" is the condition's)
+_FRONTED_BARE = re.compile(rf"^\W*(?:\d+(?:\.\d+)*\.?\s+)?{_IF}\b[^,;:.]{{0,160}}?(?:\bnot|\bcannot|n['’]t|\bunable|\bno)\b"
+                           r"[^,;:.]{1,160}?\s(?=(?:[\w'’-]+\s+){1,2}(?:must|shall|should|will\s+need\s+to|needs?\s+to"
+                           r"|ha(?:s|ve)\s+to)\b)", re.I)
 
 
 # "Please do not say you are not allowed to talk to a reporter or have to get permission": the words after a verb of
@@ -383,7 +388,7 @@ def classify(text: str) -> Verdict:
         flat = flat[:said.end()]  # what one is told not to say rules nothing itself
     # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is
     # part of the condition; only the leave it needs ("If approved, …") is read from it
-    fronted = _FRONTED.match(flat)
+    fronted = _FRONTED.match(flat) or _FRONTED_BARE.match(flat)
     main = flat[fronted.end():] if fronted else flat
     for verdict, patterns in _COMPILED:
         if any(p.search(flat if verdict is Verdict.needs_permission else main) for p in patterns):

@@ -633,6 +633,11 @@ def test_rule_parts_split_sentences_and_contrasts():
      None, Verdict.needs_permission),
     ("You do not need formal approval for most PTO, but you do need to communicate early.", None, Verdict.information),
     ("Under no circumstances should staff share their passwords.", None, Verdict.prohibited),
+    # a "not" in a condition set before the rule without its comma is the condition's, not the rule's
+    ("If a host cannot attend a call and there is no back up host available the call must be cancelled.", None,
+     Verdict.required),
+    ("If you cannot attend work because you are sick you should contact your manager as early as possible.", None,
+     Verdict.required),
     ("In no case may the traveler choose a reservation at a higher cost to earn rewards.", None, Verdict.prohibited),
 ])
 def test_clause_verdicts(text, context, verdict):

@@ -515,7 +515,7 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
     for element in _docx_blocks(parent):
         if element.tag.rsplit("}", 1)[-1] == "p":
             para = Paragraph(element, doc)
-            text = para.text.strip()
+            text = _paragraph_text(para).strip()
             if not text:
                 continue
             style = (para.style.name if para.style is not None else "") or ""
@@ -544,9 +544,31 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
             continue
         rows = []
         for row in table.rows:
-            row_cells = [" ".join(c.text.split()) for c in row.cells]
+            row_cells = [" ".join(" ".join(_paragraph_text(p) for p in c.paragraphs).split()) for c in row.cells]
             rows.append("| " + " | ".join(row_cells) + " |")
         blocks.append("\n".join(rows))
+
+
+def _paragraph_text(para) -> str:
+    """A paragraph's text as Word shows it. python-docx reads only the runs outside tracked changes: a phrase
+    inserted with changes tracked ("conducted through RIIS platforms") went missing."""
+    element = para._p
+    if not element.xpath("./w:ins | ./w:moveTo | ./w:hyperlink/w:ins"):
+        return para.text
+    runs = element.xpath("./w:r | ./w:ins/w:r | ./w:moveTo/w:r | ./w:hyperlink/w:r | ./w:hyperlink/w:ins/w:r")
+    out = []
+    for run in runs:
+        for child in run.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "t":
+                out.append(child.text or "")
+            elif tag in ("tab", "ptab"):
+                out.append("\t")
+            elif tag in ("br", "cr"):
+                out.append("\n")
+            elif tag == "noBreakHyphen":
+                out.append("-")
+    return "".join(out)
 
 
 def _reads_as_prose(text: str) -> bool:

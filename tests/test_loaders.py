@@ -262,6 +262,40 @@ def test_cp1252_text_is_decoded(tmp_path):
     assert load_document(path).text == "Staff mustn’t share passwords – ever.\n"
 
 
+def test_a_word_document_reads_as_its_tracked_changes_show_it(tmp_path):
+    """Words inserted with changes tracked stand on the page (python-docx's text leaves them out); deleted ones do
+    not, in a paragraph or a table cell."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    def tracked(paragraph, kind: str, words: str, before: str) -> None:
+        change = paragraph._p.makeelement(qn(f"w:{kind}"), {qn("w:id"): "1", qn("w:author"): "A"})
+        run = change.makeelement(qn("w:r"), {})
+        text = run.makeelement(qn("w:delText" if kind == "del" else "w:t"), {})
+        text.text = words
+        text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        run.append(text)
+        change.append(run)
+        at = next(r for r in paragraph.runs if r.text == before)
+        at._r.addprevious(change)
+
+    doc = Document()
+    rule = doc.add_paragraph()
+    for words in ("No screenshots of discussions on", " platforms without permission."):
+        rule.add_run(words)
+    tracked(rule, "ins", " RIIS", " platforms without permission.")
+    tracked(rule, "del", " public", " platforms without permission.")
+    table = doc.add_table(rows=2, cols=2)
+    for cell, words in zip(table.rows[0].cells + table.rows[1].cells, ("Grade", "Days", "Staff", "25")):
+        cell.paragraphs[0].add_run(words)
+    tracked(table.rows[1].cells[1].paragraphs[0], "ins", "2", "25")
+    doc.save(str(tmp_path / "conduct.docx"))
+
+    text = load_document(tmp_path / "conduct.docx", "conduct.docx").text
+    assert "No screenshots of discussions on RIIS platforms without permission." in text
+    assert "public" not in text and "| Staff | 225 |" in text
+
+
 def test_a_classic_mac_text_file_reads_as_written(tmp_path):
     """Saved on an old Mac: Mac Roman punctuation, and lines ended by a carriage return alone. Read as
     Windows-1252 it showed "companyÕs", and all its lines ran into one."""

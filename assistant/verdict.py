@@ -102,6 +102,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b"
         r"(?!\s+for\s+(?:the|our|a|an|its|their|his|her|them|us|him|it)\s+(?:[\w'’-]+\s+){0,3}?to\b)",
         r"\b(?:do|does|did)(?:\s+not|n['’]?t)\s+(?:have|need)\s+to\b", r"\bneed(?:\s+not|n['’]?t)\b", r"\bno\s+need\s+(?:to|for)\b",
+        # "You don't need a work permit", "staff do not need a doctor's note for one day": a thing said not to be needed
+        r"\b(?:you|staff|employees|members|they|we|i)\s+(?:do|does)(?:\s+not|n['’]?t)\s+need\s+(?:a|an|any)\b",
         r"\bnever\s+(?:have|has|need|needs)\s+to\b",
         # "You are not expected to reply at night", "this is not expected": of people, not of what a project may yield
         r"\b(?:you|staff|employees|members|we|they|anyone|everyone|people|this|that)\s+(?:are|is|am)\s+(?:\w+\s+)?not\s+"

@@ -633,6 +633,9 @@ def test_rule_parts_split_sentences_and_contrasts():
      None, Verdict.needs_permission),
     ("You do not need formal approval for most PTO, but you do need to communicate early.", None, Verdict.information),
     ("Under no circumstances should staff share their passwords.", None, Verdict.prohibited),
+    # a thing said not to be needed is not required
+    ("You do not need a doctor's note for one day of sickness.", None, Verdict.permitted),
+    ("If you do not need a laptop, return it.", None, Verdict.required),
     # a "not" in a condition set before the rule without its comma is the condition's, not the rule's
     ("If a host cannot attend a call and there is no back up host available the call must be cancelled.", None,
      Verdict.required),

@@ -555,20 +555,10 @@ def _paragraph_text(para) -> str:
     element = para._p
     if not element.xpath("./w:ins | ./w:moveTo | ./w:hyperlink/w:ins"):
         return para.text
+    from docx.text.run import Run
+
     runs = element.xpath("./w:r | ./w:ins/w:r | ./w:moveTo/w:r | ./w:hyperlink/w:r | ./w:hyperlink/w:ins/w:r")
-    out = []
-    for run in runs:
-        for child in run.iterchildren():
-            tag = child.tag.rsplit("}", 1)[-1]
-            if tag == "t":
-                out.append(child.text or "")
-            elif tag in ("tab", "ptab"):
-                out.append("\t")
-            elif tag in ("br", "cr"):
-                out.append("\n")
-            elif tag == "noBreakHyphen":
-                out.append("-")
-    return "".join(out)
+    return "".join(Run(run, para).text for run in runs)
 
 
 def _reads_as_prose(text: str) -> bool:

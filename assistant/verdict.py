@@ -494,8 +494,11 @@ def rule_parts(text: str) -> list[str]:
 _POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while|and|also|so)\W+)*"
                           # "However, they are not allowed to check out all books on one subject", "They may not be placed in
                           # a drop-box": a rule against another act of the same people or things is a rule of its own
+                          # … and so is leave for another act of the people named ("However, they may attend working-group
+                          # meetings"; not of things: "These may be used to attend an event")
                           r"(?:this|that|such|it|them|(?:they|these|those)(?!\s+(?:(?:are|is)\s+(?:also\s+)?not\s+(?:allowed"
-                          r"|permitted)\s+to|(?:may|must|can|should|shall)(?:\s+not|n['’]t)\b|cannot\b)))"
+                          r"|permitted)\s+to|(?:may|must|can|should|shall)(?:\s+not|n['’]t)\b|cannot\b))"
+                          r"(?:(?<=they)(?!\s+(?:also\s+)?(?:may|can)\b(?!\s*(?:not|n['’]t|never|only|be)\b))|(?<!they)))"
                           r"\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)"
                           r"(?!(?:['’]s|\s+is|\s+was|\s+will\s+be|\s+would\s+be)\s+(?:not\s+)?(?:\w+\s+)?\w+\s+(?:to|that|for)\b)",
                           re.I)
@@ -564,6 +567,13 @@ def _against_others(part: str, asked: set[str]) -> bool:
     return bool(act) and not asked & act and bool(asked & described)
 
 
+# "Associates may attend but not vote at Fellowship meetings": a "but not" with no verb of its own carries the leave
+# before it, denied ("may … not vote")
+_ELIDED_NOT = re.compile(r"^(?:but|yet)\s+(?:not|never)\b(?!\s+(?:only|just|necessarily|always|all|every)\b)", re.I)
+_LEAVE_BEFORE = re.compile(r"\b(?:may|can|(?:is|are)\s+(?:also\s+)?(?:allowed|permitted|free|welcome)\s+to)\b"
+                           r"(?!\s*(?:not|n['’]t|never|neither|only|be\b))", re.I)
+
+
 def rule_units(text: str, context: str | None = None,
                asked: set[str] | None = None) -> list[tuple[set[str], Verdict | None]]:
     """Each rule of the text with the topical words it is about; a part pointing back joins the one before.
@@ -588,7 +598,15 @@ def rule_units(text: str, context: str | None = None,
             answering = True
             continue
         own = classify(part)
-        verdict = own if answering else clause_verdict(part, context)  # an answer rules in its own words
+        denied = own is Verdict.information and bool(_ELIDED_NOT.match(part)) and bool(_LEAVE_BEFORE.search(previous)) \
+            and not re.search(r"[.!?;]$", previous)
+        if denied:
+            own = Verdict.prohibited
+            if units and asked and units[-1][1] in (Verdict.permitted, Verdict.information) and asked & words - units[-1][0]:
+                # "You can use your phone in the staff room but not in classrooms" asked of classrooms: the leave
+                # before does not reach what the question names, and word counts cannot tell which part it is about
+                units[-1] = (units[-1][0], None)
+        verdict = own if answering or denied else clause_verdict(part, context)  # an answer rules in its own words
         if asked and verdict in _AGAINST and _against_others(part, asked):
             verdict = Verdict.information
         elif asked and verdict in RESTRICTING and _excepted(part, asked):

@@ -205,6 +205,20 @@ def test_list_item_carries_its_lead_in(engine):
     ("my colleague is stuck in traffic, is it ok if I clock her in on the system so she doesn't lose time?",
      "All staff should clock in and out themselves. Staff should at no time clock in or out for another member of "
      "staff.", Verdict.prohibited),
+    # "may attend but not vote": the leave before a bare "but not" is denied for what follows it
+    ("i'm an Associate, not a Fellow. can i vote at the fellowship meeting?",
+     "Associates may attend but not vote nor participate in Council meetings and may attend but not vote at Fellowship "
+     "meetings. However, they may attend and participate in working-group meetings, other meetings and seminars, and "
+     "online forums.", Verdict.prohibited),
+    ("can associates come along to working-group meetings?",
+     "Associates may attend but not vote at Fellowship meetings. However, they may attend and participate in "
+     "working-group meetings, other meetings and seminars.", Verdict.permitted),
+    ("Can I use my phone in the staff room?", "You can use your phone in the staff room but not in classrooms.",
+     Verdict.permitted),
+    # ... and when the question names what the "but not" denies, word counts cannot tell which part it is about
+    ("Can I use my phone in classrooms?", "You can use your phone in the staff room but not in classrooms.",
+     Verdict.information),
+    ("Is the budget fixed?", "The budget may change but not always.", Verdict.information),
 ])
 def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verdict):
     assert ruling_for(question, text) is verdict

@@ -355,6 +355,16 @@ _NO_LEAVE_NEEDED = re.compile(
     rf"|\bno\s+need\s+(?:for|to\s+(?:get|obtain|seek|ask\s+for|request))\s+(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b", re.I)
 
 
+# a duty said to stand still: "Resignation shall not relieve a Fellow of any dues previously accrued", "leaving does
+# not release you from your duty of confidentiality"
+_NOT_RELIEVED = re.compile(r"\b(?:(?:shall|will|does|do|did|must|should|may)\s+not|(?:does|do|did|wo)n['’]?t)\s+"
+                           r"(?:relieve|release|exempt|excuse|absolve|discharge)\s+(?:[\w'’-]+\s+){0,4}?(?:of|from)\b"
+                           # … and "is not relieved of"; not "employees who are not exempt from the overtime provisions",
+                           # a kind of employee
+                           r"|\b(?:(?:is|are|be)\s+not|(?:is|are)n['’]?t)\s+(?:relieved|released|exempted|excused|absolved"
+                           r"|discharged)\s+(?:of|from)\b", re.I)
+
+
 # a condition set before a sentence's rule, up to its comma: "If you are ill and cannot come in, …"
 _IF = r"(?:if|when|whenever|where|wherever|in\s+case)"
 _FRONTED = re.compile(rf"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:{_IF}|in\s+the\s+event\s+(?:that|of))\b"
@@ -386,6 +396,8 @@ def classify(text: str) -> Verdict:
     if _NO_LEAVE_NEEDED.search(flat):  # unless the rest rules on something (then the two are not told apart)
         return Verdict.permitted if classify(_NO_LEAVE_NEEDED.sub(" ", flat)) in (
             Verdict.information, Verdict.permitted) else Verdict.information
+    if _NOT_RELIEVED.search(flat):
+        return Verdict.required
     if said := _SAYING.search(flat):
         flat = flat[:said.end()]  # what one is told not to say rules nothing itself
     # "If you cannot attend, you must let the leader know": a rule word inside a condition set before the rule is

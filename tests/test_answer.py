@@ -219,6 +219,13 @@ def test_list_item_carries_its_lead_in(engine):
     ("Can I use my phone in classrooms?", "You can use your phone in the staff room but not in classrooms.",
      Verdict.information),
     ("Is the budget fixed?", "The budget may change but not always.", Verdict.information),
+    # a duty said to stand still
+    ("thinking of resigning as a Fellow. do i still have to pay the dues i already owe?",
+     "Any Fellow may resign by submitting a resignation via a process overseen by the secretary. Resignation shall not "
+     "relieve a Fellow of any dues previously accrued.", Verdict.required),
+    ("once I leave do I still have to keep client information confidential?",
+     "Leaving the company does not release you from your duty to keep client information confidential.",
+     Verdict.required),
 ])
 def test_ruling_is_read_from_the_part_about_the_thing_asked(question, text, verdict):
     assert ruling_for(question, text) is verdict
@@ -547,6 +554,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Staff are strongly advised not to post photos of pupils.", None, Verdict.advised_against),
     ("Do not use personal email without prior approval from IT.", None, Verdict.needs_permission),
     ("Staff must wear a badge.", None, Verdict.required),
+    # a duty said to stand still; a kind of employee is no duty
+    ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),
+    ("Non-exempt employees are those who are not exempt from the overtime provisions of the Fair Labor Standards Act.",
+     None, Verdict.information),
     ("You may work from home on Fridays.", None, Verdict.permitted),
     ("The school has a Twitter account.", None, Verdict.information),
     ("The school does not permit phones in class.", None, Verdict.prohibited),

@@ -105,6 +105,10 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # "You don't need a work permit", "staff do not need a doctor's note for one day": a thing said not to be needed
         r"\b(?:you|staff|employees|members|they|we|i)\s+(?:do|does)(?:\s+not|n['’]?t)\s+need\s+(?:a|an|any)\b",
         r"\bnever\s+(?:have|has|need|needs)\s+to\b",
+        # "there is no obligation to attend in-person meetings", "you are under no obligation to tell him" (not the
+        # organisation's: "the Company is under no obligation to approve any request")
+        r"\bthere(?:\s+is|['’]s)\s+no\s+(?:obligation|requirement)\s+to\b",
+        r"\b(?:you|staff|employees|members|volunteers|we)\s+(?:are|is)\s+under\s+no\s+obligation\s+to\b",
         # "You are not expected to reply at night", "this is not expected": of people, not of what a project may yield
         r"\b(?:you|staff|employees|members|we|they|anyone|everyone|people|this|that)\s+(?:are|is|am)\s+(?:\w+\s+)?not\s+"
         r"expected\b|\b(?:you|staff|employees|members|we|they|anyone|everyone|people|this|that)\s+(?:aren['’]?t|isn['’]?t)\s+"

@@ -554,6 +554,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Staff are strongly advised not to post photos of pupils.", None, Verdict.advised_against),
     ("Do not use personal email without prior approval from IT.", None, Verdict.needs_permission),
     ("Staff must wear a badge.", None, Verdict.required),
+    # an obligation said not to exist is leave not to act; the organisation's own is not
+    ("At present, there is no obligation to attend in-person meetings.", None, Verdict.permitted),
+    ("You are under no obligation to send out a farewell email, but if you do, keep it short.", None, Verdict.permitted),
+    ("The Company is under no obligation to approve any request by an Employee to work at home.", None,
+     Verdict.information),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),
     ("Non-exempt employees are those who are not exempt from the overtime provisions of the Fair Labor Standards Act.",

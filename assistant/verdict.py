@@ -142,7 +142,12 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
         # ... nor is where one can find or see something ("You can find the links pinned in #chalet")
         r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead"
-        r"|find|see|view|locate)\b)",
+        r"|find|see|view|locate)\b)"
+        # ... nor what may be done to one ("You may be asked to provide a doctor's note", "Employees may be subject to
+        # disciplinary action", "You may be provided with office equipment")
+        r"(?!\s+(?:also\s+)?be\s+(?:asked|told|contacted|provided|given|issued|offered|assigned|sent|called|invited|expected"
+        r"|subject|liable|held|disciplined|dismissed|terminated|charged|monitored|recorded|audited|searched|investigated"
+        r"|suspended|fined|sanctioned|penali[sz]ed|removed|banned|excluded|prosecuted|placed|moved|transferred)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",

@@ -559,6 +559,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("You are under no obligation to send out a farewell email, but if you do, keep it short.", None, Verdict.permitted),
     ("The Company is under no obligation to approve any request by an Employee to work at home.", None,
      Verdict.information),
+    # what may be done to someone is no leave given to them
+    ("You may be asked to provide a doctor's note.", None, Verdict.information),
+    ("You may be provided with office equipment depending on the needs of your job.", None, Verdict.information),
+    ("Employees may be subject to disciplinary action.", None, Verdict.information),
+    ("You may be accompanied by a colleague or trade union representative.", None, Verdict.permitted),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),
     ("Non-exempt employees are those who are not exempt from the overtime provisions of the Fair Labor Standards Act.",

@@ -64,7 +64,11 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.advised_against, [
         r"\b(?:strongly\s+)?(?:advised|recommended|encouraged|urged)\s+not\s+to\b",
         r"\b(?:advise|recommend|encourage|urge)s?\s+(?:you|staff|employees|members|everyone|people)\s+not\s+to\b",
-        r"\b(?:is|are)\s+(?:strongly\s+)?discouraged\b",
+        r"(?:\b(?:is|are)|['’]s)\s+(?:strongly\s+|actively\s+|officially\s+|normally\s+|generally\s+)?discouraged\b",
+        # "We discourage distributing word docs", "we suggest strongly discouraging it" (not "try to discourage or
+        # encourage specific behaviors")
+        r"\b(?:we|i)\s+(?:(?:strongly|actively|generally|would)\s+)?discourage\b(?!\s+(?:or|and)\b)",
+        r"\b(?:suggest|recommend)\s+(?:strongly\s+)?discouraging\b",
         r"\bnot\s+(?:recommended|advisable|advised)\b", r"\b(?:best|wise)\s+to\s+avoid\b",
         r"\bought\s+not\b", rf"{_OPENING}(?:(?:try|learn|aim|strive|seek)\s+to\s+)?avoid\b{_NOT_NOUN}",
         r"\b(?:take\s+care|be\s+careful|careful)\s+not\s+to\b",

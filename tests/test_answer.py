@@ -559,6 +559,13 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("You are under no obligation to send out a farewell email, but if you do, keep it short.", None, Verdict.permitted),
     ("The Company is under no obligation to approve any request by an Employee to work at home.", None,
      Verdict.information),
+    # discouraged, in the active voice too
+    ("We discourage distributing word docs as an attachment.", None, Verdict.advised_against),
+    ("If the harasser offers to apologize in person, we suggest strongly discouraging it.", None,
+     Verdict.advised_against),
+    ("It's actively discouraged to use the rolling agenda for notes.", None, Verdict.advised_against),
+    ("We try to discourage or encourage specific behaviors, not make judgments about people.", None,
+     Verdict.information),
     # what may be done to someone is no leave given to them
     ("You may be asked to provide a doctor's note.", None, Verdict.information),
     ("You may be provided with office equipment depending on the needs of your job.", None, Verdict.information),

@@ -330,9 +330,14 @@ _LEAVE = r"(?:permission|approval|consent|authori[sz]ation|sign[- ]off)"
 _LEAVE_NOUN = re.compile(rf"\b{_LEAVE}\b", re.I)
 
 
+# "you may or may not be required to attend", "it may or may not be possible": not known either way, no leave given;
+# read as "might" ("might be required": a duty that may arise)
+_EITHER_WAY = re.compile(r"\b(may|might|can|could)\s+or\s+\1(?:\s+not|n['’]t|not)\b", re.I)
+
+
 def _flat(text: str) -> str:
     """The text as one line, emphasis marks gone: what the rule patterns read."""
-    return " ".join(text.replace("*", "").replace("_", " ").split())
+    return _EITHER_WAY.sub("might", " ".join(text.replace("*", "").replace("_", " ").split()))
 
 
 def confines(text: str) -> bool:

@@ -559,6 +559,12 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("You are under no obligation to send out a farewell email, but if you do, keep it short.", None, Verdict.permitted),
     ("The Company is under no obligation to approve any request by an Employee to work at home.", None,
      Verdict.information),
+    # "may or may not": not known either way
+    ("If you have a DBS check for another organisation, it may or may not be possible to consider it for use here.",
+     None, Verdict.information),
+    ("If you are included as an invitee, you may or may not be required to attend, depending on the meeting.", None,
+     Verdict.information),
+    ("Refunds may or may not be made, at the discretion of the leader.", None, Verdict.needs_permission),
     # discouraged, in the active voice too
     ("We discourage distributing word docs as an attachment.", None, Verdict.advised_against),
     ("If the harasser offers to apologize in person, we suggest strongly discouraging it.", None,

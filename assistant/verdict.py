@@ -86,7 +86,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # "we do not accept liability for …" rules nothing on staff
         r"\b(?:(?:will|do|does|shall)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:tolerate|allow|accept|permit)\b"
         r"(?!\s+(?:any\s+)?(?:liability|responsibility))", r"\bunacceptable\b",
-        r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be|may\s+be)\s+(?:permitted|allowed|accepted|tolerated)\b",
+        # … 'No "off - the-clock" work is ever permitted'
+        r"\bno\s+(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be|may\s+be)\s+(?:ever\s+)?(?:permitted|allowed|accepted"
+        r"|tolerated)\b",
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",

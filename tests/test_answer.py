@@ -559,6 +559,7 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("You are under no obligation to send out a farewell email, but if you do, keep it short.", None, Verdict.permitted),
     ("The Company is under no obligation to approve any request by an Employee to work at home.", None,
      Verdict.information),
+    ("No \"off - the-clock\" work is ever permitted.", None, Verdict.prohibited),
     # "may or may not": not known either way
     ("If you have a DBS check for another organisation, it may or may not be possible to consider it for use here.",
      None, Verdict.information),

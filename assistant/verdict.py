@@ -612,6 +612,10 @@ def rule_units(text: str, context: str | None = None,
     With the question's words (`asked`), a rule against what is done to people who do the thing asked is
     no rule on doing it.
 
+    A part opening "but not" with no rule word of its own, after leave given in the same sentence ("Associates
+    may attend but not vote"), denies that leave for what it names; asked of that, the leave itself gives no
+    ruling (None).
+
     Questions and answers ("Q. … Do they need a DBS check? A. No, … checks aren't required."): a question
     rules nothing, and a set-up before it that states no rule of its own joins it; the parts after it, up to
     the next question, answer it: they are read with it and rule in their own words, not under the lead-in."""

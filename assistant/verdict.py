@@ -146,9 +146,10 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # ... nor is what one does "as best one can", "if one can", "where one can"
         r"(?<!\bas\s)(?<!\bbest\s)(?<!\bif\s)(?<!\bso\s)(?<!\bso\sthat\s)(?<!\bwhere\s)(?<!\bwhen\s)(?<!\bwhat\s)(?<!\bthan\s)"
         r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
-        # ... nor is where one can find or see something ("You can find the links pinned in #chalet")
+        # ... nor is where one can find or see something ("You can find the links pinned in #chalet"), nor what one
+        # gains ("everyone can learn from the conversation")
         r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead"
-        r"|find|see|view|locate)\b)"
+        r"|find|see|view|locate|learn|benefit|enjoy|understand)\b)"
         # ... nor what may be done to one ("You may be asked to provide a doctor's note", "Employees may be subject to
         # disciplinary action", "You may be provided with office equipment")
         r"(?!\s+(?:also\s+)?be\s+(?:asked|told|contacted|provided|given|issued|offered|assigned|sent|called|invited|expected"

@@ -573,6 +573,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("It's actively discouraged to use the rolling agenda for notes.", None, Verdict.advised_against),
     ("We try to discourage or encourage specific behaviors, not make judgments about people.", None,
      Verdict.information),
+    # what one can learn or gain is no leave
+    ("You can learn more about our team in the Year in Review reports.", None, Verdict.information),
+    ("We prefer that you ask questions in the channel rather than privately. This way everyone can learn from the "
+     "conversation.", None, Verdict.information),
     # what may be done to someone is no leave given to them
     ("You may be asked to provide a doctor's note.", None, Verdict.information),
     ("You may be provided with office equipment depending on the needs of your job.", None, Verdict.information),

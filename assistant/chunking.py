@@ -92,6 +92,29 @@ _NOISE = re.compile(r"^\s*(" + _CONTENTS_LINE + r"|\([\w:.-]+\)=|:{3,}\s*(?:\{[^
 _RST_HIDDEN = re.compile(r"^\.\.(?:[ \t]*$|[ \t]+_[^\n]*:[ \t]*$|[ \t]+(?![_|\[])(?![\w:-]+::)\S.*$|[ \t]+(?:toctree|contents|code-block"
                          r"|code|sourcecode|literalinclude|include|image|figure|raw|highlight|index|automodule|autoclass"
                          r"|graphviz|meta|sectnum|tabularcolumns|math)::.*$)")
+# AsciiDoc (a page opening "= Title", or sections "== Name" with no closing marks): its section titles, list items
+# ("** nested", ". numbered"), and the lines that are markup, not text — an attribute entry (":toc: preamble"), a
+# conditional ("ifdef::env-github[]"), a block's attributes or anchor ("[NOTE]", "[cols=\"1h,1\"]", "[[grants]]"), a
+# comment ("// to do"), a block's caption (".Metadata"), a block's delimiter ("|===", "====", "--"); and the blocks
+# whose lines are no prose: a comment ("////"), a listing ("----"), a literal ("....")
+ADOC_HEADING = re.compile(r"^(={1,6})[ \t]+([^=\s].*?)(?:[ \t]+=+)?[ \t]*$")
+_ADOC_ITEM = re.compile(r"^([ \t]*)(\*{1,5}|\.{1,5}|-)[ \t]+(?=\S)")
+_ADOC_NOISE = re.compile(r"^(?::!?\w[\w-]*!?:(?:[ \t].*)?|(?:ifdef|ifndef|ifeval|endif|include)::\S*\[.*\]"
+                         r"|\[\[?[^\[\]\n]*\]\]?|//(?!//).*|\.(?=[^.\s])(?:\S+[ \t]*){1,10}(?<![.:])"
+                         r"|={4,}|\*{4,}|_{4,}|\+{4,}|[|,:!]={3,}|--)[ \t]*$")
+_ADOC_HIDDEN_BLOCK = re.compile(r"^(/{4,}|-{4,}|\.{4,})[ \t]*$")
+
+
+def is_asciidoc(text: str) -> bool:
+    """Whether a text is written in AsciiDoc: it opens with a level-0 title ("= Travel Grant Program"), or has
+    sections marked "== Name" (no closing marks, which a wiki's headings have) and no Markdown heading."""
+    first = next((line for line in text.splitlines() if line.strip() and not line.startswith("//")), "")
+    if re.match(r"=[ \t]+[^=\s]", first):
+        return True
+    sections = [m for m in re.finditer(r"^={2,6}[ \t]+[^=\s].*$", text, re.M) if not m.group().rstrip().endswith("=")]
+    return len(sections) >= 2 and not re.search(r"^#{1,6}[ \t]+\S", text, re.M)
+
+
 _WORD = re.compile(r"\S+")
 _ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
@@ -160,7 +183,29 @@ def _blocks(text: str) -> list[_Block]:
     wiki_level = _wiki_levels(lines)
     hidden = False  # inside a reStructuredText comment or a directive whose body is no prose
     boxes: list[int] = []  # the indentation of each open box's marker line
+    adoc = is_asciidoc(text)
+    adoc_block = ""  # the delimiter of the AsciiDoc comment, listing or literal block the lines stand in
     for i, line in enumerate(lines):
+        if adoc:
+            if adoc_block:
+                adoc_block = "" if line.text.strip() == adoc_block else adoc_block
+                continue
+            if m := _ADOC_HIDDEN_BLOCK.match(line.text):
+                close()
+                adoc_block = m.group(1)
+                continue
+            if _ADOC_NOISE.match(line.text):
+                close()
+                continue
+            if m := ADOC_HEADING.match(line.text):
+                close()
+                blocks.append(_Block("heading", line.start, line.end, level=len(m.group(1)), title=_clean_title(m.group(2))))
+                continue
+            if m := _ADOC_ITEM.match(line.text):
+                close()
+                depth = len(m.group(2)) if m.group(2) != "-" else 1
+                current = _Block("item", line.start + m.end(), line.end, indent=len(m.group(1).expandtabs(4)) + 2 * depth)
+                continue
         while boxes and not line.blank and _lead(line.text.expandtabs(4)) <= boxes[-1]:
             close()  # a line no further in than its box's marker: the box has ended
             blocks.append(_Block("end", line.start, line.start))

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .chunking import ATTR_LIST, ICON, NO_SPACE_HEADING
+from .chunking import ATTR_LIST, ICON, NO_SPACE_HEADING, is_asciidoc
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
 from .pdf_layout import page_lines, running_header, to_markdown
@@ -34,6 +34,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 DEFAULT_MAX_FILE_BYTES = 10_000_000
 _TAIL = 1500  # characters at a document's end read for its review dates when its head states none
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
+             ".adoc": "text", ".asciidoc": "text",
              ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
@@ -409,6 +410,8 @@ def _title_from_text(text: str, kind: str) -> str | None:
         for match in re.finditer(rf"^#(?:\s+|{NO_SPACE_HEADING})(.+?)\s*#*\s*$", text, re.M):
             if re.search(r"[^\W\d_]", match.group(1)):  # words, not a symbol set large ("□")
                 return _plain(match.group(1))
+    if kind in ("markdown", "text") and is_asciidoc(text) and (match := re.search(r"^=[ \t]+([^=\s].*?)[ \t]*$", text, re.M)):
+        return _plain(match.group(1))  # AsciiDoc's document title ("= JEP-12: Travel Grant Program")
     if kind in ("markdown", "text") and (match := re.search(r"^(?![=\-~^\"+#*]{3})(\S.{0,150})\n={3,}[ \t]*$", text, re.M)):
         return _plain(match.group(1))  # a title underlined with "=" (Markdown's setext, reStructuredText)
     if kind == "docx" and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)

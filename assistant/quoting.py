@@ -40,6 +40,9 @@ _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + 
 _WIKI_LINK = re.compile(r"(\[\[)((?:[^\[\]|\n]|\n(?![ \t]*\n))*\|)?((?:[^\[\]\n]|\n(?![ \t]*\n))*)(\]\])")
 # wiki emphasis: DokuWiki's //italic// and ''monospace'', MediaWiki's ''italic'' and '''bold''' ("https://" is no mark)
 _WIKI_EMPHASIS = re.compile(r"(?<![\w:/])//(?=[^\s/])|(?<=[^\s:/])//(?![\w/])|(?<![\w'])'{2,5}(?=[^\s'])|(?<=[^\s'])'{2,5}(?![\w'])")
+# AsciiDoc's link: "link:https://…[the text shown]", "xref:page.adoc[text]", "mailto:a@b.org[text]", or a bare
+# "https://…[text]"; with no text ("link:https://…[]") it shows its target
+ADOC_LINK = re.compile(r"(\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)(\[)([^\]\n]*)(\])")
 _AUTOLINK = re.compile(r"(<)(mailto:[^>\s]+|[^<>\s@:/]+@[^<>\s]+)(>)")  # <https://…> stands as written
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"
@@ -105,6 +108,13 @@ def shown(text: str, start: int, end: int) -> Shown:
     for m in _LINK.finditer(text, lo, hi):
         hide(m.start(1), m.end(1))
         hide(m.start(3), m.end(3))
+    for m in ADOC_LINK.finditer(text, lo, hi):
+        if m.group(4).strip():
+            hide(m.start(1), m.end(3))
+        else:
+            hide(m.start(1), m.end(1))
+            hide(m.start(3), m.end(3))
+        hide(m.start(5), m.end(5))
     for m in _AUTOLINK.finditer(text, lo, hi):
         hide(m.start(1), m.end(1))
         hide(m.start(3), m.end(3))

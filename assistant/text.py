@@ -38,6 +38,7 @@ def fold(text: str) -> str:
 # forum <https://…>`_") show nothing; the words between the backticks show
 ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)")
 ROLE_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
+_ADOC_LINK = re.compile(r"(?:\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)\[([^\]\n]*)\]")
 _MARKUP = re.compile(r"[\[{<\\*_`#>]")
 
 
@@ -47,6 +48,7 @@ def plain(text: str) -> str:
         return " ".join(text.translate(_QUOTES).split())
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = _ADOC_LINK.sub(lambda m: m.group(2) if m.group(2).strip() else m.group(1), text)  # AsciiDoc's "link:…[text]"
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
     text = ROLE_TARGET.sub("", ROLE.sub("", text))
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)

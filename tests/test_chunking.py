@@ -496,6 +496,69 @@ def test_restructuredtext_comments_targets_and_roles_never_show(tmp_path):
         "Harassment includes offensive comments. See the reporting guide and the forum for #help."
 
 
+ADOC = """= Travel Grant Program
+:toc: preamble
+ifdef::env-github[]
+:tip-caption: :bulb:
+endif::[]
+
+.Metadata
+[cols="1h,1"]
+|===
+| Sponsor
+| link:https://github.com/tracymiranda[Tracy Miranda]
+|===
+
+== Specification
+
+// TODO: say who approves
+=== Eligibility
+
+All community members are eligible for travel grants.
+Each member may only receive one grant per year.
+
+[NOTE]
+====
+Grants are offered to individual members, not companies.
+====
+
+=== Application
+
+Requests for 500 USD or less only need to include:
+
+* Your name
+* A summary of recent contributions, such as:
+** Plugins to which you contributed
+. Send it to the link:https://groups.example.org/dev[developers' list] two months before the event.
+
+----
+curl -X POST https://example.org/apply
+----
+"""
+
+
+@pytest.mark.parametrize("name", ["travel-grants.adoc", "travel-grants.adoc.txt"])
+def test_asciidoc_sections_lists_and_markup(tmp_path, name):
+    """A policy written in AsciiDoc, as .adoc or saved as text: "= Title" titles it, "== Name" opens its sections;
+    attribute entries, conditionals, block attributes, captions, comments, delimiters and listings never show; a
+    link shows its text; "**" and "." items are list items."""
+    doc, clauses = _written(tmp_path / name, ADOC)
+    assert doc.title == "Travel Grant Program"
+    texts = [shown(doc.text, c.start, c.end).text for c in clauses]
+    assert not any(t.startswith((":", "[", ".", "|", "//", "=", "-")) or "ifdef" in t or "curl" in t or "link:" in t
+                   for t in texts), texts
+    assert "Tracy Miranda" in texts
+    eligible = find(clauses, "eligible for travel grants")
+    assert eligible.section == ("Specification", "Eligibility") and eligible.kind == "sentence"
+    assert find(clauses, "not companies").section == ("Specification", "Eligibility")
+    plugins = find(clauses, "Plugins to which")
+    assert plugins.kind == "item" and plugins.section == ("Specification", "Application")
+    send = find(clauses, "Send it to")
+    assert send.kind == "item"
+    assert shown(doc.text, send.start, send.end).text == \
+        "Send it to the developers' list two months before the event."
+
+
 def test_myst_targets_fences_and_roles_never_show(tmp_path):
     """MyST Markdown (Jupyter Book, Sphinx): a "(label)=" target and the ":::{note}" lines around an admonition are
     no clauses, the admonition's words are; a role ("{term}`CS&S`") shows its words alone."""

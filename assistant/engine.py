@@ -165,7 +165,13 @@ class PolicyEngine:
 
         Read from the part of the quote about the thing asked (`verdict.ruling_for`), under its list's
         lead-in or a heading that rules out; no "Allowed" when the rest of its paragraph limits it."""
-        verdict = ruling_for(question, citation.quote, citation.context or self._heading_rule(place))
+        clause = self.quoter.clause_at(*place) if place else None
+        lead = clause.context if clause and clause.kind == "item" else None  # its list's lead-in, quoted or not
+        quote = citation.quote
+        if lead and not citation.context:  # the lead-in opens the quote: its items are read under it all the same
+            head, _, items = quote.partition("\n")
+            quote = items if items and fold(head) == fold(lead_in(lead, "") or "") else quote
+        verdict = ruling_for(question, quote, citation.context or lead or self._heading_rule(place))
         if verdict is Verdict.permitted and place and self._limits_of(*place):
             return Verdict.information  # what the quote allows, the rest of its paragraph limits
         return verdict
@@ -317,6 +323,7 @@ class PolicyEngine:
         doc = self._documents[clause.source]
         start, end = passage.start, passage.end
         start, end = list_lines(doc.text, start, end)  # several list items: each shows its marker
+        start = self.quoter.lead_in_start(clause.source, start, end)  # with the sentence leading into them
         quote = shown(doc.text, start, end)
         context = columns = None
         if clause.kind == "row":

@@ -1027,6 +1027,28 @@ def test_a_quote_cut_from_a_longer_sentence_says_so_outside_its_quotation_marks(
     assert whole.quote == "Staff work from 9am to 5pm on weekdays." and not (whole.cut_before or whole.cut_after)
 
 
+def test_a_short_list_is_quoted_from_the_sentence_leading_into_it(tmp_path, embedder):
+    """The sentence leading into a list says what its items are, and is often the answer itself: a list quoted
+    whole that fits with it within the quote's limit is quoted from it; a longer one shows it as context. Its rule
+    is read as before."""
+    long = "\n".join(f"- Drive a minibus on route {n} with the children of the after-school club" for n in range(1, 8))
+    engine = _engine_over(tmp_path, embedder, (
+        "# Security\n\n## Training\n\nAll personnel complete annual security training, which covers:\n\n"
+        "- Recognising phishing\n- Handling sensitive data\n- Reporting incidents\n\n"
+        "## Smoking\n\nVaping is not permitted in the following places:\n\n- company cars\n- the car park\n\n"
+        "## Driving\n\nStaff who hold a D1 licence may be asked to help with the following:\n\n" + long + "\n"))
+    training = engine.ask("How often do we have to do the security training?").citations[0]
+    assert training.quote == ("All personnel complete annual security training, which covers:\n- Recognising "
+                              "phishing\n- Handling sensitive data\n- Reporting incidents")
+    assert training.context is None  # shown once, inside the quote
+    vaping = engine.ask("Can I vape in the car park?")
+    assert vaping.citations[0].quote.startswith("Vaping is not permitted in the following places:")
+    assert vaping.verdict is Verdict.prohibited
+    driving = engine.ask("Which minibus routes might I be asked to drive with a D1 licence?").citations[0]
+    assert driving.quote.startswith("- Drive a minibus") or driving.quote.startswith("Drive a minibus")
+    assert driving.context == "Staff who hold a D1 licence may be asked to help with the following:"
+
+
 def test_a_sentence_that_says_nothing_is_never_quoted(tmp_path, embedder):
     # a link's "See here." or a form's "Signed:" hold no word that answers; a one-word list item stands under its
     # lead-in and may still be quoted
@@ -1039,4 +1061,4 @@ def test_a_sentence_that_says_nothing_is_never_quoted(tmp_path, embedder):
                                 "Who signed the code and when?", "Can I be treated differently because of my age?")
               for c in engine.ask(q).citations + engine.ask(q).related + engine.lookup(q, k=10)]
     assert quoted and not any(junk in q for q in quoted for junk in ("See here", "Signed:", "Dated:"))
-    assert "- Age\n- Race" in quoted  # a short list is quoted whole
+    assert "We do not discriminate on the grounds of:\n- Age\n- Race" in quoted  # a short list is quoted whole

@@ -128,7 +128,8 @@ class PolicyEngine:
         if limiting is not None:  # shown right after the quote it limits
             picked.insert(after, picked.pop(limiting))
         picked = picked[:self.settings.max_citations - len(taken)]
-        citations = [self.citation(h, question, span) for h, span in picked]
+        spans = taken + [(h.clause.source, p.start, p.end) for h, p in picked]
+        citations = [self.citation(h, question, span, spans) for h, span in picked]
         if limiting is not None:
             citations[after].limits_first = True
         if match:
@@ -165,12 +166,16 @@ class PolicyEngine:
 
         Read from the part of the quote about the thing asked (`verdict.ruling_for`), under its list's
         lead-in or a heading that rules out; no "Allowed" when the rest of its paragraph limits it."""
-        clause = self.quoter.clause_at(*place) if place else None
-        lead = clause.context if clause and clause.kind == "item" else None  # its list's lead-in, quoted or not
-        quote = citation.quote
-        if lead and not citation.context:  # the lead-in opens the quote: its items are read under it all the same
-            head, _, items = quote.partition("\n")
-            quote = items if items and fold(head) == fold(lead_in(lead, "") or "") else quote
+        quote, lead = citation.quote, None
+        if place and citation.spans and not citation.context:
+            source, start, end = place
+            offset = self._documents[source].offset
+            if citation.spans[0][0] - offset < list_lines(self._documents[source].text, start, end)[0]:
+                # the list was quoted from the sentence leading into it: its items are read under it, as when shown apart
+                item = self.quoter.first_item(*place)
+                head, _, items = quote.partition("\n")
+                if item and item.context and items and fold(head) == fold(lead_in(item.context, "") or ""):
+                    quote, lead = items, item.context
         verdict = ruling_for(question, quote, citation.context or lead or self._heading_rule(place))
         if verdict is Verdict.permitted and place and self._limits_of(*place):
             return Verdict.information  # what the quote allows, the rest of its paragraph limits
@@ -245,7 +250,9 @@ class PolicyEngine:
         """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""
         words = self.check_question(words)
         hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=3 * (offset + k), mode=mode)
-        return [self.citation(h, words, span) for h, span in self._distinct(hits, words)[offset:offset + k]]
+        found = self._distinct(hits, words)[offset:offset + k]
+        spans = [(h.clause.source, p.start, p.end) for h, p in found]
+        return [self.citation(h, words, span, spans) for h, span in found]
 
     def check_question(self, question: str) -> str:
         """The question, tidied; raises QuestionError for empty, huge or binary input."""
@@ -317,13 +324,15 @@ class PolicyEngine:
         passages = self.quoter.passages([(h.position, h.clause) for h in hits], question, strength, limit)
         return [(hits[rank], passage) for rank, passage in passages]
 
-    def citation(self, hit: Hit, question: str, passage: Passage) -> Citation:
-        """The hit as a citation quoting its passage as a reader sees it, with the source offsets shown."""
+    def citation(self, hit: Hit, question: str, passage: Passage, quoted: list[tuple[str, int, int]] = ()) -> Citation:
+        """The hit as a citation quoting its passage as a reader sees it, with the source offsets shown; a list
+        quoted from the sentence leading into it when no other passage `quoted` beside it holds that sentence."""
         clause = hit.clause
         doc = self._documents[clause.source]
         start, end = passage.start, passage.end
         start, end = list_lines(doc.text, start, end)  # several list items: each shows its marker
-        start = self.quoter.lead_in_start(clause.source, start, end)  # with the sentence leading into them
+        others = [q for q in quoted if q != (clause.source, passage.start, passage.end)]
+        start = self.quoter.lead_in_start(clause.source, start, end, others)
         quote = shown(doc.text, start, end)
         context = columns = None
         if clause.kind == "row":

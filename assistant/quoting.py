@@ -307,26 +307,6 @@ class Quoter:
             hi += 1
         return [c for c in clauses[lo:hi + 1] if not (c.start < end and start < c.end)]
 
-    def lead_in_start(self, source: str, start: int, end: int) -> int:
-        """Where a quote of list items starts: at the sentence leading into the list when that sentence stands
-        right before the first item quoted, introduces nothing else, and fits with the items within QUOTE_WORDS.
-        "The Company designated seven (7) days each year as holidays:" says what its items are, and is often
-        the very answer ("how many paid holidays do we get?"); otherwise it is shown as the items' context."""
-        found = self._overlapping(source, start, end)
-        own = self._before.get(source, [])
-        if not found or found[0] == 0:
-            return start
-        first, lead = own[found[0]], own[found[0] - 1]
-        if first.kind != "item" or lead.kind != "lead-in" or first.context is None or lead.section != first.section \
-                or lead.end > start:
-            return start
-        text = self.documents[source].text
-        gap = text[lead.end:start]
-        before, _, marker = gap.rpartition("\n")
-        if before.strip() or marker.strip() and not is_list_marker(marker):
-            return start
-        return lead.start if shown(text, lead.start, end).words <= QUOTE_WORDS else start
-
     def span_of(self, position: int, clause: Clause) -> Span:
         """What a clause quotes on its own: itself, or the whole of a short list it belongs to."""
         return self.list_spans.get(position, (clause.start, clause.end))
@@ -407,6 +387,35 @@ class Quoter:
                 if len(text[lo:hi].split()) <= QUOTE_WORDS:
                     start, end, grown = lo, hi, True
         return start, end
+
+    def first_item(self, source: str, start: int, end: int) -> Clause | None:
+        """The first list item of that document overlapping the span."""
+        own = self._before.get(source, [])
+        return next((own[k] for k in self._overlapping(source, start, end) if own[k].kind == "item"), None)
+
+    def lead_in_start(self, source: str, start: int, end: int, taken: list[tuple[str, int, int]]) -> int:
+        """Where a quote of list items starts: at the sentence leading into the list when that sentence stands
+        right before the first item quoted, is not quoted elsewhere (`taken`), and fits with the items within
+        QUOTE_WORDS.
+        "The Company designated seven (7) days each year as holidays:" says what its items are, and is often
+        the very answer ("how many paid holidays do we get?"); otherwise it is shown as the items' context."""
+        found = self._overlapping(source, start, end)
+        own = self._before.get(source, [])
+        if not found or found[0] == 0:
+            return start
+        first, before = own[found[0]], own[found[0] - 1]
+        lead = first.context
+        if first.kind != "item" or not lead or before.section != first.section or before.end > start \
+                or not before.text.endswith(lead):
+            return start
+        text = self.documents[source].text
+        gap, _, marker = text[before.end:start].rpartition("\n")
+        if gap.strip() or marker.strip() and not is_list_marker(marker):
+            return start
+        lead_start = before.end - len(lead)
+        if overlaps(taken, source, lead_start, start) or shown(text, lead_start, end).words > QUOTE_WORDS:
+            return start
+        return lead_start
 
     @staticmethod
     def _adjacent(span: Span, other: Span, text: str) -> bool:

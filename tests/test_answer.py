@@ -15,6 +15,7 @@ from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
 from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
+from assistant.quoting import list_lines, shown
 from assistant.render import answer_text
 from assistant.text import fold
 from assistant.verdict import (asks_for_ruling, asks_only_may, clause_verdict, rule_parts, rule_units, ruling_for,
@@ -1036,7 +1037,11 @@ def test_a_short_list_is_quoted_from_the_sentence_leading_into_it(tmp_path, embe
         "# Security\n\n## Training\n\nAll personnel complete annual security training, which covers:\n\n"
         "- Recognising phishing\n- Handling sensitive data\n- Reporting incidents\n\n"
         "## Smoking\n\nVaping is not permitted in the following places:\n\n- company cars\n- the car park\n\n"
-        "## Driving\n\nStaff who hold a D1 licence may be asked to help with the following:\n\n" + long + "\n"))
+        "## Driving\n\nStaff who hold a D1 licence may be asked to help with the following:\n\n" + long + "\n\n"
+        "## Records\n\nEmployees are responsible for keeping their personnel records accurate and up to date at all "
+        "times. Please notify HR of any changes to:\n\n- Home address or the postal address where letters reach you\n"
+        "- Bank details used to pay your salary each month\n- Emergency contact name and telephone number\n"
+        "- Legal name or identification details held on file\n"))
     training = engine.ask("How often do we have to do the security training?").citations[0]
     assert training.quote == ("All personnel complete annual security training, which covers:\n- Recognising "
                               "phishing\n- Handling sensitive data\n- Reporting incidents")
@@ -1047,6 +1052,16 @@ def test_a_short_list_is_quoted_from_the_sentence_leading_into_it(tmp_path, embe
     driving = engine.ask("Which minibus routes might I be asked to drive with a D1 licence?").citations[0]
     assert driving.quote.startswith("- Drive a minibus") or driving.quote.startswith("Drive a minibus")
     assert driving.context == "Staff who hold a D1 licence may be asked to help with the following:"
+    # the lead-in is the last sentence of a paragraph quoted as one clause: that sentence alone opens the quote,
+    # unless the paragraph is quoted beside it
+    quoter = engine.quoter
+    doc = engine.document("policy.md")
+    position, item = next((n, c) for n, c in enumerate(engine.retriever.index.clauses) if c.text.startswith("Home address"))
+    start, end = list_lines(doc.text, *quoter.span_of(position, item))
+    assert shown(doc.text, quoter.lead_in_start("policy.md", start, end, []), end).text.startswith(
+        "Please notify HR of any changes to:\n- Home address")
+    paragraph = next(c for c in engine.retriever.index.clauses if c.text.startswith("Employees are responsible"))
+    assert quoter.lead_in_start("policy.md", start, end, [("policy.md", paragraph.start, paragraph.end)]) == start
 
 
 def test_a_sentence_that_says_nothing_is_never_quoted(tmp_path, embedder):

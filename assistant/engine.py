@@ -324,14 +324,15 @@ class PolicyEngine:
         passages = self.quoter.passages([(h.position, h.clause) for h in hits], question, strength, limit)
         return [(hits[rank], passage) for rank, passage in passages]
 
-    def citation(self, hit: Hit, question: str, passage: Passage, quoted: list[tuple[str, int, int]] = ()) -> Citation:
+    def citation(self, hit: Hit, question: str, passage: Passage,
+                 quoted: list[tuple[str, int, int]] | None = None) -> Citation:
         """The hit as a citation quoting its passage as a reader sees it, with the source offsets shown; a list
         quoted from the sentence leading into it when no other passage `quoted` beside it holds that sentence."""
         clause = hit.clause
         doc = self._documents[clause.source]
         start, end = passage.start, passage.end
         start, end = list_lines(doc.text, start, end)  # several list items: each shows its marker
-        others = [q for q in quoted if q != (clause.source, passage.start, passage.end)]
+        others = [q for q in quoted or [] if q != (clause.source, passage.start, passage.end)]
         start = self.quoter.lead_in_start(clause.source, start, end, others)
         quote = shown(doc.text, start, end)
         context = columns = None

@@ -22,7 +22,7 @@ from functools import lru_cache
 from .chunking import (ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION,
                        WIKI_HEADING, box_title, is_list_marker, is_tab_row, sentence_spans)
 from .models import Clause, PolicyDocument
-from .text import ROLE, ROLE_TARGET, fold, tokens
+from .text import ADOC_LINK, ROLE, ROLE_TARGET, fold, tokens
 
 QUOTE_WORDS = 60
 NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
@@ -40,9 +40,6 @@ _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + 
 _WIKI_LINK = re.compile(r"(\[\[)((?:[^\[\]|\n]|\n(?![ \t]*\n))*\|)?((?:[^\[\]\n]|\n(?![ \t]*\n))*)(\]\])")
 # wiki emphasis: DokuWiki's //italic// and ''monospace'', MediaWiki's ''italic'' and '''bold''' ("https://" is no mark)
 _WIKI_EMPHASIS = re.compile(r"(?<![\w:/])//(?=[^\s/])|(?<=[^\s:/])//(?![\w/])|(?<![\w'])'{2,5}(?=[^\s'])|(?<=[^\s'])'{2,5}(?![\w'])")
-# AsciiDoc's link: "link:https://…[the text shown]", "xref:page.adoc[text]", "mailto:a@b.org[text]", or a bare
-# "https://…[text]"; with no text ("link:https://…[]") it shows its target
-ADOC_LINK = re.compile(r"(\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)(\[)([^\]\n]*)(\])")
 _AUTOLINK = re.compile(r"(<)(mailto:[^>\s]+|[^<>\s@:/]+@[^<>\s]+)(>)")  # <https://…> stands as written
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_TAGS = "a|abbr|b|code|em|i|kbd|mark|s|small|span|strong|sub|sup|u"

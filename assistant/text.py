@@ -38,7 +38,9 @@ def fold(text: str) -> str:
 # forum <https://…>`_") show nothing; the words between the backticks show
 ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+:-]*:(?=`)|\{[A-Za-z][\w.+:-]*\}(?=`)")
 ROLE_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
-_ADOC_LINK = re.compile(r"(?:\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)\[([^\]\n]*)\]")
+# AsciiDoc's link: "link:https://…[the text shown]", "xref:page.adoc[text]", "mailto:a@b.org[text]", or a bare
+# "https://…[text]"; with no text ("link:https://…[]") it shows its target. Groups: prefix, target, "[", text, "]"
+ADOC_LINK = re.compile(r"(\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)(\[)([^\]\n]*)(\])")
 _MARKUP = re.compile(r"[\[{<\\*_`#>]")
 
 
@@ -48,7 +50,7 @@ def plain(text: str) -> str:
         return " ".join(text.translate(_QUOTES).split())
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = _ADOC_LINK.sub(lambda m: m.group(2) if m.group(2).strip() else m.group(1), text)  # AsciiDoc's "link:…[text]"
+    text = ADOC_LINK.sub(lambda m: m.group(4) if m.group(4).strip() else m.group(2), text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
     text = ROLE_TARGET.sub("", ROLE.sub("", text))
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from .chunking import (ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION,
                        WIKI_HEADING, box_title, is_list_marker, is_tab_row, sentence_spans)
 from .models import Clause, PolicyDocument
-from .text import ADOC_LINK, ROLE, ROLE_TARGET, fold, tokens
+from .text import ADOC_LINK, ADOC_XREF, ROLE, ROLE_TARGET, fold, tokens
 
 QUOTE_WORDS = 60
 NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
@@ -111,6 +111,9 @@ def shown(text: str, start: int, end: int) -> Shown:
         else:
             hide(m.start(1), m.end(1))
             hide(m.start(3), m.end(3))
+        hide(m.start(5), m.end(5))
+    for m in ADOC_XREF.finditer(text, lo, hi):
+        hide(m.start(1), m.end(3) if m.group(4) else m.end(1))
         hide(m.start(5), m.end(5))
     for m in _AUTOLINK.finditer(text, lo, hi):
         hide(m.start(1), m.end(1))

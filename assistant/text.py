@@ -41,6 +41,8 @@ ROLE_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
 # AsciiDoc's link: "link:https://…[the text shown]", "xref:page.adoc[text]", "mailto:a@b.org[text]", or a bare
 # "https://…[text]"; with no text ("link:https://…[]") it shows its target. Groups: prefix, target, "[", text, "]"
 ADOC_LINK = re.compile(r"(\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)(\[)([^\]\n]*)(\])")
+# AsciiDoc's cross reference: "<<video, YouTube Live Streaming>>" shows its text, "<<BDFL>>" its target
+ADOC_XREF = re.compile(r"(<<)([\w:.#/-]+)(?:(,[ \t]*)([^<>\n]+?))?(>>)")
 _MARKUP = re.compile(r"[\[{<\\*_`#>]")
 
 
@@ -51,6 +53,7 @@ def plain(text: str) -> str:
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = ADOC_LINK.sub(lambda m: m.group(4) if m.group(4).strip() else m.group(2), text)
+    text = ADOC_XREF.sub(lambda m: m.group(4) or m.group(2), text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
     text = ROLE_TARGET.sub("", ROLE.sub("", text))
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)

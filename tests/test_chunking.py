@@ -529,7 +529,9 @@ Requests for 500 USD or less only need to include:
 * Your name
 * A summary of recent contributions, such as:
 ** Plugins to which you contributed
-. Send it to the link:https://groups.example.org/dev[developers' list] two months before the event.
+. Send it to the link:https://groups.example.org/dev[developers' list] two months before the event, or to the <<BDFL>>.
+
+See <<special, Special Circumstances>> for larger grants.
 
 ----
 curl -X POST https://example.org/apply
@@ -556,7 +558,9 @@ def test_asciidoc_sections_lists_and_markup(tmp_path, name):
     send = find(clauses, "Send it to")
     assert send.kind == "item"
     assert shown(doc.text, send.start, send.end).text == \
-        "Send it to the developers' list two months before the event."
+        "Send it to the developers' list two months before the event, or to the BDFL."
+    see = find(clauses, "for larger grants")
+    assert shown(doc.text, see.start, see.end).text == "See Special Circumstances for larger grants."
 
 
 def test_myst_targets_fences_and_roles_never_show(tmp_path):

@@ -6,9 +6,10 @@ section join it while the quote stays short; a sentence that opens by pointing b
 places are quoted once, with every place listed.
 
 What a reader sees is the span with its source markup hidden: a Markdown link shows its text, an
-image, an HTML tag, a template tag or a table pipe shows nothing, emphasis marks go. The words that
-remain are never changed or reordered: a `Shown` quote carries the exact source offsets of every
-piece it shows, so each quoted word maps back to where it stands.
+image, an HTML tag, a template tag or a table pipe shows nothing, emphasis marks go, and a character
+reference shows the character it names ("&quot;" a quotation mark, "&#x20;" a space), as Markdown
+renders it. The words that remain are never changed or reordered: a `Shown` quote carries the exact
+source offsets of every piece it shows, so each quoted word maps back to where it stands.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from functools import lru_cache
 from .chunking import (ADMONITION, ATTR_LIST, HTML_TAG, ICON, JSX_TAG, LIST_ITEM, NO_SPACE_HEADING, SUBSTITUTION,
                        WIKI_HEADING, box_title, is_list_marker, is_tab_row, sentence_spans)
 from .models import Clause, PolicyDocument
-from .text import ADOC_LINK, ADOC_XREF, ROLE, ROLE_TARGET, fold, tokens
+from .text import ADOC_LINK, ADOC_XREF, ENTITY, ROLE, ROLE_TARGET, entity, fold, tokens
 
 QUOTE_WORDS = 60
 NEIGHBOUR_DEPTH = 3  # a neighbour joins a quote when it ranks within this many places after it
@@ -84,6 +85,36 @@ def shown(text: str, start: int, end: int) -> Shown:
     A table row (a line starting with `|`, or cells a tab apart) shows its cells one a line, and a blank
     line stands between it and what comes before or after it, so two rows never read as one.
     """
+    return _assemble(text, start, *_mask(text, start, end))
+
+
+def visible(text: str) -> tuple[str, list[Span]]:
+    """A whole text as a reader sees it, character by character (hidden markup as one space at most), with
+    the source offsets each character stands for: for finding a quote copied from an answer in its source."""
+    hidden, breaks, characters = _mask(text, 0, len(text))
+    out: list[str] = []
+    origins: list[Span] = []
+    i = 0
+    while i < len(text):
+        if i in characters:
+            length, character = characters[i]
+            out.append(character)
+            origins.append((i, i + length))
+            i += length
+            continue
+        if not hidden[i]:
+            out.append(text[i])
+            origins.append((i, i + 1))
+        elif i in breaks:
+            out.append(" ")
+            origins.append((i, i))
+        i += 1
+    return "".join(out), origins
+
+
+def _mask(text: str, start: int, end: int) -> tuple[list[bool], dict[int, str], dict[int, tuple[int, str]]]:
+    """Which characters of text[start:end] are hidden markup; what stands for hidden markup where it breaks
+    words or cells apart; and the character references, each shown as the character it names."""
     hidden = [False] * (end - start)
     # markup is looked for a little beyond the span, so a link cut by the span's edge is still seen
     lo, hi = text.rfind("\n", 0, max(0, start - _REACH)) + 1, min(len(text), end + _REACH)
@@ -167,14 +198,29 @@ def shown(text: str, start: int, end: int) -> Shown:
         if len(pipes) >= 2 or body.startswith("|") or body.endswith("|"):
             for i in pipes:
                 hide(i, i + 1, _CELL)
-    return _assemble(text, start, hidden, breaks)
+    characters: dict[int, tuple[int, str]] = {}  # a character reference shows what it names, at its own offsets
+    for m in ENTITY.finditer(text, start, end):
+        character = entity(m.group())
+        if character is None or any(hidden[m.start() - start:m.end() - start]):
+            continue  # no name it knows, or inside markup already hidden (a link's address)
+        hide(m.start(), m.end(), " " if character == " " else "")
+        if character != " ":
+            characters[m.start() - start] = (m.end() - m.start(), character)
+    return hidden, breaks, characters
 
 
-def _assemble(text: str, start: int, hidden: list[bool], breaks: dict[int, str]) -> Shown:
+def _assemble(text: str, start: int, hidden: list[bool], breaks: dict[int, str],
+              characters: dict[int, tuple[int, str]]) -> Shown:
     out: list[str] = []
     spans: list[Span] = []
     i, n = 0, len(hidden)
     while i < n:
+        if i in characters:
+            length, character = characters[i]
+            out.append(character)
+            spans.append((start + i, start + i + length))
+            i += length
+            continue
         if hidden[i]:
             if i in breaks:
                 out.append(breaks[i])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from html.entities import html5
 from functools import lru_cache
 
 import snowballstemmer
@@ -43,7 +45,26 @@ ROLE_TARGET = re.compile(r"(?<=[^\s`])\s*<[^<>`\n]+>(?=`)")
 ADOC_LINK = re.compile(r"(\b(?:link|xref|mailto):|(?<![\w/()\]])(?=https?://))([^\s\[\]()<>]+)(\[)([^\]\n]*)(\])")
 # AsciiDoc's cross reference: "<<video, YouTube Live Streaming>>" shows its text, "<<BDFL>>" its target
 ADOC_XREF = re.compile(r"(<<)([\w:.#/-]+)(?:(,[ \t]*)([^<>\n]+?))?(>>)")
-_MARKUP = re.compile(r"[\[{<\\*_`#>]")
+# An HTML character reference, which Markdown reads as the character it names: "&quot;", "&#39;", "&#x20;"
+ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")  # white space, zero-width spaces and joiners
+_MARKUP = re.compile(r"[\[{<\\*_`#>&]")
+
+
+def entity(reference: str) -> str | None:
+    """What a character reference shows: its character, " " for any kind of space, None for no known name."""
+    if reference[1] == "#":
+        character = html.unescape(reference)
+    else:
+        character = html5.get(reference[1:], "")  # the name whole ("&notit;" names nothing, not "¬" then "it;")
+    if not character:
+        return None
+    return " " if _INVISIBLE.fullmatch(character) else character
+
+
+def rendered(text: str) -> str:
+    """Source text with its character references read as what they show."""
+    return ENTITY.sub(lambda m: entity(m.group()) or m.group(), text) if "&" in text else text
 
 
 def plain(text: str) -> str:
@@ -56,6 +77,7 @@ def plain(text: str) -> str:
     text = ADOC_XREF.sub(lambda m: m.group(4) or m.group(2), text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
     text = ROLE_TARGET.sub("", ROLE.sub("", text))
+    text = rendered(text)
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)
     text = re.sub(r"[*_`]+|^#+\s*|^\s*>\s?", "", text, flags=re.M)
     return " ".join(text.translate(_QUOTES).split())

@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import ValidationError
 from .embeddings import Embedder
 from .models import PolicyDocument, VerifiedAnswer
+from .quoting import visible
 
 # Chosen by benchmarks/bench_verified.py on question pairs only (never a gold quote): pairs written
 # for this (tests/data/paraphrase_pairs.jsonl) and pairs derived from the development sets' questions
@@ -53,16 +54,24 @@ class VerifiedMatch:
 
 
 def locate(text: str, quote: str) -> tuple[int, int] | None:
-    """Where a quote stands in a document, ignoring case, white space, curly quotes and Markdown emphasis.
+    """Where a quote stands in a document, ignoring case, white space, curly quotes and Markdown emphasis;
+    as written in the source, or as an answer shows it (markup hidden, character references read).
 
     Returns the (start, end) slice of the document's own text, or None when the quote is not there.
     """
     words = [w for w in (re.sub(r"[*_`#>]", "", w) for w in quote.split()) if w]
     if not words:
         return None
-    pattern = r"[*_`#>]*\s[\s*_`#>]*".join(_word_pattern(w) for w in words)
-    found = re.search(pattern, text, flags=re.IGNORECASE)
-    return (found.start(), found.end()) if found else None
+    found = re.search(r"\s+".join(map(re.escape, quote.split())), text)  # as stored: the source's own characters
+    if found:
+        return found.start(), found.end()
+    pattern = re.compile(r"[*_`#>]*\s[\s*_`#>]*".join(_word_pattern(w) for w in words), flags=re.IGNORECASE)
+    found = pattern.search(text)
+    if found:
+        return found.start(), found.end()
+    seen, origins = visible(text)  # as an answer shows it: a link's text without its address, "&amp;" as "&"
+    found = pattern.search(seen)
+    return (origins[found.start()][0], origins[found.end() - 1][1]) if found else None
 
 
 def _word_pattern(word: str) -> str:

@@ -13,6 +13,7 @@ from assistant.loaders import load_document
 from assistant.models import PolicyDocument
 from assistant.quoting import Quoter, header_cells, points_back, shown
 from assistant.review import about_policy
+from assistant.text import rendered
 
 MARKUP = Path(__file__).resolve().parent / "fixtures" / "markup"
 
@@ -65,11 +66,17 @@ def _quotes(doc: PolicyDocument, fragments: list[str], question: str = "") -> li
     ("A //Deprecated// project is kept at https://x.org/a//b for ''six'' months, \'\'\'then\'\'\' removed.",
      "A Deprecated project is kept at https://x.org/a//b for six months, then removed."),
     ("===== End of Life =====\nA project no longer maintained.", "End of Life A project no longer maintained."),
+    # a character reference shows the character it names, as Markdown renders it; a space's is a space
+    ("In this policy, **&quot;third party&quot;** means you &amp; [Culture &amp; Engagement](https://x.org/&amp;).",
+     'In this policy, "third party" means you & Culture & Engagement.'),
+    ("Spread the cost over 2-3 years.&#x20;\n* Go to the gym at&nbsp;off-peak times&#x20;\n* Don&#39;t wait",
+     "Spread the cost over 2-3 years.\n* Go to the gym at off-peak times\n* Don't wait"),
+    ("Names no character: &notaname; &notit; R&D; AT&T;", "Names no character: &notaname; &notit; R&D; AT&T;"),
 ])
 def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
     quote = shown(source, 0, len(source))
     assert quote.text == expected
-    assert "".join(source[a:b] for a, b in quote.spans).replace(" ", "").replace("\n", "") == \
+    assert rendered("".join(source[a:b] for a, b in quote.spans)).replace(" ", "").replace("\n", "") == \
         expected.replace(" ", "").replace("\n", "")
 
 

@@ -23,7 +23,7 @@ from assistant.loaders import load_corpus
 from assistant.models import Citation, PolicyDocument
 from assistant.quoting import QUOTE_WORDS, Quoter, plain_document, shown
 from assistant.settings import Settings
-from assistant.text import fold
+from assistant.text import fold, rendered
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -68,10 +68,11 @@ def _source_text(corpus: Path, doc: PolicyDocument) -> str:
 
 
 def assert_faithful(quote: str, spans: list[tuple[int, int]] | tuple[tuple[int, int], ...], source: str) -> None:
-    """The quote is the source's words at `spans`, in order, nothing added; and no markup shows."""
+    """The quote is the source's words at `spans`, in order, nothing added (a character reference, "&quot;",
+    shows the character it names); and no markup shows."""
     assert spans and all(0 <= a < b <= len(source) for a, b in spans), spans
     assert all(b <= c for (_, b), (c, _) in zip(spans, spans[1:])), "pieces in reading order"
-    pieces = "".join(source[a:b] for a, b in spans)
+    pieces = "".join(rendered(source[a:b]) for a, b in spans)
     assert re.sub(r"\s+", "", quote) == re.sub(r"\s+", "", pieces), (quote, pieces)
     assert not MARKUP.search(quote), quote
 

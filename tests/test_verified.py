@@ -39,6 +39,37 @@ def test_locate_ignores_case_white_space_curly_quotes_and_emphasis():
     assert locate(text, "   ") is None
 
 
+def test_locate_finds_a_quote_as_an_answer_shows_it():
+    text = "Carry over 5 days into the next [leave year](https://x.org/y), with the &quot;manager&#39;s&quot; approval."
+    shown_text = 'Carry over 5 days into the next leave year, with the "manager\'s" approval.'
+    assert locate(text, shown_text) == (0, len(text))
+    assert locate(text, "the next leave year") == (text.index("next") - 4, text.index("leave year") + 10)
+    assert locate(text, '"manager\'s" approval') == (text.index("&quot;manager"), len(text) - 1)
+    assert locate(text, "the next leave-year") is None
+
+
+def test_an_owner_marks_a_clause_that_shows_a_link_and_a_character_reference(settings, embedder, tmp_path):
+    """What an owner marks is what the answer showed: the link's text, "&amp;" as "&"; it must still be found."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "leave.md").write_text(
+        "# Leave policy\n\n## Carrying leave over\n\n"
+        "You may carry up to five days of unused leave into the next [leave year](https://hr.example.org/year) "
+        "with your line manager&#39;s approval &amp; a note to HR.\n\n"
+        "## Sickness\n\nCall your manager before 9am on each day you are off sick.\n", "utf-8")
+    own = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index",
+                                      "db_path": tmp_path / "store.db", "owners": ["U0OWNER"]})
+    service = AnswerService(own, PolicyEngine.open(own, embedder=embedder), Store(own.db_path))
+    reply = service.answer("Can I carry unused leave over into next year?", platform="slack", user="U0STAFF")
+    first = reply.answer.citations[0]
+    assert "leave year with your line manager's approval & a note to HR" in first.quote
+    marked = service.mark_answer(reply.question_id, 0, user="U0OWNER", platform="slack", name="Mrs Head")
+    assert "[leave year](https://hr.example.org/year)" in marked.quote and "&amp;" in marked.quote  # the source's own
+    again = service.answer("Can I carry my unused leave over to next year?", platform="cli")
+    assert again.answer.verified_id == marked.id
+    assert again.answer.citations[0].quote == first.quote
+
+
 def test_a_quote_that_is_not_in_the_policy_is_refused(service):
     with pytest.raises(VerifiedAnswerError, match="does not stand in"):
         service.verify(["Can I use the logo?"], POLICY, "staff may use the logo freely", verified_by="Head")

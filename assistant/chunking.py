@@ -103,6 +103,9 @@ _ADOC_NOISE = re.compile(r"^(?::!?\w[\w-]*!?:(?:[ \t].*)?|(?:ifdef|ifndef|ifeval
                          r"|\[\[?[^\[\]\n]*\]\]?|//(?!//).*|\.(?=[^.\s])(?:\S+[ \t]*){1,10}(?<![.:])"
                          r"|={4,}|\*{4,}|_{4,}|\+{4,}|[|,:!]={3,}|--)[ \t]*$")
 _ADOC_HIDDEN_BLOCK = re.compile(r"^(/{4,}|-{4,}|\.{4,})[ \t]*$")
+# AsciiDoc's two-line section title: the title, then a line of one mark as long as it (give or take one), the mark
+# giving the level: "=" the document's, "-" a section's, "~", "^", "+" deeper ones
+_ADOC_UNDERLINE = re.compile(r"^([=\-~^+])\1+[ \t]*$")
 
 
 def is_asciidoc(text: str) -> bool:
@@ -189,6 +192,13 @@ def _blocks(text: str) -> list[_Block]:
         if adoc:
             if adoc_block:
                 adoc_block = "" if line.text.strip() == adoc_block else adoc_block
+                continue
+            if (m := _ADOC_UNDERLINE.match(line.text)) and current is not None and current.kind == "paragraph" \
+                    and current.start == _line_start_of(lines, i - 1) \
+                    and abs(len(line.text.strip()) - len(lines[i - 1].text.strip())) <= 1:
+                blocks.append(_Block("heading", current.start, current.end, level="=-~^+".index(m.group(1)) + 1,
+                                     title=_clean_title(text[current.start:current.end])))
+                current = None
                 continue
             if m := _ADOC_HIDDEN_BLOCK.match(line.text):
                 close()

@@ -106,8 +106,8 @@ def supported_files(corpus_dir: Path) -> list[Path]:
         rel = str(path)[skip:]
         if rel.startswith(".") or f"{os.sep}." in rel:
             continue
-        if path.suffix.lower() in SUPPORTED and path.is_file():
-            files.append(path)
+        if (path.suffix.lower() in SUPPORTED or not path.suffix) and path.is_file():
+            files.append(path)  # a file with no extension ("SubmittingPatches") is read when it is a document
     return files
 
 
@@ -179,7 +179,7 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
                   digest: str | None = None) -> PolicyDocument:
     """Load one file by its extension (from `raw`, its bytes, and `digest`, their sha256, when known)."""
     source = source or path.name
-    kind = SUPPORTED.get(path.suffix.lower())
+    kind = SUPPORTED.get(path.suffix.lower()) or ("text" if not path.suffix else None)
     if kind is None:
         raise DocumentError(f"{source}: unsupported file type {path.suffix!r}")
     if raw is None:
@@ -190,6 +190,9 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
     offset = 0
     if kind in ("markdown", "text"):
         meta, text, offset = _split_front_matter(_decode(raw, source), source)
+        if not path.suffix and not _written_as_document(text):
+            raise DocumentError(f"{source}: skipped: a file without an extension is read only when it is written as "
+                                "a document, with headings (Markdown, AsciiDoc); name it .txt or .md to have it read")
     else:
         meta, text = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
@@ -197,6 +200,11 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
         raise DocumentError(f"{source}: has no text to index{hint}")
     return _document(source, kind, text, meta, path).model_copy(
         update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest()})
+
+
+def _written_as_document(text: str) -> bool:
+    """Headings as Markdown or AsciiDoc write them: a LICENSE, a Makefile or a CODEOWNERS file has none."""
+    return is_asciidoc(text) or len(re.findall(r"^#{1,6}[ \t]+\S|^\S.{0,150}\n(?:={3,}|-{3,})[ \t]*$", text, re.M)) >= 2
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")

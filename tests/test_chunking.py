@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.chunking import MAX_CLAUSE_WORDS, chunk_document, passage, sentence_spans
-from assistant.loaders import load_document
+from assistant.loaders import load_corpus, load_document
 from assistant.models import PolicyDocument
 from assistant.quoting import shown
 
@@ -561,6 +561,54 @@ def test_asciidoc_sections_lists_and_markup(tmp_path, name):
         "Send it to the developers' list two months before the event, or to the BDFL."
     see = find(clauses, "for larger grants")
     assert shown(doc.text, see.start, see.end).text == "See Special Circumstances for larger grants."
+
+
+LEGACY_ADOC = """Reviewing Patches in the Project
+===============================
+
+Introduction
+------------
+None of the recommendations here are binding.
+
+Selecting patches to review
+~~~~~~~~~~~~~~~~~~~~~~~~~~~
+There is no requirement to review these patches, but you should strongly consider doing so.
+
+==== High-level guidance
+- Remember to review the commit message.
+
+==== Tips
+- Reply inline.
+
+Example:
+----
+git log --oneline
+----
+"""
+
+
+@pytest.mark.parametrize("name", ["ReviewingGuidelines.adoc", "ReviewingGuidelines"])
+def test_asciidoc_two_line_titles_open_sections(tmp_path, name):
+    """AsciiDoc's older section titles, underlined with a line of one mark as long as the title ("-" a section, "~"
+    one level down), open sections; a "----" after a line of another length still opens a listing, never shown. A file
+    with no extension is read when it is written as a document."""
+    doc, clauses = _written(tmp_path / name, LEGACY_ADOC)
+    assert doc.title == "Reviewing Patches in the Project"
+    assert find(clauses, "None of the recommendations").section == ("Introduction",)
+    assert find(clauses, "no requirement to review").section == ("Introduction", "Selecting patches to review")
+    assert find(clauses, "review the commit message").section[-1] == "High-level guidance"
+    assert not any("git log" in c.text or set(c.text) <= set("=-~") for c in clauses)
+
+
+def test_a_file_without_an_extension_is_read_only_as_a_document(tmp_path):
+    """A LICENSE or a Makefile in the policy folder is no policy: skipped, and said so by name."""
+    (tmp_path / "SubmittingPatches").write_text(LEGACY_ADOC, "utf-8")
+    (tmp_path / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge, to any person.\n",
+                                      "utf-8")
+    corpus = load_corpus(tmp_path)
+    assert [d.source for d in corpus.documents] == ["SubmittingPatches"]
+    assert corpus.problems == ["LICENSE: skipped: a file without an extension is read only when it is written as a "
+                               "document, with headings (Markdown, AsciiDoc); name it .txt or .md to have it read"]
 
 
 def test_myst_targets_fences_and_roles_never_show(tmp_path):

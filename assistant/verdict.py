@@ -79,7 +79,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bshould\s+not\b(?!\s+expect\b)", r"\bshouldn['’]?t\b(?!\s+expect\b)",
         r"\bmust\s+not\b", r"\bmustn['’]?t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
         r"\b(?:can|may|must|shall|should|will)\s+neither\b",  # "Employees can neither apply for … nor …"
-        r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b", r"\b(?:are|is)\s+not\s+to\b",
+        # ("TAs are not to be required to purchase food" denies a duty: below)
+        r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b",
+        r"\b(?:are|is)\s+not\s+to\b(?!\s+be\s+(?:required|expected|obliged|made|forced|compelled|asked)\s+to\b)",
         r"\b(?:not|never)\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bunder\s+no\s+circumstances?\b", r"\bin\s+no\s+case\b", r"\bat\s+no\s+time\b",
@@ -87,8 +89,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:(?:will|do|does|shall)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:tolerate|allow|accept|permit)\b"
         r"(?!\s+(?:any\s+)?(?:liability|responsibility))", r"\bunacceptable\b",
         # … 'No "off - the-clock" work is ever permitted'
-        r"\bno\s+(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be|may\s+be)\s+(?:ever\s+)?(?:permitted|allowed|accepted"
-        r"|tolerated)\b",
+        # "No taxi expense claims will be reimbursed" (not "no more than two claims are reimbursed", a limit)
+        r"\bno\s+(?!(?:more|less|fewer|later|longer|earlier|sooner)\s+than\b)(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be"
+        r"|may\s+be)\s+(?:ever\s+)?(?:permitted|allowed|accepted|tolerated|reimbursed|refunded|covered|paid\s+for)\b",
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
@@ -113,7 +116,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bnever\s+(?:have|has|need|needs)\s+to\b",
         # "there is no obligation to attend in-person meetings", "you are under no obligation to tell him" (not the
         # organisation's: "the Company is under no obligation to approve any request")
-        r"\bthere(?:\s+is|['’]s)\s+no\s+(?:obligation|requirement)\s+to\b",
+        r"\bthere(?:\s+is|['’]s)\s+no\s+(?:obligation|requirement|expectation)\s+(?:for\s+(?:you|staff|employees|anyone)\s+)?to\b",
+        r"\b(?:is|are)\s+not\s+to\s+be\s+(?:required|expected|obliged|made|forced|compelled|asked)\s+to\b",
         r"\b(?:you|staff|employees|members|volunteers|we)\s+(?:are|is)\s+under\s+no\s+obligation\s+to\b",
         # "You are not expected to reply at night", "this is not expected": of people, not of what a project may yield
         r"\b(?:you|staff|employees|members|we|they|anyone|everyone|people|this|that)\s+(?:are|is|am)\s+(?:\w+\s+)?not\s+"
@@ -290,7 +294,8 @@ _CONFINED = re.compile(r"\b(?:must|should|shall|may|can|could|will|is|are|be)\s+
                        r"|\b(?:under|in)\s+(?:the\s+following|certain|specific|limited|exceptional)\s+(?:circumstances|conditions"
                        r"|cases)\b"  # "We may, under the following circumstances, rely on …"
                        r"|\b(?:when|if|where|whenever|once)\s+(?:you\s+are\s+|they\s+are\s+|it\s+is\s+)?(?:required|asked"
-                       r"|requested|instructed|told|directed)\s+to\b", re.I)  # "When required to change a password, …"
+                       r"|requested|instructed|told|directed)\s+to\b"  # "When required to change a password, …"
+                       r"|\bno\s+more\s+than\b", re.I)  # a limit: "no more than 5 days are permitted" allows some, not all
 
 
 # "may be required to provide a doctor's note", "you might need to …": a duty that may arise, in cases the

@@ -568,6 +568,14 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("The Company is under no obligation to approve any request by an Employee to work at home.", None,
      Verdict.information),
     ("No \"off - the-clock\" work is ever permitted.", None, Verdict.prohibited),
+    # what is said never to be paid is refused; a limit ("no more than") allows some, not all
+    ("No taxi expense claims will be reimbursed.", None, Verdict.prohibited),
+    ("No more than 5 days of unused leave are permitted to be carried over.", None, Verdict.information),
+    # a duty nobody may lay on someone is leave not to do it
+    ("TAs and RAs are not to be required to purchase food for, or clean up after any departmental function.", None,
+     Verdict.permitted),
+    ("There is no expectation to respond until the core work hours.", None, Verdict.permitted),
+    ("Staff are not to use their personal email for work.", None, Verdict.prohibited),
     # "may or may not": not known either way
     ("If you have a DBS check for another organisation, it may or may not be possible to consider it for use here.",
      None, Verdict.information),

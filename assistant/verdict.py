@@ -90,6 +90,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"(?!\s+(?:any\s+)?(?:liability|responsibility))", r"\bunacceptable\b",
         # … 'No "off - the-clock" work is ever permitted'
         # "No taxi expense claims will be reimbursed" (not "no more than two claims are reimbursed", a limit)
+        # ... the "no" of the subject, not of a thing it has ("rings with no stones are permitted")
+        r"(?<!\bwith\s)(?<!\bwithout\s)(?<!\bhas\s)(?<!\bhave\s)(?<!\bhaving\s)(?<!\bof\s)"
         r"\bno\s+(?!(?:more|less|fewer|later|longer|earlier|sooner)\s+than\b)(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be"
         r"|may\s+be)\s+(?:ever\s+)?(?:permitted|allowed|accepted|tolerated|reimbursed|refunded|covered|paid\s+for)\b",
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."

@@ -570,6 +570,7 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("No \"off - the-clock\" work is ever permitted.", None, Verdict.prohibited),
     # what is said never to be paid is refused; a limit ("no more than") allows some, not all
     ("No taxi expense claims will be reimbursed.", None, Verdict.prohibited),
+    ("Wedding bands or other similar rings with no stones are permitted.", None, Verdict.permitted),  # a thing's "no"
     ("No more than 5 days of unused leave are permitted to be carried over.", None, Verdict.information),
     # a duty nobody may lay on someone is leave not to do it
     ("TAs and RAs are not to be required to purchase food for, or clean up after any departmental function.", None,

@@ -48,7 +48,7 @@ ADOC_XREF = re.compile(r"(<<)([\w:.#/-]+)(?:(,[ \t]*)([^<>\n]+?))?(>>)")
 # An HTML character reference, which Markdown reads as the character it names: "&quot;", "&#39;", "&#x20;"
 ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")  # white space, zero-width spaces and joiners
-_MARKUP = re.compile(r"[\[{<\\*_`#>&]")
+_MARKUP = re.compile(r"[\[{<\\*_`#>]")
 
 
 def entity(reference: str) -> str | None:
@@ -63,7 +63,8 @@ def entity(reference: str) -> str | None:
 
 
 def rendered(text: str) -> str:
-    """Source text with its character references read as what they show."""
+    """Source text with its character references read as what they show: what a quoted piece reads as (the
+    verbatim checks read each piece of a quote this way). Search reads the text as written, references and all."""
     return ENTITY.sub(lambda m: entity(m.group()) or m.group(), text) if "&" in text else text
 
 
@@ -77,7 +78,6 @@ def plain(text: str) -> str:
     text = ADOC_XREF.sub(lambda m: m.group(4) or m.group(2), text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", " ", text)
     text = ROLE_TARGET.sub("", ROLE.sub("", text))
-    text = rendered(text)
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!=])", r"\1", text)
     text = re.sub(r"[*_`]+|^#+\s*|^\s*>\s?", "", text, flags=re.M)
     return " ".join(text.translate(_QUOTES).split())

@@ -320,6 +320,12 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
 _CASE_OF_NEED = re.compile(r"(?<=[\w,]\s)(?:whether|or\s+if|if|in\s+case)\s+[^,.;:]{0,60}?\b(?:need|needs|have|has)\s+to\b", re.I)
 
 
+# "Mark will send out of hours, as I sometimes have to shuffle email around other commitments": the writer's reason,
+# not a duty laid on the reader
+_REASON = re.compile(r"(?<=[\w)],\s)(?:as|because|since)\s+(?:i|we)\s+(?:[\w'’]+\s+){0,2}?(?:have|has|need|needs|must)\s+to\b"
+                     r"[^.;:!?]*", re.I)
+
+
 # "…to make sure you don't have to go to bed without dinner", "we book it so you don't need to": a purpose, not a
 # duty lifted
 _PURPOSE = re.compile(r"\b(?:make\s+sure|ensure|so\s+that|(?<=[\w,]\s)so|in\s+order\s+that)\s+"
@@ -417,7 +423,7 @@ def classify(text: str) -> Verdict:
     One part saying both that something is fine and that something is not ("skipping one is okay if
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
-    flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _flat(text))))
+    flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _REASON.sub(" ", _flat(text)))))
     flat = _ASIDE.sub(" ", flat)
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted

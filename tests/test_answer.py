@@ -576,6 +576,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("TAs and RAs are not to be required to purchase food for, or clean up after any departmental function.", None,
      Verdict.permitted),
     ("There is no expectation to respond until the core work hours.", None, Verdict.permitted),
+    # the writer's reason is no duty on the reader; a reason given for a rule leaves the rule standing
+    ("Mark will occasionally send messages out of hours, as I sometimes have to shuffle email around other "
+     "commitments.", None, Verdict.information),
+    ("You must lock your screen, as we have to protect personal data.", None, Verdict.required),
     ("Staff are not to use their personal email for work.", None, Verdict.prohibited),
     # "may or may not": not known either way
     ("If you have a DBS check for another organisation, it may or may not be possible to consider it for use here.",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from html.entities import html5
 from functools import lru_cache
+from html.entities import html5
 
 import snowballstemmer
 

@@ -62,12 +62,6 @@ def entity(reference: str) -> str | None:
     return " " if _INVISIBLE.fullmatch(character) else character
 
 
-def rendered(text: str) -> str:
-    """Source text with its character references read as what they show: what a quoted piece reads as (the
-    verbatim checks read each piece of a quote this way). Search reads the text as written, references and all."""
-    return ENTITY.sub(lambda m: entity(m.group()) or m.group(), text) if "&" in text else text
-
-
 def plain(text: str) -> str:
     """Markdown and template markup removed, for embedding and matching (never for quoting)."""
     if not _MARKUP.search(text):  # nothing for the patterns below to remove

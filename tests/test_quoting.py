@@ -13,7 +13,7 @@ from assistant.loaders import load_document
 from assistant.models import PolicyDocument
 from assistant.quoting import Quoter, header_cells, points_back, shown
 from assistant.review import about_policy
-from assistant.text import rendered
+from test_verbatim import rendered
 
 MARKUP = Path(__file__).resolve().parent / "fixtures" / "markup"
 

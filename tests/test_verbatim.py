@@ -23,7 +23,7 @@ from assistant.loaders import load_corpus
 from assistant.models import Citation, PolicyDocument
 from assistant.quoting import QUOTE_WORDS, Quoter, plain_document, shown
 from assistant.settings import Settings
-from assistant.text import fold, rendered
+from assistant.text import ENTITY, entity, fold
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -65,6 +65,11 @@ def _source_text(corpus: Path, doc: PolicyDocument) -> str:
         return doc.text
     with open(corpus / doc.source, encoding="utf-8-sig", newline="") as file:  # line ends as they are
         return file.read()
+
+
+def rendered(piece: str) -> str:
+    """A piece of source text as a quote shows it: each character reference read as the character it names."""
+    return ENTITY.sub(lambda m: entity(m.group()) or m.group(), piece)
 
 
 def assert_faithful(quote: str, spans: list[tuple[int, int]] | tuple[tuple[int, int], ...], source: str) -> None:

@@ -656,7 +656,10 @@ def rule_units(text: str, context: str | None = None,
                 # "You can use your phone in the staff room but not in classrooms" asked of classrooms: the leave
                 # before does not reach what the question names, and word counts cannot tell which part it is about
                 units[-1] = (units[-1][0], None)
-        verdict = own if answering or denied else clause_verdict(part, context)  # an answer rules in its own words
+        # an answer rules in its own words, as does a part turning against what came before ("however, wedding
+        # bands … are permitted" in an item under "The following is not allowed:")
+        contrast = own is not Verdict.information and bool(re.match(r"\W*(?:however|but|except\s+that)\b", part, re.I))
+        verdict = own if answering or denied or contrast else clause_verdict(part, context)
         if asked and verdict in _AGAINST and _against_others(part, asked):
             verdict = Verdict.information
         elif asked and verdict in RESTRICTING and _excepted(part, asked):

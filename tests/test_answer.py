@@ -546,6 +546,18 @@ def test_a_requirement_answers_only_a_question_about_what_must_be_done(question,
                       "Staff must not take a sabbatical in the summer term.") is Verdict.prohibited
 
 
+def test_a_part_turning_against_its_list_rules_in_its_own_words():
+    """An item under "not allowed" whose own "however, … are permitted" excepts something: that part is leave, not
+    one more thing ruled out; asked about it, the item's two rules disagree, and no ruling is stated."""
+    lead_in = "The following is not considered appropriate attire and is not allowed:"
+    item = ("Large, flamboyant jewelry (note, if working in the packaging areas, no jewelry or watches are permitted; "
+            "however, wedding bands or other similar rings with no stones are permitted).")
+    assert [v for _, v in rule_units(item, lead_in)] == [Verdict.prohibited, Verdict.permitted]
+    assert ruling_for("I work in packaging, can I keep my plain wedding band on?", item, lead_in) is Verdict.information
+    # an item with no contrast of its own is still read under its lead-in
+    assert [v for _, v in rule_units("Jeans may be worn on Fridays.", lead_in)] == [Verdict.prohibited]
+
+
 def test_rule_parts_split_sentences_and_contrasts():
     assert rule_parts("Pets may visit. Food must stay in the kitchen, but drinks are fine; smoking is banned.") == [
         "Pets may visit.", "Food must stay in the kitchen", "but drinks are fine", "smoking is banned."]

@@ -548,6 +548,8 @@ _POINTS_BACK = re.compile(r"^(?:(?:but|however|whereas|although|though|yet|while
                           r"\b(?!\s+(?:is|are|was|were)\s+(?:not\s+)?(?:a|an|the)\b)"
                           r"(?!(?:['’]s|\s+is|\s+was|\s+will\s+be|\s+would\s+be)\s+(?:not\s+)?(?:\w+\s+)?\w+\s+(?:to|that|for)\b)",
                           re.I)
+# A part turning against what came before it: it states its own rule, not its list's
+_TURNING = re.compile(r"\W*(?:however|but|except\s+that)\b", re.I)
 # A contrast ruling on what the part before names ("this is an optional course, but we require it for our lab",
 # "…, but we don't allow them"): the same thing, and the rule after the "but" holds for it.
 _CONTRAST_BACK = re.compile(r"^(?:but|however|though|although|yet)\W+(?:[\w'’-]+\s+){0,3}?(?:require|requires|expect"
@@ -658,7 +660,7 @@ def rule_units(text: str, context: str | None = None,
                 units[-1] = (units[-1][0], None)
         # an answer rules in its own words, as does a part turning against what came before ("however, wedding
         # bands … are permitted" in an item under "The following is not allowed:")
-        contrast = own is not Verdict.information and bool(re.match(r"\W*(?:however|but|except\s+that)\b", part, re.I))
+        contrast = own is not Verdict.information and bool(_TURNING.match(part))
         verdict = own if answering or denied or contrast else clause_verdict(part, context)
         if asked and verdict in _AGAINST and _against_others(part, asked):
             verdict = Verdict.information

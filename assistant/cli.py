@@ -13,7 +13,7 @@ import click
 from pydantic import ValidationError
 
 from .errors import ConfigError, PolicyAssistantError, QuestionError
-from .settings import Settings
+from .settings import Settings, bundled_model_path
 from .teams_package import main as teams_package
 
 
@@ -210,6 +210,9 @@ def _eval_settings(corpus: Path) -> Settings:
 @click.argument("pairs", nargs=-1, required=True, metavar="QUESTIONS.jsonl=CORPUS...")
 def eval_thresholds(pairs: tuple[str, ...]) -> None:
     """Choose the abstention and ruling thresholds on all sets together, and score each set left out."""
+    from dataclasses import asdict
+
+    from .calibration import CalibrationSetting, Weighing, calibration_for
     from .embeddings import Embedder
     from .engine import PolicyEngine
     from .evaluation import (abstention_figures, choose_thresholds, collect_signals, leave_one_set_out,
@@ -256,6 +259,12 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
                    f"{cell(row.get('wrong_rulings'), 7)}{cell(row.get('ruling_precision'), 11)}"
                    f"{cell(row.get('ruling_coverage'), 10)}")
 
+    chosen = CalibrationSetting(answer=Weighing(**asdict(w), threshold=t.answer),
+                                ruling=Weighing(**asdict(r), threshold=t.ruling))
+    in_use, _ = calibration_for(embedder.name, settings.calibration, bundled_model_path())
+    same = chosen.answer == in_use.answer and chosen.ruling == in_use.ruling
+    click.echo(f"model {embedder.name}: {'these are the numbers in use' if same else 'to use these, set'}\n"
+               f"POLICY_ASSISTANT_CALIBRATION='{chosen.model_dump_json(exclude_none=True)}'")
 
 @main.command()
 @corpus_option

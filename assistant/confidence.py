@@ -6,9 +6,10 @@ the rarest topical word of the question that it lacks is (a question about somet
 names — "mileage", "sabbatical" — lacks a rare word however close the passage reads), how far
 it stands ahead of the next distinct passage, and whether the next passages come from the same
 section of the same document (candidates that agree point at one answer; scattered ones suggest the
-policy is silent). The weights and both thresholds are global numbers chosen once on all the
-development sets together (`evaluation.choose_thresholds`, run by `policy-assistant eval-thresholds`);
-leave-one-set-out figures are in the README. A ruling needs more confidence than an answer: a wrong
+policy is silent). The weights and both thresholds belong to the embedding model
+(`calibration.Calibration`), chosen once on all the development sets together
+(`evaluation.choose_thresholds`, run by `policy-assistant eval-thresholds`); leave-one-set-out figures
+are in the README. A ruling needs more confidence than an answer: a wrong
 ruling is worse than none.
 """
 
@@ -43,11 +44,3 @@ class Weights:
     def confidence(self, e: Evidence) -> float:
         return (e.closeness + self.coverage * e.coverage + self.lead * e.lead + self.agreement * e.agreement
                 + self.missing * e.missing)
-
-
-# Chosen by `policy-assistant eval-thresholds` on the four development sets together (see the README):
-# the answer's weights for abstention, the ruling's own weights for stating a ruling on an answer.
-WEIGHTS = Weights(coverage=0.0, lead=1.0, agreement=0.1, missing=-0.25)
-ANSWER_THRESHOLD = 0.24
-RULING_WEIGHTS = Weights(coverage=0.0, lead=4.0, agreement=0.0)
-RULING_THRESHOLD = 0.705

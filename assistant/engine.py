@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from .confidence import AGREEING, ANSWER_THRESHOLD, LEAD_CAP, RULING_THRESHOLD, RULING_WEIGHTS, WEIGHTS, Evidence
+from .calibration import calibration_for
+from .confidence import AGREEING, LEAD_CAP, Evidence
 from .embeddings import Embedder
 from .errors import CorpusError, IndexError_, IndexOutdated, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
@@ -23,7 +24,7 @@ from .review import about_policy, named_document, status_line
 from .models import Answer, Citation, DocumentStatus, Place, PolicyDocument, Verdict, VerifiedAnswer
 from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
-from .settings import Settings
+from .settings import Settings, bundled_model_path
 from .text import fold, without_emoji
 from .verdict import RESTRICTING, asks_for_ruling, clause_verdict, ruling_for, rules_its_items, verdict_line
 from .verified import VerifiedBook, VerifiedMatch, locate
@@ -52,6 +53,7 @@ class PolicyEngine:
         self.retriever = Retriever(index, embedder)
         self._documents = {d.source: d for d in index.documents}
         self.quoter = Quoter(self._documents, index.clauses)
+        self.calibration, self.uncalibrated = calibration_for(embedder.name, settings.calibration, bundled_model_path())
         self.verified: VerifiedBook | None = None
         self._clause_counts: dict[str, int] = {}
         for clause in index.clauses:
@@ -68,7 +70,10 @@ class PolicyEngine:
         if build is not False:
             supported_files(settings.corpus_dir)  # a missing corpus is reported before the slow model load
         embedder = embedder or Embedder(settings.model, settings.encoder, threads=settings.encoder_threads)
-        return cls(settings, open_index(settings, embedder, progress, build), embedder)
+        engine = cls(settings, open_index(settings, embedder, progress, build), embedder)
+        if engine.uncalibrated:
+            log.warning("%s", engine.uncalibrated)
+        return engine
 
     def reloaded(self) -> PolicyEngine | None:
         """A new engine over the index build published since this one was loaded (None if there is none).
@@ -108,12 +113,13 @@ class PolicyEngine:
         needed = None if self.verified else max(self.settings.max_citations, 1 + AGREEING)
         passages = self._distinct(hits, question, needed)
         found = self.evidence_from(hits, question, passages)
-        confidence = WEIGHTS.confidence(found)
-        answered = mode != "hybrid" and bool(hits) or confidence >= ANSWER_THRESHOLD
+        answer_rule, ruling_rule = self.calibration.answer, self.calibration.ruling
+        confidence = answer_rule.score(found)
+        answered = mode != "hybrid" and bool(hits) or confidence >= answer_rule.threshold
         shown_anyway = match is not None and any(overlaps([match.place], h.clause.source, p.start, p.end)
                                                  for h, p in passages[:self.settings.max_citations])
         if match and not shown_anyway and (match.supported_only or not match.close and (
-                RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD)):
+                ruling_rule.passes(found))):
             # a supported match is used only among the clauses shown anyway; a match short of close does not
             # override a search sure enough of another clause to state a ruling from it
             match = None
@@ -141,7 +147,7 @@ class PolicyEngine:
         verdict = Verdict.information
         if match and match.close and match.answer.verdict is not None:
             verdict = match.answer.verdict  # the owner's own reading of the clause, for a question this close
-        elif (answered and citations and RULING_WEIGHTS.confidence(found) >= RULING_THRESHOLD
+        elif (answered and citations and ruling_rule.passes(found)
               and asks_for_ruling(question)):
             # the rule of the part of the first quote that is about the thing asked; none when unsure
             verdict = self.ruling_read(question, citations[0], first)
@@ -212,7 +218,7 @@ class PolicyEngine:
 
     def use_verified(self, answers: list[VerifiedAnswer]) -> list[VerifiedAnswer]:
         """Match later questions against these verified answers; returns those whose quote no longer stands."""
-        book = VerifiedBook(answers, self._documents, self.retriever.embedder)
+        book = VerifiedBook(answers, self._documents, self.retriever.embedder, self.calibration.verified)
         self.verified = book if len(book) else None
         return book.stale
 

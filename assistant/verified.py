@@ -5,12 +5,14 @@ A new question is matched to the owners' *example questions*, not to the clause:
 was trained mostly on pairs of questions and paraphrases, so two wordings of one question lie much
 closer together than a question and the rule that answers it (see the README's figures).
 
-Three strengths of match, by cosine similarity. A match (>= `MATCH_THRESHOLD`) puts the verified clause
-first, unless it falls short of close and the search, sure enough of another clause to state a ruling from
-it, does not show the verified one (`PolicyEngine._answer`). A *supported* match (>= `SUPPORTED_THRESHOLD`) is used only when the
-verified clause is among the clauses the answer shows anyway: a wrong one can only reorder what is shown.
-The owner's verdict, given for another wording, is stated only for a *close* match
-(>= `CLOSE_THRESHOLD`): a wrong ruling is worse than none. Below that the question is answered as before.
+Three strengths of match, by cosine similarity, each a threshold chosen for the model
+(`calibration.VerifiedThresholds`; for all-MiniLM-L6-v2 by benchmarks/bench_verified.py, on question pairs
+only, never a gold quote). A *match* puts the verified clause first, unless it falls short of close and the
+search, sure enough of another clause to state a ruling from it, does not show the verified one
+(`PolicyEngine._answer`). A *supported* match, a little weaker, is used only when the verified clause is
+among the clauses the answer shows anyway: a wrong one can only reorder what is shown. The owner's verdict,
+given for another wording, is stated only for a *close* match: a wrong ruling is worse than none. Below
+that the question is answered as before.
 """
 
 from __future__ import annotations
@@ -22,19 +24,10 @@ from typing import Iterable, Iterator
 
 import numpy as np
 from pydantic import ValidationError
+from .calibration import MINILM, VerifiedThresholds
 from .embeddings import Embedder
 from .models import PolicyDocument, VerifiedAnswer
 from .quoting import visible
-
-# Chosen by benchmarks/bench_verified.py on question pairs only (never a gold quote): pairs written
-# for this (tests/data/paraphrase_pairs.jsonl) and pairs derived from the development sets' questions
-# and hand-written paraphrases of them, all sets together. MATCH maximises the share of right matches
-# kept minus twice the share of wrong matches let through; SUPPORTED and CLOSE are the lowest 0.01
-# steps letting through at most 10% and 2% of the questions of another intent. Leaving any one set out
-# moves MATCH and CLOSE by at most 0.01, SUPPORTED by at most 0.03.
-MATCH_THRESHOLD = 0.70
-SUPPORTED_THRESHOLD = 0.66
-CLOSE_THRESHOLD = 0.80
 
 
 @dataclass(frozen=True)
@@ -45,7 +38,7 @@ class VerifiedMatch:
     similarity: float
     start: int
     end: int
-    supported_only: bool  # below MATCH_THRESHOLD: used only among the clauses the answer shows
+    supported_only: bool  # short of a match: used only among the clauses the answer shows
     close: bool  # close enough for the owner's verdict to be stated
 
     @property
@@ -92,9 +85,8 @@ class VerifiedBook:
     """The verified answers in use, with their example questions embedded for matching."""
 
     def __init__(self, answers: list[VerifiedAnswer], documents: dict[str, PolicyDocument], embedder: Embedder,
-                 match: float = MATCH_THRESHOLD, supported: float = SUPPORTED_THRESHOLD,
-                 close: float = CLOSE_THRESHOLD) -> None:
-        self.threshold, self.supported, self.close = match, supported, close
+                 thresholds: VerifiedThresholds = MINILM.verified) -> None:
+        self.threshold, self.supported, self.close = thresholds.match, thresholds.supported, thresholds.close
         self.embedder = embedder
         self.spans: dict[int, tuple[int, int]] = {}
         self.stale: list[VerifiedAnswer] = []  # active answers whose quote no longer stands

@@ -33,13 +33,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant.calibration import CalibrationSetting, VerifiedThresholds, calibration_for  # noqa: E402
 from assistant.embeddings import Embedder  # noqa: E402
 from assistant.engine import PolicyEngine  # noqa: E402
 from assistant.evaluation import EvalQuestion, read_questions  # noqa: E402
 from assistant.models import VerifiedAnswer  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import Settings, bundled_model_path  # noqa: E402
 from assistant.text import fold  # noqa: E402
-from assistant.verified import CLOSE_THRESHOLD, MATCH_THRESHOLD, SUPPORTED_THRESHOLD  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 SETS = {"Glenmere": ("glenmere_dev.jsonl", "glenmere"), "18F": ("18f_dev.jsonl", "18f_handbook"),
@@ -210,7 +210,7 @@ def run_set(name: str, embedder: Embedder, paraphrases: dict[str, str]) -> dict:
         "q2c_top1": float(np.mean(q2c.argmax(1) == truth)),
         "q2q_right_sim": float(np.mean(q2q[np.arange(len(truth)), truth])),
         "q2c_right_sim": float(np.mean(q2c[np.arange(len(truth)), truth])),
-        "q2q_at_threshold": float(np.mean((q2q.argmax(1) == truth) & (q2q.max(1) >= MATCH_THRESHOLD))),
+        "q2q_at_threshold": float(np.mean((q2q.argmax(1) == truth) & (q2q.max(1) >= engine.calibration.verified.match))),
         "q2q_auc": auc(q2q, truth, allowed), "q2c_auc": auc(q2c, truth, allowed),
     }
 
@@ -229,11 +229,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--sets", default=",".join(SETS), help="the sets whose engine runs to measure")
     args = parser.parse_args()
-    embedder = Embedder(Settings(_env_file=None).model)
+    settings = Settings(_env_file=None)
+    embedder = Embedder(settings.model)
     same, different = pair_similarities(embedder)
     print(f"written pairs: {len(same)} same-intent, {len(different)} different-intent; "
           f"same median {np.median(same):.3f}, different median {np.median(different):.3f}")
-    in_use = {"match": MATCH_THRESHOLD, "supported": SUPPORTED_THRESHOLD, "close": CLOSE_THRESHOLD}
+    in_use = calibration_for(embedder.name, settings.calibration, bundled_model_path())[0].verified.model_dump()
     figures: dict = {"in_use": in_use, "sets": [], "leave_one_set_out": {}}
     if not EVAL.exists():
         print(f"{EVAL} is absent: the evidence part needs the development sets.")
@@ -262,6 +263,9 @@ def main() -> None:
             print(f"  leave {name} out: {kind} threshold {t:.2f}; on {name}: right matches kept "
                   f"{'n/a' if kept is None else f'{kept:.2f}'}, wrong let through "
                   f"{'n/a' if through is None else f'{through:.3f}'}")
+    chosen = VerifiedThresholds(**figures["thresholds"])
+    print(f"model {embedder.name}: {'these are the thresholds in use' if chosen.model_dump() == in_use else 'to use these, set'}"
+          f"\nPOLICY_ASSISTANT_CALIBRATION='{CalibrationSetting(verified=chosen).model_dump_json(exclude_none=True)}'")
     for name in args.sets.split(","):
         if os.environ.get("BENCH_THRESHOLD_ONLY"):
             break

@@ -11,7 +11,6 @@ from datetime import date
 
 import pytest
 
-from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
 from assistant.engine import PolicyEngine
 from assistant.errors import QuestionError
 from assistant.models import Answer, Verdict
@@ -84,7 +83,7 @@ def test_verdicts_for_glenmere_questions(engine, question, verdict, gold):
     gold_citation = next(c for c in answer.citations if fold(gold) in fold(c.quote))
     assert gold_citation.verdict is verdict
     # the answer states the ruling only when sure the first quote answers; otherwise it quotes without one
-    sure = RULING_WEIGHTS.confidence(engine.evidence_for(question)) >= RULING_THRESHOLD
+    sure = engine.calibration.ruling.passes(engine.evidence_for(question))
     stated = verdict if sure else Verdict.information
     assert answer.verdict is stated
     assert answer.verdict_line == verdict_line(stated, TITLE, True, "the Headteacher")
@@ -95,7 +94,7 @@ def test_a_ruling_needs_more_confidence_than_an_answer(engine):
                  "Can I use the school logo on my website?", "Can I message children from my class on WhatsApp?",
                  "Is it OK to complain about my headteacher on Facebook?", "Can I email a pupil if their parents agree?"]
     answers = [engine.ask(q) for q in questions]
-    sure = {q: RULING_WEIGHTS.confidence(engine.evidence_for(q)) >= RULING_THRESHOLD for q in questions}
+    sure = {q: engine.calibration.ruling.passes(engine.evidence_for(q)) for q in questions}
     assert answers[0].verdict is Verdict.prohibited and sure[questions[0]]
     unsure = [a for a in answers if a.answered and not sure[a.question]]
     assert unsure, [(a.question, a.confidence) for a in answers]  # the gate is exercised

@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
-from assistant.confidence import RULING_THRESHOLD, RULING_WEIGHTS
 from assistant.engine import PolicyEngine
 from assistant.index import build_index
 from assistant.render import answer_text
@@ -107,7 +106,7 @@ def test_ask_json(indexed, engine):
     data = json.loads(result.stdout)
     assert data["answered"] is True
     # a ruling only when the best passage is confidently the answer (same policy, same engine code)
-    sure = RULING_WEIGHTS.confidence(engine.evidence_for(question)) >= RULING_THRESHOLD
+    sure = engine.calibration.ruling.passes(engine.evidence_for(question))
     assert data["verdict"] == ("needs_permission" if sure else "information")
     assert data["contact"] == "the Headteacher"
     assert any("written prior permission" in c["quote"] and c["verdict"] == "needs_permission"

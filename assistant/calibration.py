@@ -112,5 +112,5 @@ def calibration_for(model: str, setting: CalibrationSetting | None = None,
         return calibration, None
     return calibration, (f"no calibration is known for the model {model!r}: its similarities are judged with "
                          f"all-MiniLM-L6-v2's thresholds for {', '.join(missing)}, so it may abstain too often "
-                         "or too rarely. Run `policy-assistant eval-thresholds` on labelled questions and set the "
-                         "line it prints (POLICY_ASSISTANT_CALIBRATION).")
+                         "or too rarely. Choose its own with `policy-assistant eval-thresholds` on labelled questions "
+                         "and set POLICY_ASSISTANT_CALIBRATION (README: \"Another embedding model\").")

@@ -105,8 +105,12 @@ class PolicyEngine:
         if self.verified and mode == "hybrid":
             vector = self.retriever.embedder.encode([question])[0]
             match = self.verified.match(question, chosen.sources, vector)
-        verified_first = match is not None and not match.supported_only  # an owner's answer outranks metadata
-        if about_policy(question, [d.title for d in self._in_scope(chosen)]) and not verified_first:
+        titles = [d.title for d in self._in_scope(chosen)]
+        # an owner's answer to a question about the policy itself outranks its metadata; an answer to another
+        # kind of question ("Who does this policy apply to?") does not, however near the wording
+        verified_first = match is not None and not match.supported_only and any(
+            about_policy(q, titles) for q in match.answer.questions)
+        if about_policy(question, titles) and not verified_first:
             return self._status_answer(question, chosen, started)
         hits = self.retriever.search(question, chosen.sources, k=10, mode=mode, query_vec=vector)
         # only the first passages are read (a verified answer's quote may hide some: then all are worked out)

@@ -155,6 +155,21 @@ def test_a_verified_answer_outranks_the_policy_status_reply(service, engine):
     assert reply.verified_id is not None and fold("Next Review Due") in fold(reply.citations[0].quote)
 
 
+def test_an_owner_answer_to_another_kind_of_question_does_not_replace_the_policy_status_reply(service, engine):
+    """"Who owns this policy?" reads close to "Who does this policy apply to?" (0.78 with the bundled model), but
+    only the document's own metadata answers it."""
+    service.verify(["Who does this policy apply to?"], POLICY, "This policy has been written to help guide parents",
+                   verified_by="Head")
+    for question in ("Who owns this policy?", "Is this policy still current?"):
+        match = service.engine.verified.match(question)
+        assert match is not None and not match.supported_only  # near enough in wording to be matched
+        reply = service.answer(question, platform="cli").answer
+        assert reply.verified_id is None and reply.verdict_line == engine.ask(question).verdict_line
+        assert "Next Review Due" in reply.citations[0].quote
+    # a question of another kind still gets it
+    assert service.answer("Who is this policy for?", platform="cli").answer.verified_id is not None
+
+
 def test_scope_keeps_a_verified_answer_to_its_document(service):
     service.verify(["Can I use the school logo on my own website?"], POLICY, LOGO, verified_by="Head")
     assert service.engine.ask("Can I use the school logo on my own website?", scope=POLICY).verified_id is not None

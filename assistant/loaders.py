@@ -35,7 +35,12 @@ DEFAULT_MAX_FILE_BYTES = 10_000_000
 _TAIL = 1500  # characters at a document's end read for its review dates when its head states none
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".adoc": "text", ".asciidoc": "text",
-             ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+             ".docx": "docx", ".odt": "odt", ".fodt": "odt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+# document formats met in policy folders that are not read: each file is named when met, not passed over
+UNREAD = {".doc": "Word 97-2003 (.doc)", ".rtf": "Rich Text (.rtf)", ".wpd": "WordPerfect (.wpd)",
+          ".pages": "Apple Pages (.pages)", ".epub": "EPUB (.epub)", ".ppt": "PowerPoint (.ppt)",
+          ".pptx": "PowerPoint (.pptx)", ".odp": "OpenDocument presentation (.odp)", ".xls": "Excel (.xls)",
+          ".xlsx": "Excel (.xlsx)", ".ods": "OpenDocument spreadsheet (.ods)"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.S)
@@ -97,7 +102,8 @@ class Corpus:
 
 
 def supported_files(corpus_dir: Path) -> list[Path]:
-    """Every policy file under the folder, in a stable order; hidden files and folders are skipped."""
+    """Every policy file under the folder, in a stable order; hidden files and folders are skipped. Files in
+    document formats that are not read (`UNREAD`) are listed too, so that loading names them."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"Policy folder not found: {corpus_dir}")
     files = []
@@ -106,7 +112,8 @@ def supported_files(corpus_dir: Path) -> list[Path]:
         rel = str(path)[skip:]
         if rel.startswith(".") or f"{os.sep}." in rel:
             continue
-        if (path.suffix.lower() in SUPPORTED or not path.suffix) and path.is_file():
+        suffix = path.suffix.lower()
+        if (suffix in SUPPORTED or suffix in UNREAD or not suffix) and path.is_file():
             files.append(path)  # a file with no extension ("SubmittingPatches") is read when it is a document
     return files
 
@@ -181,6 +188,9 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
     source = source or path.name
     kind = SUPPORTED.get(path.suffix.lower()) or ("text" if not path.suffix else None)
     if kind is None:
+        if path.suffix.lower() in UNREAD:
+            raise DocumentError(f"{source}: {UNREAD[path.suffix.lower()]} files are not read; save it as .docx, "
+                                ".odt, PDF or text to have it read")
         raise DocumentError(f"{source}: unsupported file type {path.suffix!r}")
     if raw is None:
         try:
@@ -196,7 +206,7 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
     else:
         meta, text = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
-        hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx") else ""
+        hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx", "odt") else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
     return _document(source, kind, text, meta, path).model_copy(
         update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest()})
@@ -398,7 +408,7 @@ def _names_a_title(heading: str) -> bool:
 
 
 def _title_from_text(text: str, kind: str) -> str | None:
-    if kind in ("docx", "pdf"):  # a printed policy's first heading, when it names the policy, is its title,
+    if kind in ("docx", "odt", "pdf"):  # a printed policy's first heading, when it names the policy, is its title,
         blocks = text.split("\n\n", 8)[:8]  # whatever size it was set in; a school's name may stand above
         for n, block in enumerate(blocks):
             if _CONTACT_LINE.fullmatch(block.strip()):
@@ -414,7 +424,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
                 continue  # a marking ("OFFICIAL") or a symbol ("□") above the title
             if "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
                 break  # the body has begun
-    if kind in ("markdown", "docx", "html", "pdf"):
+    if kind in ("markdown", "docx", "odt", "html", "pdf"):
         for match in re.finditer(rf"^#(?:\s+|{NO_SPACE_HEADING})(.+?)\s*#*\s*$", text, re.M):
             if re.search(r"[^\W\d_]", match.group(1)):  # words, not a symbol set large ("□")
                 return _plain(match.group(1))
@@ -422,7 +432,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
         return _plain(match.group(1))  # AsciiDoc's document title ("= JEP-12: Travel Grant Program")
     if kind in ("markdown", "text") and (match := re.search(r"^(?![=\-~^\"+#*]{3})(\S.{0,150})\n={3,}[ \t]*$", text, re.M)):
         return _plain(match.group(1))  # a title underlined with "=" (Markdown's setext, reStructuredText)
-    if kind == "docx" and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
+    if kind in ("docx", "odt") and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
         return match.group(1).strip()
     if kind == "pdf":  # a first line standing on its own (see _pdf_paragraphs) is the title
         first, _, rest = text.partition("\n\n")
@@ -435,7 +445,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
 def _title(text: str, kind: str, path: Path) -> str:
     """The title a document gives itself; for a Word file or a PDF, its cover sheet's "Title:" first, and its
     file name before a first heading that names no policy ("Executive Summary") where the name names one."""
-    if kind in ("docx", "pdf"):
+    if kind in ("docx", "odt", "pdf"):
         titled = _TITLE_LINE.search(text[:3000])
         if titled and len(titled.group(1).split()) <= 12 and not re.search(r"[.!?]\s", titled.group(1)):
             return _plain(titled.group(1))
@@ -530,7 +540,7 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
             if not text:
                 continue
             style = (para.style.name if para.style is not None else "") or ""
-            level = _heading_level(style) if not _reads_as_prose(text) else 0
+            level = _heading_level(style) if not reads_as_prose(text) else 0
             if style.lower().startswith("toc"):
                 continue  # a table of contents line ("Introduction<tab>3"): the headings themselves follow
             if level:
@@ -572,7 +582,7 @@ def _paragraph_text(para) -> str:
     return "".join(Run(run, para).text for run in runs)
 
 
-def _reads_as_prose(text: str) -> bool:
+def reads_as_prose(text: str) -> bool:
     """A paragraph in a heading style that is a numbered clause of the body ("3.1 The consumption of alcohol
     on property owned … is prohibited, unless authorised by the Managing Director."): Word documents often
     number their clauses with the heading styles. A heading names; it does not run to sentences."""
@@ -581,7 +591,7 @@ def _reads_as_prose(text: str) -> bool:
 
 
 # a table holding more than this in one row is a frame around text, not a table of data
-_FRAME_WORDS = 150
+FRAME_WORDS = 150
 
 
 def _distinct_cells(table) -> list:
@@ -605,7 +615,7 @@ def _frames_text(table, cells: list) -> bool:
         inked = [p for p in cell.paragraphs if p.text.strip()]
         if len(inked) >= 3 and any(_heading_level(p.style.name if p.style is not None else "") for p in inked):
             return True
-    return len(table.rows) == 1 and sum(len(c.text.split()) for c in cells) > _FRAME_WORDS
+    return len(table.rows) == 1 and sum(len(c.text.split()) for c in cells) > FRAME_WORDS
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -906,4 +916,10 @@ _CONTENTS_TITLE = re.compile(r"(?:table\s+of\s+)?contents|on\s+this\s+page|in\s+
 _INLINE_HTML = frozenset("a abbr b bdi bdo br cite code data del dfn em font i img ins kbd label mark q s samp small "
                          "span strong sub sup time u var wbr".split())
 
-_EXTRACTORS = {"docx": _docx_text, "pdf": _pdf_text, "html": _html_text}
+def _odt_text(raw: bytes, source: str) -> str:
+    from .odf import odt_text
+
+    return odt_text(raw, source)
+
+
+_EXTRACTORS = {"docx": _docx_text, "odt": _odt_text, "pdf": _pdf_text, "html": _html_text}

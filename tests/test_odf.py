@@ -1,0 +1,179 @@
+"""OpenDocument Text policies (.odt, .fodt), read from files LibreOffice wrote (tests/fixtures/odt/README.md
+says how each was made), and document formats that are not read, named rather than passed over."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.engine import PolicyEngine
+from assistant.errors import DocumentError
+from assistant.loaders import load_corpus, load_document
+from assistant.models import Verdict
+from assistant.settings import Settings
+from assistant.text import fold
+
+ODT = Path(__file__).resolve().parent / "fixtures" / "odt"
+
+HANDBOOK = """# Riverside Trust Staff Handbook
+
+# Expenses
+
+Staff may claim mileage for journeys over 10 miles.
+
+Receipts must be always kept for six years.
+
+**Claiming online**
+
+Use the expenses portal, not paper forms.
+Claims close on the 25th.
+
+Staff must not claim for alcohol under any circumstances.
+
+- Parking is claimable.
+
+- Fines are not.
+
+- Tolls are claimable.
+
+# Working hours
+
+Core hours are 10:00 to 16:00.
+
+You may start any time between 7:00 and 10:00.
+
+## Flexible working
+
+Requests go to your line manager.
+
+They must reply within 28 days.
+
+Overtime must be agreed in advance.
+
+| Vehicle | Rate |
+| Car | 45p per mile |
+| Bicycle | 20p per mile |
+
+Next review due: March 2027"""
+
+
+def test_an_odt_reads_as_the_page_shows_it():
+    """The generated contents, the footnote (mark and body), the comment and the word deleted with changes
+    tracked are left out; the inserted word, the text box, a layout table's cells, a table of data, a
+    heading in bold by hand and a nested list stand as a reader sees them."""
+    doc = load_document(ODT / "handbook.odt", "handbook.odt")
+    assert doc.format == "odt" and doc.text == HANDBOOK
+    assert doc.title == "Riverside Trust Staff Handbook" and doc.review_due == date(2027, 3, 1)
+    for unseen in ("Contents", "HMRC", "Check with finance", "never", "mileage1"):
+        assert unseen not in doc.text
+
+
+def test_a_flat_odt_reads_as_the_packaged_one():
+    """LibreOffice's one-file XML (.fodt) writes a tracked deletion between the change's marks in the text."""
+    flat = load_document(ODT / "handbook-flat.fodt", "handbook-flat.fodt")
+    assert flat.format == "odt" and flat.text == HANDBOOK
+    assert "never" in (ODT / "handbook-flat.fodt").read_text("utf-8").split("<office:body>")[1]
+
+
+def test_a_heading_number_the_file_records_stands_before_its_words():
+    doc = load_document(ODT / "handbook-source.fodt", "handbook-source.fodt")
+    assert "# 1. Expenses" in doc.text and "# 2. Working hours" in doc.text
+
+
+def test_an_odt_saved_from_a_word_document_reads_as_the_word_document():
+    odt = load_document(ODT / "conduct.odt", "conduct.odt")
+    docx = load_document(ODT / "conduct.docx", "conduct.docx")
+    assert odt.text == docx.text and odt.title == docx.title == "Staff Code of Conduct"
+    assert odt.review_due == docx.review_due == date(2027, 9, 1)
+    assert "| Teacher | Headteacher |" in odt.text and "**Declaring a gift**" in odt.text
+
+
+def _zip(tmp_path: Path, name: str, members: dict[str, bytes]) -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for member, data in members.items():
+            package.writestr(member, data)
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda tmp: (tmp / "junk.odt").write_bytes(b"\x00\xffnot a zip at all" * 50) and tmp / "junk.odt",
+     "not a readable OpenDocument file (BadZipFile)"),
+    (lambda tmp: _zip(tmp, "empty.odt", {"mimetype": b"application/vnd.oasis.opendocument.text"}),
+     "not an OpenDocument file (no content.xml)"),
+    (lambda tmp: _zip(tmp, "broken.odt", {"content.xml": b"<office:document-content"}),
+     "not a readable OpenDocument file (XMLSyntaxError"),
+    (lambda tmp: _zip(tmp, "sheet.odt", {"content.xml": (
+        b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">'
+        b'<office:body><office:spreadsheet/></office:body></office:document-content>')}),
+     "not an OpenDocument text document (spreadsheet)"),
+    (lambda tmp: _zip(tmp, "bomb.odt", {"content.xml": b" " * (65 * 1024 * 1024)}),
+     "content.xml unpacks to 68,157,440 bytes (more than 67,108,864)"),
+])
+def test_a_damaged_odt_is_one_clear_message(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(DocumentError) as err:
+        load_document(path, path.name)
+    assert str(err.value).startswith(f"{path.name}: ") and message in str(err.value)
+
+
+def test_a_billion_laughs_in_an_odt_is_refused_quickly(tmp_path):
+    """Entities are never expanded (an OpenDocument file declares none): the nested ones are refused by name."""
+    laughs = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    content = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "ha">{laughs}]>'
+               '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+               '<text:p>Staff must sign in at reception. &l9;</text:p></office:text></office:body>'
+               '</office:document-content>').encode()
+    path = _zip(tmp_path, "laughs.odt", {"content.xml": content})
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match=r"^laughs\.odt: not a readable OpenDocument file \(XMLSyntaxError: .*entity"):
+        load_document(path, path.name)
+    assert time.perf_counter() - started < 2
+
+
+def test_documents_in_formats_not_read_are_named_when_the_folder_is_read(tmp_path):
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(ODT / "conduct.odt", corpus)
+    (corpus / "Safeguarding Policy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    (corpus / "induction.pptx").write_bytes(b"PK\x03\x04")
+    (corpus / "logo.png").write_bytes(b"\x89PNG\r\n")
+    loaded = load_corpus(corpus)
+    assert [d.source for d in loaded.documents] == ["conduct.odt"]
+    assert loaded.problems == [
+        "Safeguarding Policy.doc: Word 97-2003 (.doc) files are not read; save it as .docx, .odt, PDF or text to "
+        "have it read",
+        "induction.pptx: PowerPoint (.pptx) files are not read; save it as .docx, .odt, PDF or text to have it read"]
+
+    result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    assert "Safeguarding Policy.doc: Word 97-2003 (.doc) files are not read" in result.output
+    assert "logo.png" not in result.output
+
+
+def test_an_odt_policy_is_answered_from_and_quoted_word_for_word(tmp_path, embedder):
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(ODT / "handbook.odt", corpus)
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28))
+    engine = PolicyEngine.open(settings, embedder=embedder)
+    answer = engine.ask("Can I claim for a glass of wine with dinner on a work trip?")
+    assert answer.answered and answer.verdict is Verdict.prohibited
+    first = answer.citations[0]
+    assert first.source == "handbook.odt" and first.document == "Riverside Trust Staff Handbook"
+    assert fold("Staff must not claim for alcohol under any circumstances.") in fold(first.quote)
+    assert first.section == "Expenses › Claiming online"  # the heading set in bold by hand heads its part
+    text = engine.document("handbook.odt").text
+    offset = engine.document("handbook.odt").offset
+    assert "".join(text[a - offset:b - offset] for a, b in first.spans).split() == first.quote.split()
+    hours = engine.ask("What are the core hours?")
+    assert hours.answered and "Core hours are 10:00 to 16:00." in hours.citations[0].quote

@@ -80,6 +80,12 @@ _LAST_REVIEW = re.compile(
     r"(?:date\s+of\s+last\s+review|last\s+(?:review(?:ed)?|updated|revised|amended)(?:\s+date)?|date\s+reviewed"
     r"|(?<![\w ])[ \t]*reviewed\s+(?:by(?=" + _CELL_BREAK + r"|(?-i: [A-Z]))|on\b)|\breviewed(?=[ \t]*:))"
     r"(?:\s+(?:on|in))?" + _THEN_DATE, re.I | re.M)
+# a line giving the policy's own date, where nothing states its last review: "Date: 07/06/2014" under a
+# childminder's policy, "Adopted February 2014", "| **Date** | December 17, 2025 |", "Ratified: 11th December 2024"
+_DATED = re.compile(
+    r"^[ \t*#|]*(?:dated?|policy\s+date|date\s+(?:of\s+)?(?:policy|adoption|adopted|issue|issued|approval|approved"
+    r"|agreed|ratified)|(?:adopted|issued|approved|agreed|ratified)(?:\s+on)?)[ \t*]*[:|]?[ \t*|]*(" + _DATE_WORDS
+    + r")[ \t*|]*$", re.I | re.M)
 # a cover sheet's own "Title: Code of Conduct Policy"
 _TITLE_LINE = re.compile(r"(?:^|[|*\t]|(?<!job)\s)(?:policy\s+|document\s+)?title[ \t*]*[:|][ \t*]*"
                          r"([^|*\n]{3,120}?)[ \t|*]*$", re.I | re.M)
@@ -281,6 +287,11 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
                      "last_reviewed_on", "reviewed_at", "reviewed_on", "last_updated", "last_updated_at", "lastmod") \
         or (found_last.group(1) if found_last else None)
     due = parse_month(due_text) if due_text else None
+    dated = None
+    if last is None and found_last is None:  # the policy's own date, at its head or its end, stands in for it
+        dated = _DATED.search(head) or (_DATED.search(text, max(len(head), len(text) - _TAIL))
+                                        if len(text) > len(head) else None)
+        found_last = dated
     return PolicyDocument(
         source=source,
         title=_meta_str(meta, "title", "name") or _title(text, kind, path),
@@ -290,6 +301,7 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
         owner=_meta_str(meta, "owner", "policy_owner", "author", "signed_by", "signed_by_name", "approved_by", "contact")
         or _first_group(_OWNER, head),
         last_reviewed=_month_label(last),
+        dated=_month_label(dated.group(1)) if dated else None,
         review_due=due,
         review_due_label=_month_label(due_text) if due_text else None,
         review_lines=_review_lines(text, found_due, found_last),

@@ -34,6 +34,7 @@ class PolicyDocument(BaseModel):
     owner: str | None = None
     offset: int = 0  # where `text` starts in the source file (after any front matter)
     last_reviewed: str | None = None
+    dated: str | None = None  # the policy's own date ("Date: 07/06/2014"), where it states no last review
     review_due: date | None = None
     review_due_label: str | None = None
     review_lines: tuple[int, int] | None = None  # where the text states its review dates (offsets in `text`)

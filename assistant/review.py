@@ -59,6 +59,8 @@ def status_line(doc: PolicyDocument, today: date, contact: str) -> str:
     parts = []
     if doc.last_reviewed:
         parts.append(f"was last reviewed in {doc.last_reviewed}")
+    elif doc.dated:
+        parts.append(f"is dated {doc.dated}")
     if doc.review_due:
         due = doc.review_due_label or f"{doc.review_due:%B %Y}"
         parts.append(f"was due for review in {due}" if doc.review_due < today else f"is next due for review in {due}")

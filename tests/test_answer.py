@@ -816,6 +816,24 @@ def test_questions_about_the_policy_itself_are_answered_from_its_metadata(engine
     assert not answer.warnings  # the status line already says it is overdue: said once
 
 
+def test_a_policy_that_states_only_its_date_says_so_when_asked_if_it_is_current(tmp_path, embedder):
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "visitors.md").write_text("# Visitors Policy\n\nI will not allow any visitors to take my minded "
+                                        "children to the toilet or to change their nappies.\n\nDate: 07/06/2014\n",
+                                        encoding="utf-8")
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28), contact="Karlie")
+    policy = PolicyEngine.open(settings, embedder=embedder)
+    status = policy.ask("Is this policy still current?")
+    assert status.verdict_line == "Visitors Policy is dated 7 June 2014. It names no owner; ask Karlie."
+    assert [c.quote for c in status.citations] == ["Date: 07/06/2014"]
+    visit = policy.ask("Can a visitor change a baby's nappy?")
+    assert all("07/06/2014" not in c.quote for c in visit.citations + visit.related)
+
+
 def test_a_published_pdf_is_known_overdue_from_its_cover_sheet(tmp_path, embedder):
     """A school's PDF states its review dates only in its cover sheet's table: the answer says the policy is
     past its review date, quotes that row, and names the owner it gives."""

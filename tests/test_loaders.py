@@ -249,6 +249,28 @@ def test_a_sign_off_block_at_the_end_gives_the_review_date(tmp_path):
     assert load_document(path).review_due == date(2027, 3, 1)
 
 
+@pytest.mark.parametrize("line, dated", [
+    ("Date: 07/06/2014", "7 June 2014"), ("Adopted  February 2014", "February 2014"),
+    ("| **Date**       | December 17, 2025      |", "17 December 2025"), ("### Ratified: 11th December 2024",
+                                                                         "11 December 2024"),
+])
+def test_the_policy_s_own_date_is_its_metadata_where_it_states_no_review(tmp_path, line, dated):
+    """A childminder's policies each end "Date: 07/06/2014": the policy's date, not a clause to quote for
+    "are we open on bank holidays?". Read at the head or the end, where review dates are read."""
+    body = "\n\n".join(f"Rule {n}: staff must record incident {n} in the log." for n in range(120))
+    path = tmp_path / "policy.md"
+    path.write_text(f"# Visitors Policy\n\n{body}\n\n{line}\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.dated == dated and doc.last_reviewed is None
+    assert doc.text[doc.review_lines[0]:doc.review_lines[1]] == line
+    assert not [c for c in chunk_document(doc) if dated.split()[-1] in c.text]
+    # a last review, where one is stated, is what counts; a date line in the middle is the text's own
+    path.write_text(f"# Visitors Policy\n\nLast reviewed: May 2024\n\n{body}\n\n{line}\n", encoding="utf-8")
+    assert (load_document(path).last_reviewed, load_document(path).dated) == ("May 2024", None)
+    path.write_text(f"# Visitors Policy\n\n{body}\n\n{line}\n\n{body}\n", encoding="utf-8")
+    assert load_document(path).dated is None
+
+
 def test_a_season_is_shown_as_written(tmp_path):
     path = tmp_path / "policy.txt"
     path.write_text("Data Policy\n\nNext review: summer  term 2021\n\nStaff must lock their screens.\n", encoding="utf-8")

@@ -34,9 +34,9 @@ _NS = {
 _TEXT, _TABLE, _DRAW, _STYLE, _OFFICE = (f"{{{_NS[k]}}}" for k in ("text", "table", "draw", "style", "office"))
 _FO = f"{{{_NS['fo']}}}"
 
-# inline elements whose content is not the policy's running text
+# inline elements whose content is not the policy's running text (a drawing's text boxes are read apart)
 _UNSEEN_INLINE = {_TEXT + "note", _OFFICE + "annotation", _OFFICE + "annotation-end", _TEXT + "change",
-                  _DRAW + "frame", _DRAW + "a", _TEXT + "ruby-text", _TEXT + "bookmark-ref"}
+                  _TEXT + "ruby-text"}
 # block elements that are generated (contents, indexes) or hold no text of the page
 _UNSEEN_BLOCKS = {_TEXT + name for name in ("table-of-content", "alphabetical-index", "illustration-index",
                                            "object-index", "user-index", "table-index", "bibliography",
@@ -165,9 +165,13 @@ class _Reader:
                 self._table(element)
             elif tag in (_TEXT + "section", _TEXT + "index-body", _TABLE + "table-row-group"):
                 self.blocks_of(element, in_list)
+            elif tag.startswith(_DRAW):  # a frame or shape anchored to the page: the text drawn in it
+                for box in _drawn_text(element):
+                    if _nearest_paragraph(box) is None:
+                        self.blocks_of(box)
 
     def _paragraph(self, element, in_list: bool) -> None:
-        for box in element.iter(_DRAW + "text-box"):  # a cover's title in a frame anchored here
+        for box in _drawn_text(element):  # a cover's title in a frame, or a flowchart's shapes, anchored here
             if _nearest_paragraph(box) is element:
                 self.blocks_of(box)
         text, bold = self.inline(element)
@@ -206,7 +210,8 @@ class _Reader:
             add(node.text, bold)
             for child in node:
                 tag = child.tag
-                if isinstance(tag, str) and tag not in _UNSEEN_INLINE and tag != _TEXT + "number":
+                if isinstance(tag, str) and tag not in _UNSEEN_INLINE and tag != _TEXT + "number" \
+                        and not tag.startswith(_DRAW):
                     if tag == _TEXT + "s":
                         count = child.get(_TEXT + "c") or "1"
                         add(" " * min(int(count) if count.isdigit() else 1, 64), bold)
@@ -276,6 +281,12 @@ def _trim(row: list[str]) -> list[str]:
     while row and not row[-1]:
         row = row[:-1]
     return row
+
+
+def _drawn_text(element) -> list:
+    """The text boxes and shapes holding text under an element, each read apart from the running text."""
+    return [node for node in element.iter() if isinstance(node.tag, str) and node.tag.startswith(_DRAW)
+            and any(child.tag in (_TEXT + "p", _TEXT + "h", _TEXT + "list") for child in node)]
 
 
 def _owner_table(element):

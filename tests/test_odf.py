@@ -87,6 +87,15 @@ def test_a_heading_number_the_file_records_stands_before_its_words():
     assert "# 1. Expenses" in doc.text and "# 2. Working hours" in doc.text
 
 
+def test_text_drawn_in_frames_and_shapes_and_a_cross_reference_are_read():
+    """A cover's title in a frame anchored to the page and a flowchart's step drawn in a shape stand as their own
+    paragraphs (LibreOffice's own text export loses both); a cross-reference shows the heading it names."""
+    doc = load_document(ODT / "drawn.odt", "drawn.odt")
+    assert doc.text == ("Lone Working Policy\n\n# Reporting a concern\n\nTell the DSL the same day.\n\n"
+                        "If you have a concern, follow the chart below.\n\n# Working alone\n\n"
+                        "Before working alone, read Reporting a concern and tell a colleague where you are.")
+
+
 def test_an_odt_saved_from_a_word_document_reads_as_the_word_document():
     odt = load_document(ODT / "conduct.odt", "conduct.odt")
     docx = load_document(ODT / "conduct.docx", "conduct.docx")

@@ -123,6 +123,12 @@ def _zip(tmp_path: Path, name: str, members: dict[str, bytes]) -> Path:
         b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">'
         b'<office:body><office:spreadsheet/></office:body></office:document-content>')}),
      "not an OpenDocument text document (spreadsheet)"),
+    (lambda tmp: _zip(tmp, "deep.odt", {"content.xml": (
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>'
+        + "<text:span>" * 5000 + "Sign in." + "</text:span>" * 5000
+        + "</text:p></office:text></office:body></office:document-content>").encode()}),
+     "Excessive depth in document"),  # nesting is bounded before any of it is read
     (lambda tmp: _zip(tmp, "bomb.odt", {"content.xml": b" " * (65 * 1024 * 1024)}),
      "content.xml unpacks to 68,157,440 bytes (more than 67,108,864)"),
 ])

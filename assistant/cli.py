@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -94,10 +95,16 @@ def index(corpus: Path | None, index_dir: Path | None) -> None:
 
     settings = _settings(corpus_dir=corpus, index_dir=index_dir)
     started = time.perf_counter()
-    with build_lock(settings.index_dir):  # before the model loads: a second `index` waits for the first
-        embedder = Embedder(settings.model, settings.encoder)
-        built = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=sys.stderr.isatty(),
-                            max_file_bytes=settings.max_file_bytes)
+    loading = logging.getLogger("assistant.loaders")
+    level = loading.level
+    loading.setLevel(logging.ERROR)  # each file skipped is said once, below, not also as it is met
+    try:
+        with build_lock(settings.index_dir):  # before the model loads: a second `index` waits for the first
+            embedder = Embedder(settings.model, settings.encoder)
+            built = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=sys.stderr.isatty(),
+                                max_file_bytes=settings.max_file_bytes)
+    finally:
+        loading.setLevel(level)
     m = built.manifest
     for problem in m.problems:
         click.echo(f"Skipped {problem}", err=True)

@@ -464,6 +464,7 @@ def test_cli_refuses_links_out_of_the_corpus_big_files_and_locked_pdfs_by_name(t
     assert "Skipped passwd.txt: refused: it links to a file outside the policy folder" in err
     assert "Skipped big.txt: skipped: 1.3 MB is over the 1 MB limit" in err
     assert "Skipped locked.pdf: the PDF is password-protected" in err
+    assert [err.count(name) for name in ("passwd.txt", "big.txt", "locked.pdf")] == [1, 1, 1]  # each said once
     assert "Traceback" not in err
     index = load_index(index_dir)
     assert not any("root" in c.text for c in index.clauses)

@@ -273,6 +273,7 @@ def eval_thresholds(pairs: tuple[str, ...]) -> None:
     click.echo(f"model {embedder.name}: {'these are the numbers in use' if same else 'to use these, set'}\n"
                f"POLICY_ASSISTANT_CALIBRATION='{chosen.model_dump_json(exclude_none=True)}'")
 
+
 @main.command()
 @corpus_option
 @index_option

@@ -36,6 +36,9 @@ _TAIL = 1500  # characters at a document's end read for its review dates when it
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".adoc": "text", ".asciidoc": "text",
              ".docx": "docx", ".odt": "odt", ".fodt": "odt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+# formats written in a word processor or printed: their text is extracted and written out as Markdown-like blocks
+_OFFICE = ("docx", "odt")
+_PAGED = (*_OFFICE, "pdf")
 # document formats met in policy folders that are not read: each file is named when met, not passed over
 UNREAD = {".doc": "Word 97-2003 (.doc)", ".rtf": "Rich Text (.rtf)", ".wpd": "WordPerfect (.wpd)",
           ".pages": "Apple Pages (.pages)", ".epub": "EPUB (.epub)", ".ppt": "PowerPoint (.ppt)",
@@ -212,7 +215,7 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
     else:
         meta, text = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
-        hint = " (a scanned or image-only document?)" if kind in ("pdf", "docx", "odt") else ""
+        hint = " (a scanned or image-only document?)" if kind in _PAGED else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
     return _document(source, kind, text, meta, path).model_copy(
         update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest()})
@@ -420,7 +423,7 @@ def _names_a_title(heading: str) -> bool:
 
 
 def _title_from_text(text: str, kind: str) -> str | None:
-    if kind in ("docx", "odt", "pdf"):  # a printed policy's first heading, when it names the policy, is its title,
+    if kind in _PAGED:  # a printed policy's first heading, when it names the policy, is its title,
         blocks = text.split("\n\n", 8)[:8]  # whatever size it was set in; a school's name may stand above
         for n, block in enumerate(blocks):
             if _CONTACT_LINE.fullmatch(block.strip()):
@@ -436,7 +439,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
                 continue  # a marking ("OFFICIAL") or a symbol ("□") above the title
             if "\n" in block or len(block.split()) > 12 or re.search(r"[.!?:;]$", block.strip()):
                 break  # the body has begun
-    if kind in ("markdown", "docx", "odt", "html", "pdf"):
+    if kind in ("markdown", "html", *_PAGED):
         for match in re.finditer(rf"^#(?:\s+|{NO_SPACE_HEADING})(.+?)\s*#*\s*$", text, re.M):
             if re.search(r"[^\W\d_]", match.group(1)):  # words, not a symbol set large ("□")
                 return _plain(match.group(1))
@@ -444,7 +447,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
         return _plain(match.group(1))  # AsciiDoc's document title ("= JEP-12: Travel Grant Program")
     if kind in ("markdown", "text") and (match := re.search(r"^(?![=\-~^\"+#*]{3})(\S.{0,150})\n={3,}[ \t]*$", text, re.M)):
         return _plain(match.group(1))  # a title underlined with "=" (Markdown's setext, reStructuredText)
-    if kind in ("docx", "odt") and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
+    if kind in _OFFICE and (match := re.match(r"\*\*(.+?)\*\*\n", text)):  # a bold first line (see _docx_text)
         return match.group(1).strip()
     if kind == "pdf":  # a first line standing on its own (see _pdf_paragraphs) is the title
         first, _, rest = text.partition("\n\n")
@@ -457,7 +460,7 @@ def _title_from_text(text: str, kind: str) -> str | None:
 def _title(text: str, kind: str, path: Path) -> str:
     """The title a document gives itself; for a Word file or a PDF, its cover sheet's "Title:" first, and its
     file name before a first heading that names no policy ("Executive Summary") where the name names one."""
-    if kind in ("docx", "odt", "pdf"):
+    if kind in _PAGED:
         titled = _TITLE_LINE.search(text[:3000])
         if titled and len(titled.group(1).split()) <= 12 and not re.search(r"[.!?]\s", titled.group(1)):
             return _plain(titled.group(1))

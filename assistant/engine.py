@@ -21,7 +21,7 @@ from .errors import CorpusError, IndexError_, IndexOutdated, QuestionError
 from .index import PolicyIndex, build_index, load_index, published_build, staleness
 from .language import is_english
 from .review import about_policy, named_document, status_line
-from .models import Answer, Citation, DocumentStatus, Place, PolicyDocument, Verdict, VerifiedAnswer
+from .models import Answer, Citation, Clause, DocumentStatus, Place, PolicyDocument, Verdict, VerifiedAnswer
 from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
 from .settings import Settings, bundled_model_path
@@ -240,7 +240,7 @@ class PolicyEngine:
             spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
             source=answer.source,
             document=clause.document if clause else doc.title,
-            section=clause.section_label if clause else "",
+            section=self.where(clause, match.start, match.end) if clause else "",
             score=round(match.similarity, 4),
             verdict=answer.verdict or (clause_verdict(clause.text, clause.context) if clause else Verdict.information),
             context=context,
@@ -334,6 +334,19 @@ class PolicyEngine:
         passages = self.quoter.passages([(h.position, h.clause) for h in hits], question, strength, limit)
         return [(hits[rank], passage) for rank, passage in passages]
 
+    def where(self, clause: Clause, start: int | None = None, end: int | None = None) -> str:
+        """A clause's section, then the numbers the page shows before the paragraphs quoted, if they have any
+        (a Word or OpenDocument list's "4.2", which the text does not hold): "Annual leave › 4.2", or
+        "Annual leave › 4.2–4.4" for a quote of several."""
+        doc = self._documents.get(clause.source)
+        start = clause.start if start is None else start
+        numbers = [n.rstrip(".") or n for n in doc.numbered_between(start, clause.end if end is None else end)] \
+            if doc else []
+        if not numbers:
+            return clause.section_label
+        shown = numbers[0] if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
+        return f"{clause.section_label} › {shown}" if clause.section_label else shown
+
     def citation(self, hit: Hit, question: str, passage: Passage,
                  quoted: list[tuple[str, int, int]] | None = None) -> Citation:
         """The hit as a citation quoting its passage as a reader sees it, with the source offsets shown; a list
@@ -355,14 +368,14 @@ class PolicyEngine:
             spans=[(a + doc.offset, b + doc.offset) for a, b in quote.spans],
             source=clause.source,
             document=clause.document,
-            section=clause.section_label,
+            section=self.where(clause, start, end),
             score=round(hit.score, 4),
             verdict=clause_verdict(clause.text, clause.context),
             context=context,
             columns=columns,
             clause_id=clause.id,
             review_due=doc.review_due_label,
-            also=[Place(source=c.source, document=c.document, section=c.section_label) for c in passage.also],
+            also=[Place(source=c.source, document=c.document, section=self.where(c)) for c in passage.also],
             **cut_marks(doc.text, start, end),
         )
 

@@ -23,6 +23,7 @@ import yaml
 from .chunking import ATTR_LIST, ICON, NO_SPACE_HEADING, is_asciidoc
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
+from .numbering import WordNumbering
 from .pdf_layout import page_lines, running_header, to_markdown
 from .text import unescape
 
@@ -206,19 +207,20 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
             raw = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
-    offset = 0
+    offset, numbers = 0, ()
     if kind in ("markdown", "text"):
         meta, text, offset = _split_front_matter(_decode(raw, source), source)
         if not path.suffix and not _written_as_document(text):
             raise DocumentError(f"{source}: skipped: a file without an extension is read only when it is written as "
                                 "a document, with headings (Markdown, AsciiDoc); name it .txt or .md to have it read")
     else:
-        meta, text = {}, _EXTRACTORS[kind](raw, source)
+        extracted = _EXTRACTORS[kind](raw, source)
+        meta, (text, numbers) = {}, extracted if isinstance(extracted, tuple) else (extracted, ())
     if not text.strip():
         hint = " (a scanned or image-only document?)" if kind in _PAGED else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
     return _document(source, kind, text, meta, path).model_copy(
-        update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest()})
+        update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest(), "numbers": numbers})
 
 
 def _written_as_document(text: str) -> bool:
@@ -526,7 +528,7 @@ def _plain(text: str) -> str:
 
 # ---------------------------------------------------------------- binary formats -> Markdown text
 
-def _docx_text(raw: bytes, source: str) -> str:
+def _docx_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
     import io
     import zipfile
 
@@ -539,18 +541,31 @@ def _docx_text(raw: bytes, source: str) -> str:
     except Exception as exc:  # python-docx raises assorted errors on damaged packages
         raise DocumentError(f"{source}: not a readable DOCX file ({type(exc).__name__})") from None
     blocks: list[str] = []
-    _docx_read(doc.element.body, doc, blocks)
-    return "\n\n".join(blocks)
+    numbers: dict[int, str] = {}
+    _docx_read(doc.element.body, doc, blocks, WordNumbering(doc), numbers)
+    return joined(blocks, numbers)
 
 
-def _docx_read(parent, doc, blocks: list[str]) -> None:
-    """Append the paragraphs and tables under `parent` (the body, or a cell of a table used for layout)."""
+def joined(blocks: list[str], numbers: dict[int, str]) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """Blocks as one text, a blank line between, with where each numbered one stands and its number."""
+    places, offset = [], 0
+    for n, block in enumerate(blocks):
+        if n in numbers:
+            places.append((offset, offset + len(block), numbers[n]))
+        offset += len(block) + 2
+    return "\n\n".join(blocks), tuple(places)
+
+
+def _docx_read(parent, doc, blocks: list[str], numbering: WordNumbering, numbers: dict[int, str]) -> None:
+    """Append the paragraphs and tables under `parent` (the body, or a cell of a table used for layout); the
+    number the page shows before a numbered paragraph ("4.2", "b)") goes in `numbers`, by its block."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     for element in _docx_blocks(parent):
         if element.tag.rsplit("}", 1)[-1] == "p":
             para = Paragraph(element, doc)
+            number = numbering.label(para)  # an empty numbered paragraph takes a number too
             text = _paragraph_text(para).strip()
             if not text:
                 continue
@@ -558,6 +573,8 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
             level = _heading_level(style) if not reads_as_prose(text) else 0
             if style.lower().startswith("toc"):
                 continue  # a table of contents line ("Introduction<tab>3"): the headings themselves follow
+            if number:
+                numbers[len(blocks)] = number
             if level:
                 blocks.append("#" * level + " " + text)
             elif style.lower().startswith("list") or para._p.pPr is not None and para._p.pPr.numPr is not None:
@@ -571,17 +588,21 @@ def _docx_read(parent, doc, blocks: list[str]) -> None:
         cells = _distinct_cells(table)
         if _frames_text(table, cells):
             for cell in cells:  # a page laid out in a table: its cells hold the text itself
-                _docx_read(cell._tc, doc, blocks)
+                _docx_read(cell._tc, doc, blocks, numbering, numbers)
             continue
-        banner = " ".join(table.rows[0].cells[0].text.split()) if len(table.rows) == 1 \
+        for cell in cells:  # a numbered paragraph in a table of data still counts, in reading order
+            for para in cell.paragraphs:
+                numbering.label(para)
+        shown_cells = {id(cell._tc): " ".join(" ".join(_paragraph_text(p) for p in cell.paragraphs).split())
+                       for cell in cells}
+        banner = shown_cells[id(table.rows[0].cells[0]._tc)] if len(table.rows) == 1 \
             and len(table.rows[0].cells) == 1 else ""
         if banner and len(banner.split()) <= 16 and not re.search(r"[.,;:]$", banner):
             blocks.append(f"**{banner}**")  # a heading boxed in a table of one cell
             continue
         rows = []
         for row in table.rows:
-            row_cells = [" ".join(" ".join(_paragraph_text(p) for p in c.paragraphs).split()) for c in row.cells]
-            rows.append("| " + " | ".join(row_cells) + " |")
+            rows.append("| " + " | ".join(shown_cells[id(c._tc)] for c in row.cells) + " |")
         blocks.append("\n".join(rows))
 
 
@@ -931,7 +952,7 @@ _CONTENTS_TITLE = re.compile(r"(?:table\s+of\s+)?contents|on\s+this\s+page|in\s+
 _INLINE_HTML = frozenset("a abbr b bdi bdo br cite code data del dfn em font i img ins kbd label mark q s samp small "
                          "span strong sub sup time u var wbr".split())
 
-def _odt_text(raw: bytes, source: str) -> str:
+def _odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
     from .odf import odt_text
 
     return odt_text(raw, source)

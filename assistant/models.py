@@ -38,6 +38,26 @@ class PolicyDocument(BaseModel):
     review_due: date | None = None
     review_due_label: str | None = None
     review_lines: tuple[int, int] | None = None  # where the text states its review dates (offsets in `text`)
+    # the numbers a word processor shows before numbered paragraphs ("4.2", "b)"), which its text does not hold:
+    # (start, end, number) of each such paragraph in `text`
+    numbers: tuple[tuple[int, int, str], ...] = ()
+
+    def number_at(self, offset: int) -> str | None:
+        """The number shown before the paragraph standing at `offset` of the text, if it has one."""
+        numbered = self.numbered_between(offset, offset + 1)
+        return numbered[0] if numbered else None
+
+    def numbered_between(self, start: int, end: int) -> list[str]:
+        """The numbers shown before the paragraphs that text[start:end] reaches into, in order."""
+        from bisect import bisect_right
+
+        n = max(bisect_right(self.numbers, (start, float("inf"))) - 1, 0)
+        out = []
+        while n < len(self.numbers) and self.numbers[n][0] < end:
+            if self.numbers[n][1] > start:
+                out.append(self.numbers[n][2])
+            n += 1
+        return out
     digest: str = ""  # sha256 of the file's bytes: a later build reuses the document while they are unchanged
 
 

@@ -18,7 +18,8 @@ import zipfile
 from dataclasses import dataclass
 
 from .errors import DocumentError
-from .loaders import FRAME_WORDS, reads_as_prose
+from .loaders import FRAME_WORDS, joined, reads_as_prose
+from .numbering import format_number
 
 # content.xml unpacked beyond this is refused unread (a small file may unpack to gigabytes)
 MAX_UNPACKED = 64 * 1024 * 1024
@@ -54,8 +55,9 @@ class _Style:
     title: bool
 
 
-def odt_text(raw: bytes, source: str) -> str:
-    """The document's text, as Markdown-like blocks separated by blank lines."""
+def odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """The document's text, as Markdown-like blocks separated by blank lines, and where its numbered
+    paragraphs stand with the numbers the page shows before them (which the text does not hold)."""
     from lxml import etree
 
     if raw.lstrip()[:1] == b"<":  # a flat OpenDocument file (.fodt): one XML document, styles and all
@@ -81,9 +83,9 @@ def odt_text(raw: bytes, source: str) -> str:
         raise DocumentError(f"{source}: not an OpenDocument text document ({what})")
     deleted = {region.get(_TEXT + "id") for region in body.iter(_TEXT + "changed-region")
                if region.find(_TEXT + "deletion") is not None}
-    reader = _Reader(_styles(style_root) | _styles(root), deleted)
+    reader = _Reader(_styles(style_root) | _styles(root), deleted, _list_styles(style_root) | _list_styles(root))
     reader.blocks_of(body)
-    return "\n\n".join(reader.blocks)
+    return joined(reader.blocks, reader.numbers)
 
 
 def _member(package: zipfile.ZipFile, name: str, source: str, required: bool = True) -> bytes | None:
@@ -97,6 +99,69 @@ def _member(package: zipfile.ZipFile, name: str, source: str, required: bool = T
         raise DocumentError(f"{source}: skipped: its {name} unpacks to {info.file_size:,} bytes "
                             f"(more than {MAX_UNPACKED:,})")
     return package.read(info)
+
+
+@dataclass(frozen=True)
+class _Level:
+    """How one level of a list (or of the headings' outline) is numbered."""
+
+    format: str  # ODF's num-format: "1", "a", "A", "i", "I"; "" for none (a bullet, or unnumbered)
+    prefix: str = ""
+    suffix: str = ""
+    shown: int = 1  # text:display-levels: how many levels' numbers stand in the label ("1.2")
+    start: int = 1
+
+
+_FORMATS = {"1": "decimal", "a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman", "I": "upperRoman"}
+
+
+def _numbered_levels(style) -> dict[int, _Level]:
+    levels = {}
+    for level in style:
+        if not isinstance(level.tag, str):
+            continue
+        depth = level.get(_TEXT + "level") or ""
+        if not depth.isdigit():
+            continue
+        numbered = level.tag in (_TEXT + "list-level-style-number", _TEXT + "outline-level-style")
+        shown, start = level.get(_TEXT + "display-levels") or "1", level.get(_TEXT + "start-value") or "1"
+        levels[int(depth)] = _Level(level.get(_STYLE + "num-format") or "" if numbered else "",
+                                    level.get(_STYLE + "num-prefix") or "", level.get(_STYLE + "num-suffix") or "",
+                                    int(shown) if shown.isdigit() else 1, int(start) if start.isdigit() else 1)
+    return levels
+
+
+def _list_styles(root) -> dict[str, dict[int, _Level]]:
+    """List styles by name, and the headings' outline numbering under the name "" (none: not numbered)."""
+    out: dict[str, dict[int, _Level]] = {}
+    if root is None:
+        return out
+    for style in root.iter(_TEXT + "list-style"):
+        out[style.get(_STYLE + "name") or ""] = _numbered_levels(style)
+    for outline in root.iter(_TEXT + "outline-style"):
+        out[""] = _numbered_levels(outline)
+    return out
+
+
+class _Counters:
+    """One list's counters, level by level; counting a level restarts the levels below it."""
+
+    def __init__(self, levels: dict[int, _Level]) -> None:
+        self.levels = levels
+        self.values: dict[int, int] = {}
+
+    def count(self, depth: int, start: int | None = None) -> str | None:
+        rules = self.levels.get(depth, _Level(""))
+        self.values[depth] = start if start is not None else self.values.get(depth, rules.start - 1) + 1
+        for deeper in [d for d in self.values if d > depth]:
+            del self.values[deeper]
+        if rules.format not in _FORMATS:
+            return None
+        parts = []
+        for d in range(max(1, depth - rules.shown + 1), depth + 1):
+            kind = _FORMATS.get(self.levels.get(d, rules).format, "decimal")
+            parts.append(format_number(self.values.get(d, self.levels.get(d, rules).start), kind))
+        return f"{rules.prefix}{'.'.join(parts)}{rules.suffix}".strip() or None
 
 
 def _styles(root) -> dict[str, _Style]:
@@ -119,11 +184,16 @@ def _styles(root) -> dict[str, _Style]:
 
 
 class _Reader:
-    def __init__(self, styles: dict[str, _Style], deleted: set[str]) -> None:
+    def __init__(self, styles: dict[str, _Style], deleted: set[str], lists: dict[str, dict[int, _Level]]) -> None:
         self.styles = styles
+        self.lists = lists
+        self.outline = _Counters(lists.get("", {}))  # the headings' numbers run through the whole document
+        self.list_by_id: dict[str, _Counters] = {}
+        self.last_list: dict[str, _Counters] = {}  # the latest list of each style, which a list may continue
         self.deleted = deleted  # tracked changes that delete: their text may stand between their marks
         self.deleting: set[str] = set()  # such changes begun and not yet ended (one may span paragraphs)
         self.blocks: list[str] = []
+        self.numbers: dict[int, str] = {}  # the number shown before a block, which its text does not hold
 
     # ------------------------------------------------------------ styles
 
@@ -156,11 +226,7 @@ class _Reader:
             if tag in (_TEXT + "p", _TEXT + "h"):
                 self._paragraph(element, in_list)
             elif tag == _TEXT + "list":
-                for item in element:
-                    if item.tag == _TEXT + "list-item":
-                        self.blocks_of(item, in_list=True)
-                    elif item.tag == _TEXT + "list-header":  # an unnumbered paragraph inside a list
-                        self.blocks_of(item)
+                self._list(element)
             elif tag == _TABLE + "table":
                 self._table(element)
             elif tag in (_TEXT + "section", _TEXT + "index-body", _TABLE + "table-row-group"):
@@ -170,7 +236,40 @@ class _Reader:
                     if _nearest_paragraph(box) is None:
                         self.blocks_of(box)
 
-    def _paragraph(self, element, in_list: bool) -> None:
+    def _list(self, element, counters: _Counters | None = None, depth: int = 1) -> None:
+        """A list's items, each numbered as the page shows it; a list nested in an item is its next level."""
+        if counters is None:  # a list of its own: it starts counting, or continues one before it
+            style = element.get(_TEXT + "style-name") or ""
+            continued = element.get(_TEXT + "continue-list")
+            if continued in self.list_by_id:
+                counters = self.list_by_id[continued]
+            elif element.get(_TEXT + "continue-numbering") == "true" and style in self.last_list:
+                counters = self.last_list[style]
+            else:
+                counters = _Counters(self.lists.get(style, {}))
+            self.last_list[style] = counters
+            if own_id := element.get("{http://www.w3.org/XML/1998/namespace}id"):
+                self.list_by_id[own_id] = counters
+        for item in element:
+            if item.tag == _TEXT + "list-header":  # an unnumbered paragraph inside a list
+                self.blocks_of(item)
+                continue
+            if item.tag != _TEXT + "list-item":
+                continue
+            start = item.get(_TEXT + "start-value") or ""
+            number = None
+            if any(child.tag in (_TEXT + "p", _TEXT + "h") for child in item):
+                number = counters.count(depth, int(start) if start.isdigit() else None)
+            for child in item:
+                if child.tag == _TEXT + "list":
+                    self._list(child, counters, depth + 1)
+                elif child.tag in (_TEXT + "p", _TEXT + "h"):
+                    self._paragraph(child, True, number)
+                    number = None  # the item's later paragraphs go on under its number
+                else:
+                    self.blocks_of(_Only(child), in_list=True)
+
+    def _paragraph(self, element, in_list: bool, number: str | None = None) -> None:
         for box in _drawn_text(element):  # a cover's title in a frame, or a flowchart's shapes, anchored here
             if _nearest_paragraph(box) is element:
                 self.blocks_of(box)
@@ -184,10 +283,14 @@ class _Reader:
             level = min(int(outline), 6) if outline.isdigit() and int(outline) > 0 else 1
         else:
             level = self._level(element)
+        if element.tag == _TEXT + "h" and number is None and element.get(_TEXT + "is-list-header") != "true":
+            written = element.find(_TEXT + "number")  # the number as the file records it, else the outline's
+            number = " ".join((written.text or "").split()) if written is not None and (written.text or "").strip() \
+                else self.outline.count(level)
+        if number:
+            self.numbers[len(self.blocks)] = number
         if level and not reads_as_prose(text):
-            number = element.find(_TEXT + "number")
-            label = " ".join((number.text or "").split()) if number is not None else ""
-            self.blocks.append("#" * level + " " + (f"{label} {text}" if label else text))
+            self.blocks.append("#" * level + " " + text)
         elif in_list:
             self.blocks.append("- " + text)
         elif bold and len(text.split()) <= 16 and not re.search(r"[.,;]$", text):
@@ -274,6 +377,13 @@ class _Reader:
             if len(paragraphs) >= 3 and any(p.tag == _TEXT + "h" or self._level(p) for p in paragraphs):
                 return True
         return len(grid) == 1 and sum(len(self._cell_text(c).split()) for c in cells) > FRAME_WORDS
+
+
+class _Only(list):
+    """One element, read as the children of a parent would be."""
+
+    def __init__(self, element) -> None:
+        super().__init__([element])
 
 
 def _trim(row: list[str]) -> list[str]:

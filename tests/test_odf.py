@@ -3,6 +3,7 @@ says how each was made), and document formats that are not read, named rather th
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import zipfile
@@ -82,9 +83,55 @@ def test_a_flat_odt_reads_as_the_packaged_one():
     assert "never" in (ODT / "handbook-flat.fodt").read_text("utf-8").split("<office:body>")[1]
 
 
-def test_a_heading_number_the_file_records_stands_before_its_words():
+def test_a_heading_number_the_file_records_is_kept_beside_its_text():
     doc = load_document(ODT / "handbook-source.fodt", "handbook-source.fodt")
-    assert "# 1. Expenses" in doc.text and "# 2. Working hours" in doc.text
+    assert "# Expenses" in doc.text and "# Working hours" in doc.text
+    assert doc.number_at(doc.text.index("# Expenses")) == "1."
+    assert doc.number_at(doc.text.index("# Working hours")) == "2."
+
+
+def _libreoffice_numbers() -> dict[str, str]:
+    """The numbers LibreOffice shows before each paragraph of tests/fixtures/odt/numbered-source.fodt, from its
+    own text export: "1.1. Leave must be booked …" gives "Leave must be booked …" -> "1.1."."""
+    shown = {}
+    for line in (ODT / "numbered-libreoffice.expected").read_text("utf-8-sig").splitlines():
+        if match := re.match(r"\s*(\(?[0-9a-z]+(?:\.[0-9]+)*[.)])\s+(.+)$", line):
+            shown[match.group(2).strip()] = match.group(1)
+    return shown
+
+
+@pytest.mark.parametrize("name", ["numbered.docx", "numbered.odt"])
+def test_numbered_paragraphs_take_the_numbers_libreoffice_shows(name):
+    """Levels ("1.1."), letters, roman numerals in brackets, a list continued after a paragraph, a new list
+    starting again, bullets unnumbered, headings numbered by the outline; the text itself holds no number."""
+    doc = load_document(ODT / name, name)
+    ours = {}
+    for line in doc.text.split("\n\n"):
+        body = re.sub(r"^(?:#+|-) ", "", line)
+        if number := doc.number_at(doc.text.index(line)):
+            ours[body] = number
+    assert ours == _libreoffice_numbers() and len(ours) == 12
+    assert "1.1" not in doc.text and "(ii)" not in doc.text
+    assert doc.number_at(doc.text.index("- Keep your manager informed.")) is None  # a bullet
+
+
+def test_a_citation_names_the_number_of_the_paragraph_it_quotes(tmp_path, embedder):
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(ODT / "numbered.docx", corpus / "leave.docx")
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28))
+    engine = PolicyEngine.open(settings, embedder=embedder)
+    first = engine.ask("Can I carry over some of my annual leave into next year?").citations[0]
+    assert first.document == "Annual leave"  # the first heading titles the document; no section under it
+    assert first.quote.startswith("- Staff receive 25 days") and "- Bank holidays are additional." in first.quote
+    assert first.section == "1–2"  # the list quoted whole: its first number to its last
+    assert "1.1" not in first.quote  # the quote is the paragraphs' own words
+    sick = engine.ask("When do I need a fit note?").citations[0]
+    assert sick.quote.startswith("- Call your manager before 9am.") and sick.section == "Sickness › (i)–1"
+    part = engine.ask("How much leave do part-time staff get?").citations[0]
+    assert part.quote == "The following applies to part-time staff.\n- Part-time staff receive leave pro rata."
+    assert part.section == "3"  # the lead-in has no number; the list continued after it goes on at 3
 
 
 def test_text_drawn_in_frames_and_shapes_and_a_cross_reference_are_read():

@@ -53,6 +53,7 @@ class WordNumbering:
         self._lists: dict[str, tuple[str, dict[int, int]]] = {}  # list -> (abstract numbering, restarts)
         self._counters: dict[str, dict[int, int]] = {}
         self._begun: set[str] = set()
+        self._shared: dict[str, str] = {}  # an abstract numbering taking its levels and counters from a style's
         try:
             root = doc.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
@@ -79,19 +80,18 @@ class WordNumbering:
             restarts = {_int(o.get(_W + "ilvl"), 0): _int(_val(o, "startOverride"), 1)
                         for o in num.iter(_W + "lvlOverride") if _val(o, "startOverride") is not None}
             self._lists[num.get(_W + "numId")] = (_val(num, "abstractNumId") or "", restarts)
-        self._shared = {}  # an abstract numbering that takes its levels, and counters, from a numbering style
         for name, style in linked.items():
             num_id = _val(self._styles.get(style, (None, None))[0], "numId")
             if num_id in self._lists and self._lists[num_id][0] in self._levels:
                 self._shared[name] = self._lists[num_id][0]
 
     def _numbering_of(self, paragraph) -> tuple[str | None, int | None]:
-        """The list and level a paragraph is numbered in: its own, else its style's (up the styles it is based on)."""
-        props = paragraph._p.pPr
-        own = props.numPr if props is not None else None
-        num_id = own.numId.val if own is not None and own.numId is not None else None
-        level = own.ilvl.val if own is not None and own.ilvl is not None else None
-        style = props.pStyle.val if props is not None and props.pStyle is not None else None
+        """The list and level a paragraph is numbered in: its own, else its style's (up the styles it is based on).
+        Read from the XML as written: a value python-docx would refuse is passed over, not raised."""
+        props = paragraph._p.find(_W + "pPr")
+        own = props.find(_W + "numPr") if props is not None else None
+        num_id, level = _val(own, "numId"), _val(own, "ilvl")
+        style = _val(props, "pStyle")
         seen: set[str] = set()
         while (num_id is None or level is None) and style and style not in seen:
             seen.add(style)
@@ -100,11 +100,12 @@ class WordNumbering:
                 num_id = num_id if num_id is not None else _val(numbered, "numId")
                 level = level if level is not None else _val(numbered, "ilvl")
                 if level is None and num_id is not None:  # the level that names this style
-                    abstract = self._lists.get(str(num_id), ("", {}))[0]
-                    level = next((k for k, rules in self._levels.get(abstract, {}).items()
-                                  if rules["style"] == style), None)
+                    abstract = self._lists.get(num_id, ("", {}))[0]
+                    found = next((k for k, rules in self._levels.get(abstract, {}).items() if rules["style"] == style),
+                                 None)
+                    level = None if found is None else str(found)
             style = based_on
-        return (None if num_id is None else str(num_id)), (None if level is None else int(level))
+        return num_id, (None if level is None else _int(level, 0))
 
     def label(self, paragraph) -> str | None:
         """The number shown before this paragraph (None for none, or a bullet); counts it."""

@@ -7,7 +7,8 @@ page read as the text in its cells. What a reader does not see on the page as th
 left out: comments, footnotes and endnotes (their mark and their body), text deleted with changes
 tracked (recorded apart, or standing between the change's marks as LibreOffice also writes it), and the
 generated table of contents; words inserted with changes tracked stand, as they do on
-the page. A heading's number, when the file records it ("3.1"), stands before its words.
+the page. The numbers lists and headings show ("3.1", "b)"), which the file holds as rules, are worked out
+and returned beside the text, not in it (see `PolicyDocument.numbers`).
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ def _member(package: zipfile.ZipFile, name: str, source: str, required: bool = T
             raise DocumentError(f"{source}: not an OpenDocument file (no {name})") from None
         return None
     if info.file_size > MAX_UNPACKED:
-        raise DocumentError(f"{source}: skipped: its {name} unpacks to {info.file_size:,} bytes "
-                            f"(more than {MAX_UNPACKED:,})")
+        raise DocumentError(f"{source}: its {name} unpacks to {info.file_size:,} bytes (more than "
+                            f"{MAX_UNPACKED:,}); not read")
     return package.read(info)
 
 
@@ -267,7 +268,7 @@ class _Reader:
                     self._paragraph(child, True, number)
                     number = None  # the item's later paragraphs go on under its number
                 else:
-                    self.blocks_of(_Only(child), in_list=True)
+                    self.blocks_of([child], in_list=True)
 
     def _paragraph(self, element, in_list: bool, number: str | None = None) -> None:
         for box in _drawn_text(element):  # a cover's title in a frame, or a flowchart's shapes, anchored here
@@ -377,13 +378,6 @@ class _Reader:
             if len(paragraphs) >= 3 and any(p.tag == _TEXT + "h" or self._level(p) for p in paragraphs):
                 return True
         return len(grid) == 1 and sum(len(self._cell_text(c).split()) for c in cells) > FRAME_WORDS
-
-
-class _Only(list):
-    """One element, read as the children of a parent would be."""
-
-    def __init__(self, element) -> None:
-        super().__init__([element])
 
 
 def _trim(row: list[str]) -> list[str]:

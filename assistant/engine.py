@@ -22,7 +22,7 @@ from .index import PolicyIndex, build_index, load_index, published_build, stalen
 from .language import is_english
 from .review import about_policy, named_document, status_line
 from .models import Answer, Citation, Clause, DocumentStatus, Place, PolicyDocument, Verdict, VerifiedAnswer
-from .quoting import Passage, Quoter, header_cells, list_lines, overlaps, shown
+from .quoting import QUOTE_WORDS, Passage, Quoter, header_cells, list_lines, overlaps, shown
 from .retrieval import Hit, Mode, Retriever
 from .settings import Settings, bundled_model_path
 from .text import fold, without_emoji
@@ -30,6 +30,10 @@ from .verdict import RESTRICTING, asks_for_ruling, clause_verdict, ruling_for, r
 from .verified import VerifiedBook, VerifiedMatch, locate
 
 log = logging.getLogger(__name__)
+
+# a clause asked for by its number: "4.2", "section 3.1.3", "clause 5 of the leave policy"
+_BY_NUMBER = re.compile(r"((?:section|clause|paragraph|para|rule|item|§)\s*)?\(?(\d{1,3}(?:\.\d{1,3}){0,5})[.)]?"
+                        r"(?:\s+(?:(?:of|in)\s+(?:the\s+)?)?(\S.*))?", re.I)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class PolicyEngine:
         self.quoter = Quoter(self._documents, index.clauses)
         self.calibration, self.uncalibrated = calibration_for(embedder.name, settings.calibration, bundled_model_path())
         self.verified: VerifiedBook | None = None
+        self._positions = {clause.id: n for n, clause in enumerate(index.clauses)}  # a clause's row in the index
         self._clause_counts: dict[str, int] = {}
         for clause in index.clauses:
             self._clause_counts[clause.source] = self._clause_counts.get(clause.source, 0) + 1
@@ -257,12 +262,61 @@ class PolicyEngine:
 
     def lookup(self, words: str, scope: str | list[str] | None = None, k: int = 3, offset: int = 0,
                mode: Mode = "hybrid") -> list[Citation]:
-        """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on)."""
+        """The best matching clauses for a few words, for quick clause lookup ("More clauses" pages on); a
+        clause's number ("4.2", "section 3.1.3", "clause 5 leave policy") finds the paragraphs numbered so."""
         words = self.check_question(words)
+        numbered = self.numbered(words, scope)
+        if numbered:
+            found = numbered[offset:offset + k]
+            spans = [(h.clause.source, p.start, p.end) for h, p in found]
+            return [self.citation(h, words, span, spans) for h, span in found]
         hits = self.retriever.search(words, self.resolve_scope(scope).sources, k=3 * (offset + k), mode=mode)
         found = self._distinct(hits, words)[offset:offset + k]
         spans = [(h.clause.source, p.start, p.end) for h, p in found]
         return [self.citation(h, words, span, spans) for h, span in found]
+
+    def numbered(self, words: str, scope: str | list[str] | None = None) -> list[tuple[Hit, Passage]]:
+        """The paragraphs bearing the number `words` asks for, in document order: the number a Word or
+        OpenDocument list shows (`PolicyDocument.numbers`) or one written at the start of a line ("3.1 Staff
+        …", "## 4. Leave"); a heading's number finds the first clause under it. Words after the number name
+        the policy ("4.2 leave policy"). Only a number that cannot be a quantity is taken so: one with a
+        point, one after "section" or "clause", or a number alone ("25 days holiday" is searched as words)."""
+        asked = _BY_NUMBER.fullmatch(words)
+        if not asked or not ("." in asked.group(2) or asked.group(1) or not asked.group(3)):
+            return []
+        number, rest = asked.group(2), (asked.group(3) or "").strip()
+        documents = self._in_scope(self.resolve_scope(scope))
+        if rest:
+            named = named_document(rest, documents)
+            documents = [named] if named else documents
+        written = re.compile(rf"^[ \t>]*(?:#+[ \t]*|[-*+][ \t]+)?(?:\*\*)?\(?{re.escape(number)}[.)]?(?:\*\*)?[ \t]+\S",
+                             re.M)
+        found: list[tuple[Hit, Passage]] = []
+        for doc in documents:
+            spans = [(start, end) for start, end, shown in doc.numbers if shown.strip("(.)") == number]
+            for match in written.finditer(doc.text):
+                end = doc.text.find("\n\n", match.start())
+                spans.append((match.start(), len(doc.text) if end < 0 else end))
+            clauses = self._clauses_of(doc.source)
+            taken: set[int] = set()
+            for start, end in sorted(spans):
+                first = next((i for i, c in enumerate(clauses) if c.end > start), None)
+                if first is None or first in taken:
+                    continue
+                taken.add(first)
+                last, words_in = first, len(clauses[first].text.split())
+                while last + 1 < len(clauses) and clauses[last + 1].end <= end \
+                        and words_in + len(clauses[last + 1].text.split()) <= QUOTE_WORDS:
+                    last += 1
+                    words_in += len(clauses[last].text.split())
+                clause = clauses[first]
+                hit = Hit(clause, self._positions[clause.id], score=1.0, dense=0.0, lexical=0.0, coverage=0.0)
+                found.append((hit, Passage(clause.start, clauses[last].end)))
+        return found
+
+    def _clauses_of(self, source: str) -> list[Clause]:
+        """A document's clauses in reading order."""
+        return [c for c in self.index.clauses if c.source == source]
 
     def check_question(self, question: str) -> str:
         """The question, tidied; raises QuestionError for empty, huge or binary input."""

@@ -262,7 +262,8 @@ def _pack(lines: list[str]) -> list[str]:
 def help_message() -> SlackMessage:
     text = "\n".join([
         ":wave: *Policy Assistant* quotes the policy clause that answers your question, word for word.",
-        "• `/policy <words>`: the top 3 clauses matching a few words, only visible to you",
+        "• `/policy <words>`: the top 3 clauses matching a few words, only visible to you; "
+        "`/policy 4.2` quotes the clause numbered 4.2",
         "• `/policy list`: every policy with its review status",
         "• Mention me with a question in a channel (or in the thread under a question), or message me "
         "directly, for an answer with its verdict and sources.",

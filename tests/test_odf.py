@@ -239,3 +239,29 @@ def test_an_odt_policy_is_answered_from_and_quoted_word_for_word(tmp_path, embed
     assert "".join(text[a - offset:b - offset] for a, b in first.spans).split() == first.quote.split()
     hours = engine.ask("What are the core hours?")
     assert hours.answered and "Core hours are 10:00 to 16:00." in hours.citations[0].quote
+
+
+def test_a_clause_is_looked_up_by_its_number(tmp_path, embedder):
+    """`/policy 1.2` quotes the paragraph numbered 1.2, whether Word shows the number or the text writes it;
+    words after the number name the policy; a number that may be a quantity is searched as words."""
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(ODT / "numbered.docx", corpus / "leave.docx")
+    (corpus / "expenses.md").write_text("# Expenses Policy\n\n## 1. Travel\n\n1.1 Staff must book rail travel "
+                                        "through the portal.\n\n1.2 First class travel is not allowed.\n",
+                                        encoding="utf-8")
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28))
+    engine = PolicyEngine.open(settings, embedder=embedder)
+    both = engine.lookup("1.2")
+    assert [(c.source, c.quote) for c in both] == [
+        ("expenses.md", "1.2 First class travel is not allowed."),
+        ("leave.docx", "Leave may not be carried over without approval.")]
+    assert both[1].section == "1.2"
+    [leave] = engine.lookup("section 1.2 of the annual leave policy")
+    assert leave.source == "leave.docx"
+    [travel] = engine.lookup("clause 1 expenses")  # a heading's number: the first clause under it
+    assert travel.quote == "1.1 Staff must book rail travel through the portal." and travel.section == "1. Travel"
+    words = engine.lookup("25 days holiday")
+    assert words and words[0].source == "leave.docx" and "25 days of annual leave" in words[0].quote
+

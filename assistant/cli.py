@@ -371,7 +371,8 @@ def _documents(settings: Settings):
         return []
     today = settings.review_date()
     return [DocumentStatus(source=d.source, title=d.title, contact=d.contact, last_reviewed=d.last_reviewed,
-                           review_due=d.review_due_label, overdue=bool(d.review_due and d.review_due < today), clauses=0)
+                           dated=d.dated, review_due=d.review_due_label,
+                           overdue=bool(d.review_due and d.review_due < today), clauses=0)
             for d in index.documents]
 
 

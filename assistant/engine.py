@@ -362,7 +362,8 @@ class PolicyEngine:
         today = self.settings.review_date()
         if self._statuses is None or self._statuses[0] != today:
             statuses = [DocumentStatus(source=d.source, title=d.title, contact=d.contact,
-                                       last_reviewed=d.last_reviewed, review_due=d.review_due_label,
+                                       last_reviewed=d.last_reviewed, dated=d.dated,
+                                       review_due=d.review_due_label,
                                        overdue=bool(d.review_due and d.review_due < today),
                                        clauses=self._clause_counts.get(d.source, 0))
                         for d in self.index.documents]

@@ -182,6 +182,14 @@ class DocumentStatus(BaseModel):
     review_due: str | None
     overdue: bool
     clauses: int
+    dated: str | None = None  # the policy's own date, where it states no review
+
+    @property
+    def review_label(self) -> str:
+        """What a listing says of its review: "review due June 2024", or what the policy states instead."""
+        if self.review_due:
+            return f"review due {self.review_due}"
+        return f"no review date (dated {self.dated})" if self.dated else "no review date"
 
 
 class VerifiedAnswer(BaseModel):

@@ -52,7 +52,7 @@ def documents_text(documents: list[DocumentStatus]) -> str:
     rows = []
     for d in documents:
         status = "OVERDUE for review" if d.overdue else "current"
-        due = f"review due {d.review_due}" if d.review_due else "no review date"
+        due = d.review_label
         owner = f"; contact: {d.contact}" if d.contact else ""
         rows.append(f"{d.source}\n  {d.title} — {due} ({status}); {d.clauses} clauses{owner}")
     return "\n".join(rows)

@@ -240,7 +240,7 @@ def documents_message(documents: list[DocumentStatus]) -> SlackMessage:
     lines = []
     for d in documents:
         status = ":warning: *overdue for review*" if d.overdue else ":white_check_mark: current"
-        due = f"review due {escape(d.review_due)}" if d.review_due else "no review date"
+        due = escape(d.review_label)
         contact = f" · contact: {escape(d.contact)}" if d.contact else ""
         lines.append(f"*{escape(d.title)}* (`{escape(d.source)}`)\n{due} — {status}{contact} · {d.clauses} clauses")
     heading = f":books: *Policies ({len(documents)})*"

@@ -832,6 +832,8 @@ def test_a_policy_that_states_only_its_date_says_so_when_asked_if_it_is_current(
     assert [c.quote for c in status.citations] == ["Date: 07/06/2014"]
     visit = policy.ask("Can a visitor change a baby's nappy?")
     assert all("07/06/2014" not in c.quote for c in visit.citations + visit.related)
+    [listed] = policy.documents()
+    assert listed.review_label == "no review date (dated 7 June 2014)"
 
 
 def test_a_published_pdf_is_known_overdue_from_its_cover_sheet(tmp_path, embedder):

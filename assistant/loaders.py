@@ -214,8 +214,7 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
             raise DocumentError(f"{source}: skipped: a file without an extension is read only when it is written as "
                                 "a document, with headings (Markdown, AsciiDoc); name it .txt or .md to have it read")
     else:
-        extracted = _EXTRACTORS[kind](raw, source)
-        meta, (text, numbers) = {}, extracted if isinstance(extracted, tuple) else (extracted, ())
+        meta, (text, numbers) = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
         hint = " (a scanned or image-only document?)" if kind in _PAGED else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
@@ -958,4 +957,6 @@ def _odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     return odt_text(raw, source)
 
 
-_EXTRACTORS = {"docx": _docx_text, "odt": _odt_text, "pdf": _pdf_text, "html": _html_text}
+# each gives the text and where its numbered paragraphs stand (only word-processed formats hold such numbers)
+_EXTRACTORS = {"docx": _docx_text, "odt": _odt_text, "pdf": lambda raw, source: (_pdf_text(raw, source), ()),
+               "html": lambda raw, source: (_html_text(raw, source), ())}

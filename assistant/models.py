@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
 from enum import Enum
 
@@ -49,8 +50,6 @@ class PolicyDocument(BaseModel):
 
     def numbered_between(self, start: int, end: int) -> list[str]:
         """The numbers shown before the paragraphs that text[start:end] reaches into, in order."""
-        from bisect import bisect_right
-
         n = max(bisect_right(self.numbers, (start, float("inf"))) - 1, 0)
         out = []
         while n < len(self.numbers) and self.numbers[n][0] < end:

@@ -1,4 +1,4 @@
-"""Read policy documents (Markdown, text, DOCX, PDF, HTML) into `PolicyDocument`s.
+"""Read policy documents (Markdown, text, Word .docx and .doc, OpenDocument, PDF, HTML) into `PolicyDocument`s.
 
 Every loader produces Markdown-flavoured text: headings as `#` lines, list items as `- ` lines and
 table rows as `| a | b |` lines, so one chunker serves all formats. For Markdown and text files the
@@ -36,12 +36,12 @@ DEFAULT_MAX_FILE_BYTES = 10_000_000
 _TAIL = 1500  # characters at a document's end read for its review dates when its head states none
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".adoc": "text", ".asciidoc": "text",
-             ".docx": "docx", ".odt": "odt", ".fodt": "odt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+             ".docx": "docx", ".doc": "doc", ".odt": "odt", ".fodt": "odt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 # formats written in a word processor or printed: their text is extracted and written out as Markdown-like blocks
-_OFFICE = ("docx", "odt")
+_OFFICE = ("docx", "doc", "odt")
 _PAGED = (*_OFFICE, "pdf")
 # document formats met in policy folders that are not read: each file is named when met, not passed over
-UNREAD = {".doc": "Word 97-2003 (.doc)", ".rtf": "Rich Text (.rtf)", ".wpd": "WordPerfect (.wpd)",
+UNREAD = {".rtf": "Rich Text (.rtf)", ".wpd": "WordPerfect (.wpd)",
           ".pages": "Apple Pages (.pages)", ".epub": "EPUB (.epub)", ".ppt": "PowerPoint (.ppt)",
           ".pptx": "PowerPoint (.pptx)", ".odp": "OpenDocument presentation (.odp)", ".xls": "Excel (.xls)",
           ".xlsx": "Excel (.xlsx)", ".ods": "OpenDocument spreadsheet (.ods)"}
@@ -957,6 +957,22 @@ def _odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     return odt_text(raw, source)
 
 
+def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """A .doc file, read as what it holds: Word often saved other formats under the name (a web page, Rich
+    Text), and a .docx renamed .doc is read as .docx."""
+    from .worddoc import doc_text
+
+    head = raw[:1024].lstrip().lower()
+    if raw.startswith(b"PK\x03\x04"):
+        return _docx_text(raw, source)
+    if head.startswith(b"{\\rtf"):
+        raise DocumentError(f"{source}: is Rich Text (RTF) named .doc, which is not read; save it as .docx, .odt, "
+                            "PDF or text to have it read")
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head and head.startswith(b"<"):
+        return _html_text(raw, source), ()
+    return doc_text(raw, source)
+
+
 # each gives the text and where its numbered paragraphs stand (only word-processed formats hold such numbers)
-_EXTRACTORS = {"docx": _docx_text, "odt": _odt_text, "pdf": lambda raw, source: (_pdf_text(raw, source), ()),
+_EXTRACTORS = {"docx": _docx_text, "doc": _doc_text, "odt": _odt_text, "pdf": lambda raw, source: (_pdf_text(raw, source), ()),
                "html": lambda raw, source: (_html_text(raw, source), ())}

@@ -1,0 +1,516 @@
+"""Word 97-2003 documents (.doc): the text as Word shows it, in the Markdown-flavoured blocks of the other loaders.
+
+A .doc file is a Compound File (MS-CFB): a small file system of sectors. Its `WordDocument` stream holds the
+File Information Block and the text; the table stream (`1Table` or `0Table`) holds the piece table that says
+where each run of characters stands, and the paragraph properties say which paragraphs are headings (their
+style), list items, table cells and the ends of table rows (MS-DOC). Read here:
+- the main document only (not headers, footers, footnotes or comments, which follow it);
+- a field's result, not its code ("HYPERLINK …"), and no table of contents (its field, or its "toc" styles);
+- headings by their style (a heading style whose paragraph reads as prose stays a paragraph, as in .docx);
+- list items as `- ` lines, table rows as `| a | b |` lines (a table used to lay out text gives its cells' text).
+List numbers are not counted (Word stores their rules elsewhere); text the list shows is unaffected.
+Every structure is bounded by the file's own size: a chain of sectors that loops or leaves the file, or a
+stream longer than the file, is refused by name rather than read.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .errors import DocumentError
+from .loaders import FRAME_WORDS, joined, reads_as_prose
+
+_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END_OF_CHAIN, _FREE = 0xFFFFFFFE, 0xFFFFFFFF
+_MAX_SECTOR = 0xFFFFFFFA  # above this a sector number is a marker, not a sector
+_WORD97 = 0xA5EC  # wIdent of Word 97 and later; Word 6 and 95 wrote 0xA5DC
+
+# field characters, and characters that stand for something not text (a picture, a note's mark)
+_FIELD_BEGIN, _FIELD_SEPARATE, _FIELD_END = "\x13", "\x14", "\x15"
+_PARAGRAPH_ENDS = "\r\x07\x0c"  # a paragraph mark, a cell or row-end mark, a page or section break
+_DROPPED = dict.fromkeys(map(ord, "\x00\x01\x02\x03\x04\x05\x06\x08\x1f"), None)
+_SHOWN = {ord("\x0b"): "\n", ord("\x1e"): "-", ord("\xa0"): " "}  # line break, non-breaking hyphen and space
+
+# paragraph properties read (MS-DOC 2.6.2): list, in a table, the end of a table row, table depth
+_SPRM_LIST, _SPRM_IN_TABLE, _SPRM_ROW_END, _SPRM_DEPTH = 0x460B, 0x2416, 0x2417, 0x6649
+_SPRM_INNER_ROW_END = 0x244C
+# character properties read: bold, deleted with changes tracked, hidden
+_SPRM_BOLD, _SPRM_DELETED, _SPRM_HIDDEN = 0x0835, 0x0800, 0x083C
+_OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand size by a sprm's top three bits (6: sized)
+
+
+def doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """The document's text, as Markdown-like blocks separated by blank lines (no list numbers: see above).
+    Raises DocumentError, by name, for what cannot be read."""
+    try:
+        return _doc_text(raw, source)
+    except (struct.error, IndexError, ValueError, OverflowError) as exc:  # a structure pointing past its data
+        raise _damaged(source, type(exc).__name__) from None
+
+
+def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    streams = _Compound(raw, source)
+    word = streams.read("WordDocument")
+    ident = struct.unpack_from("<H", word, 0)[0] if len(word) >= 2 else 0
+    if ident != _WORD97 or len(word) < 0x200:
+        version = "Word 6 or 95" if ident == 0xA5DC else "an unknown version"
+        raise DocumentError(f"{source}: a .doc file from {version} is not read; save it as .docx, .odt or PDF")
+    flags = struct.unpack_from("<H", word, 0x0A)[0]
+    if flags & 0x0100 or flags & 0x8000:
+        raise DocumentError(f"{source}: the .doc file is password-protected; save an unprotected copy to have it read")
+    table = streams.read("1Table" if flags & 0x0200 else "0Table")
+    fib = _Fib(word, source)
+    pieces = _pieces(table, fib.clx, source)
+    styles = _style_names(table, fib.stylesheet)
+    paragraphs = _Runs(word, table, fib.papx_bins, paragraphs=True)
+    formats = _Runs(word, table, fib.chpx_bins, paragraphs=False)
+    return joined(_blocks(_layout(_paragraphs(word, pieces, fib.text_length, paragraphs, formats), styles)), {})
+
+
+def _damaged(source: str, why: str) -> DocumentError:
+    return DocumentError(f"{source}: not a readable Word 97-2003 file ({why})")
+
+
+class _Compound:
+    """The streams of a Compound File, by name, as stored under its root."""
+
+    def __init__(self, raw: bytes, source: str) -> None:
+        self.raw, self.source = raw, source
+        if not raw.startswith(_SIGNATURE) or len(raw) < 512:
+            raise _damaged(source, "no compound file header")
+        shift, mini_shift = struct.unpack_from("<HH", raw, 0x1E)
+        if shift not in (9, 12) or mini_shift != 6:
+            raise _damaged(source, "sector size")
+        self.size, self.mini_size = 1 << shift, 1 << mini_shift
+        self.sectors = (len(raw) - self.size) // self.size + 1  # the header takes one sector's room (512 in v3)
+        fat_sectors, first_dir, _, self.cutoff, first_minifat, _, first_difat, difat_count = struct.unpack_from(
+            "<IIIIIIII", raw, 0x2C)
+        difat = list(struct.unpack_from("<109I", raw, 0x4C))
+        seen: set[int] = set()
+        sector = first_difat
+        while sector <= _MAX_SECTOR and len(seen) < difat_count:  # more FAT sector numbers, in a chain of their own
+            self._check(sector, seen)
+            entries = struct.unpack_from(f"<{self.size // 4}I", raw, self._at(sector))
+            difat += entries[:-1]
+            sector = entries[-1]
+        fat_ids = [s for s in difat[:fat_sectors] if s <= _MAX_SECTOR]
+        fat = b"".join(self._sector(s) for s in fat_ids)
+        self.fat = struct.unpack(f"<{len(fat) // 4}I", fat)
+        directory = self._chain(first_dir, self.fat, self._sector)
+        self.entries = [directory[i:i + 128] for i in range(0, len(directory) - 127, 128)]
+        if not self.entries:
+            raise _damaged(source, "no directory")
+        root = self.entries[0]
+        self.minifat: tuple[int, ...] = ()
+        self.ministream = b""
+        if first_minifat <= _MAX_SECTOR:
+            minifat = self._chain(first_minifat, self.fat, self._sector)
+            self.minifat = struct.unpack(f"<{len(minifat) // 4}I", minifat)
+            start, length = struct.unpack_from("<IQ", root, 0x74)
+            self.ministream = self._chain(start, self.fat, self._sector)[:length]
+        self.children = self._children(struct.unpack_from("<I", root, 0x4C)[0])
+
+    def read(self, name: str) -> bytes:
+        entry = self.children.get(name)
+        if entry is None:
+            raise _damaged(self.source, f"no {name} stream")
+        start, length = struct.unpack_from("<IQ", entry, 0x74)
+        length &= 0xFFFFFFFF if self.size == 512 else length  # version 3 files leave the high half undefined
+        if length > len(self.raw):
+            raise _damaged(self.source, "a stream longer than the file")
+        if length < self.cutoff:
+            data = self._chain(start, self.minifat, self._mini_sector)
+        else:
+            data = self._chain(start, self.fat, self._sector)
+        if len(data) < length:
+            raise _damaged(self.source, "a stream cut short")
+        return data[:length]
+
+    def _children(self, first: int) -> dict[str, bytes]:
+        """The root storage's entries by name: a tree of siblings under its child (a visited set stops loops)."""
+        found: dict[str, bytes] = {}
+        todo, seen = [first], set()
+        while todo:
+            index = todo.pop()
+            if index >= len(self.entries) or index in seen:
+                continue
+            seen.add(index)
+            entry = self.entries[index]
+            name_bytes = struct.unpack_from("<H", entry, 0x40)[0]
+            name = entry[:max(0, min(name_bytes, 64) - 2)].decode("utf-16-le", "replace")
+            if entry[0x42] in (1, 2):  # a storage or a stream
+                found.setdefault(name, entry)
+            left, right = struct.unpack_from("<II", entry, 0x44)
+            todo += [left, right]
+        return found
+
+    def _at(self, sector: int) -> int:
+        return (sector + 1) * self.size
+
+    def _check(self, sector: int, seen: set[int]) -> None:
+        if sector in seen or sector >= self.sectors:
+            raise _damaged(self.source, "a sector chain loops or leaves the file")
+        seen.add(sector)
+
+    def _sector(self, sector: int) -> bytes:
+        return self.raw[self._at(sector):self._at(sector) + self.size]
+
+    def _mini_sector(self, sector: int) -> bytes:
+        return self.ministream[sector * self.mini_size:(sector + 1) * self.mini_size]
+
+    def _chain(self, start: int, table: tuple[int, ...], read) -> bytes:
+        parts, seen = [], set()
+        sector = start
+        while sector <= _MAX_SECTOR:
+            if sector in seen or sector >= len(table):
+                raise _damaged(self.source, "a sector chain loops or leaves the file")
+            seen.add(sector)
+            parts.append(read(sector))
+            sector = table[sector]
+        return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class _Fib:
+    """What the File Information Block says of where things stand."""
+
+    text_length: int
+    clx: tuple[int, int]
+    stylesheet: tuple[int, int]
+    papx_bins: tuple[int, int]
+    chpx_bins: tuple[int, int]
+
+    def __init__(self, word: bytes, source: str) -> None:
+        try:
+            at = 32
+            (csw,) = struct.unpack_from("<H", word, at)
+            at += 2 + 2 * csw
+            (cslw,) = struct.unpack_from("<H", word, at)
+            longs = struct.unpack_from(f"<{cslw}i", word, at + 2)
+            at += 2 + 4 * cslw
+            (pairs,) = struct.unpack_from("<H", word, at)
+            fc_lcb = struct.unpack_from(f"<{2 * pairs}I", word, at + 2)
+        except struct.error:
+            raise _damaged(source, "file information block") from None
+        if cslw < 4 or pairs < 34:
+            raise _damaged(source, "file information block")
+        object.__setattr__(self, "text_length", max(longs[3], 0))
+        object.__setattr__(self, "stylesheet", (fc_lcb[2], fc_lcb[3]))
+        object.__setattr__(self, "chpx_bins", (fc_lcb[24], fc_lcb[25]))
+        object.__setattr__(self, "papx_bins", (fc_lcb[26], fc_lcb[27]))
+        object.__setattr__(self, "clx", (fc_lcb[66], fc_lcb[67]))
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int  # first character position
+    end: int
+    offset: int  # where its text stands in the WordDocument stream
+    compressed: bool  # one byte a character (Windows-1252) rather than two (UTF-16)
+
+
+def _pieces(table: bytes, clx: tuple[int, int], source: str) -> list[_Piece]:
+    """The piece table: where each run of the document's characters is stored."""
+    at, end = clx[0], clx[0] + clx[1]
+    if end > len(table) or clx[1] == 0:
+        raise _damaged(source, "no piece table")
+    while at < end and table[at] == 0x01:  # property modifiers kept for fast saves, passed over
+        at += 3 + struct.unpack_from("<H", table, at + 1)[0]
+    if at + 5 > end or table[at] != 0x02:
+        raise _damaged(source, "no piece table")
+    (length,) = struct.unpack_from("<I", table, at + 1)
+    at += 5
+    count = (length - 4) // 12
+    if count <= 0 or at + length > len(table):
+        raise _damaged(source, "piece table")
+    cps = struct.unpack_from(f"<{count + 1}I", table, at)
+    pieces = []
+    for i in range(count):
+        (fc,) = struct.unpack_from("<I", table, at + 4 * (count + 1) + 8 * i + 2)
+        compressed = bool(fc & 0x40000000)
+        offset = (fc & 0x3FFFFFFF) // 2 if compressed else fc & 0x3FFFFFFF
+        if cps[i + 1] > cps[i]:
+            pieces.append(_Piece(cps[i], cps[i + 1], offset, compressed))
+    return pieces
+
+
+def _style_names(table: bytes, stylesheet: tuple[int, int]) -> dict[int, tuple[int, str]]:
+    """Each style's built-in identifier and name, by its index."""
+    at, end = stylesheet[0], min(stylesheet[0] + stylesheet[1], len(table))
+    styles: dict[int, tuple[int, str]] = {}
+    try:
+        (header,) = struct.unpack_from("<H", table, at)
+        count, base = struct.unpack_from("<HH", table, at + 2)
+        at += 2 + header
+        for index in range(count):
+            (size,) = struct.unpack_from("<H", table, at)
+            if size and at + 2 + size <= end:
+                (sti,) = struct.unpack_from("<H", table, at + 2)
+                name_at = at + 2 + base
+                (chars,) = struct.unpack_from("<H", table, name_at)
+                name = table[name_at + 2:name_at + 2 + 2 * min(chars, 255)].decode("utf-16-le", "replace")
+                styles[index] = (sti & 0x0FFF, name)
+            at += 2 + size
+    except struct.error:
+        pass  # a stylesheet cut short: the styles read so far stand
+    return styles
+
+
+@dataclass(frozen=True)
+class _Properties:
+    """A paragraph's: its style, whether it is a list item, in a table, or the end of a table's row."""
+
+    style: int = 0
+    listed: bool = False
+    in_table: bool = False
+    row_end: bool = False
+
+
+@dataclass(frozen=True)
+class _Format:
+    """A run of characters': bold set on it, deleted with changes tracked, or hidden."""
+
+    bold: bool = False
+    unseen: bool = False
+
+
+class _Runs:
+    """Properties by stream offset, read from the formatting pages (FKPs) of paragraphs (`paragraphs=True`)
+    or of characters."""
+
+    def __init__(self, word: bytes, table: bytes, bins: tuple[int, int], paragraphs: bool) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.values: list = []
+        self.default = _Properties() if paragraphs else _Format()
+        fc, length = bins
+        if length < 12 or fc + length > len(table):
+            return
+        count = (length - 4) // 8
+        pages = struct.unpack_from(f"<{count}I", table, fc + 4 * (count + 1))
+        runs = []
+        for page in pages:
+            at = (page & 0x3FFFFF) * 512
+            if at + 512 > len(word):
+                continue
+            crun = word[at + 511]
+            if 4 * (crun + 1) + (13 if paragraphs else 1) * crun > 511:
+                continue
+            fcs = struct.unpack_from(f"<{crun + 1}I", word, at)
+            for i in range(crun):
+                offset = word[at + 4 * (crun + 1) + (13 * i if paragraphs else i)] * 2
+                value = self.default
+                if offset:
+                    value = _paragraph(word, at + offset) if paragraphs else _characters_format(word, at + offset)
+                runs.append((fcs[i], fcs[i + 1], value))
+        runs.sort(key=lambda run: run[0])
+        for start, end, value in runs:
+            self.starts.append(start)
+            self.ends.append(end)
+            self.values.append(value)
+
+    def at(self, offset: int):
+        i = bisect_right(self.starts, offset) - 1
+        return self.values[i] if i >= 0 and offset < self.ends[i] else self.default
+
+
+def _sprms(grpprl: bytes):
+    """(operation, operand as a number) for each property modifier in a list of them."""
+    i = 0
+    while i + 2 <= len(grpprl):
+        (sprm,) = struct.unpack_from("<H", grpprl, i)
+        i += 2
+        kind = sprm >> 13
+        if kind == 6:
+            if sprm == 0xD608 and i + 2 <= len(grpprl):  # a table's definition: a two-byte size
+                width = 1 + struct.unpack_from("<H", grpprl, i)[0]
+            elif i < len(grpprl) and grpprl[i] != 255:
+                width = 1 + grpprl[i]
+            else:
+                return  # a size this reader does not follow: what was read so far stands
+        else:
+            width = _OPERAND[kind]
+        yield sprm, int.from_bytes(grpprl[i:i + min(width, 4)], "little")
+        i += width
+
+
+def _paragraph(word: bytes, at: int) -> _Properties:
+    size = word[at]
+    at += 1
+    if size == 0:
+        size = word[at] * 2
+        at += 1
+    else:
+        size = size * 2 - 1
+    grpprl = word[at:at + size]
+    if len(grpprl) < 2:
+        return _Properties()
+    found = dict(_sprms(grpprl[2:]))
+    return _Properties(style=struct.unpack_from("<H", grpprl, 0)[0], listed=bool(found.get(_SPRM_LIST)),
+                       in_table=bool(found.get(_SPRM_IN_TABLE) or found.get(_SPRM_DEPTH)),
+                       row_end=bool(found.get(_SPRM_ROW_END) or found.get(_SPRM_INNER_ROW_END)))
+
+
+def _characters_format(word: bytes, at: int) -> _Format:
+    found = dict(_sprms(word[at + 1:at + 1 + word[at]]))
+    # each a toggle: 1 on, 0x81 the opposite of the style's (taken as off), 0 off, 0x80 the style's (taken as off)
+    return _Format(bold=found.get(_SPRM_BOLD, 0) in (1, 0x81),
+                   unseen=found.get(_SPRM_DELETED, 0) in (1, 0x81) or found.get(_SPRM_HIDDEN, 0) in (1, 0x81))
+
+
+def _characters(word: bytes, pieces: list[_Piece], length: int):
+    """(character, its offset in the stream) for the main document's text, in order."""
+    for piece in pieces:
+        if piece.start >= length:
+            break
+        count = min(piece.end, length) - piece.start
+        if piece.compressed:
+            data = word[piece.offset:piece.offset + count]
+            text = "".join(_cp1252(b) for b in data)
+            width = 1
+        else:
+            data = word[piece.offset:piece.offset + 2 * count]
+            text = data[:len(data) // 2 * 2].decode("utf-16-le", "replace")
+            width = 2
+        for n, ch in enumerate(text):
+            yield ch, piece.offset + width * n
+
+
+_CP1252 = {b: bytes([b]).decode("cp1252") for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def _cp1252(byte: int) -> str:
+    return _CP1252.get(byte) or chr(byte)
+
+
+def _paragraphs(word: bytes, pieces: list[_Piece], length: int, paragraphs: _Runs, formats: _Runs):
+    """(text, properties, ended by, all of it bold) for each paragraph: fields shown by their result, a table of
+    contents, deleted and hidden text left out."""
+    fields: list[list] = []  # open fields: [showing its result yet, is a table of contents, its code so far]
+    text: list[str] = []
+    inked = bold = 0
+    for ch, offset in _characters(word, pieces, length):
+        if ch in _PARAGRAPH_ENDS:
+            yield "".join(text), paragraphs.at(offset), ch, inked > 0 and bold == inked
+            text, inked, bold = [], 0, 0
+            continue
+        form = formats.at(offset)
+        if form.unseen:
+            continue
+        if ch == _FIELD_BEGIN:
+            fields.append([False, False, []])
+        elif ch == _FIELD_SEPARATE and fields:
+            code = "".join(fields[-1][2]).split()
+            fields[-1][0] = True
+            fields[-1][1] = bool(code) and code[0].upper() == "TOC"
+        elif ch == _FIELD_END and fields:
+            fields.pop()
+        elif fields and not fields[-1][0]:
+            fields[-1][2].append(ch)  # a field's code ("HYPERLINK …", "PAGE"), never shown
+        elif not any(f[1] for f in fields):
+            text.append(ch)
+            if not ch.isspace():
+                inked += 1
+                bold += form.bold
+
+
+def _shown(text: str) -> str:
+    """A paragraph's text as shown: its line breaks kept, runs of white space within a line folded."""
+    lines = (" ".join(line.split()) for line in text.translate(_DROPPED).translate(_SHOWN).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+Cell = list[tuple[str, str]]  # a table cell's paragraphs, each (kind, text)
+
+
+def _layout(paragraphs, styles: dict[int, tuple[int, str]]):
+    """Each paragraph as (kind, text), kind "heading1".."heading6", "bold", "item" or "para"; each table row as a
+    list of its cells."""
+    row: list[Cell] = []
+    cell: Cell = []
+    for text, props, ended, bold in paragraphs:
+        shown = _shown(text)
+        kind = _kind(shown, props, styles, bold)
+        if props.in_table or ended == "\x07":
+            if props.row_end:
+                yield [*row, cell] if cell else row
+                row, cell = [], []
+                continue
+            if shown and kind:
+                cell.append((kind, shown))
+            if ended == "\x07":
+                row.append(cell)
+                cell = []
+            continue
+        if row or cell:
+            yield [*row, cell] if cell else row
+            row, cell = [], []
+        if shown and kind:
+            yield kind, shown
+    if row or cell:
+        yield [*row, cell] if cell else row
+
+
+def _kind(shown: str, props: _Properties, styles: dict[int, tuple[int, str]], bold: bool) -> str | None:
+    """How a paragraph is written out, or None for a line of a table of contents (the headings themselves follow)."""
+    sti, name = styles.get(props.style, (0, ""))
+    if 19 <= sti <= 27 or name.lower().startswith(("toc", "contents")):  # Word's names, and LibreOffice's
+        return None
+    level = 1 if sti == 62 or name.lower() == "title" else (sti if 1 <= sti <= 9 else _named_level(name))
+    if level and not reads_as_prose(shown):
+        return f"heading{min(level, 6)}"
+    if props.listed or name.lower().startswith("list"):
+        return "item"
+    if bold and len(shown.split()) <= 16 and not re.search(r"[.,;]$", shown):
+        return "bold"  # a heading set in bold by hand, as Word users often do
+    return "para"
+
+
+def _blocks(items) -> list[str]:
+    """The blocks to write out: paragraphs as Markdown; a table's rows of data as `| a | b |` lines; a row used to
+    lay out text (a cell holding a heading among its paragraphs, or a single row of more words than data holds)
+    as its cells' paragraphs; a table of one short cell as a bold heading."""
+    blocks: list[str] = []
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if len(rows) == 1 and len(rows[0]) == 1 and len(rows[0][0].split()) <= 16 \
+                and not re.search(r"[.,;:]$", rows[0][0]):
+            blocks.append(f"**{rows[0][0]}**")  # a heading boxed in a table of one cell
+        elif rows:
+            width = max(len(row) for row in rows)
+            while width > 1 and all(len(row) < width or not row[width - 1] for row in rows):
+                width -= 1  # a column empty in every row shows nothing
+            blocks.append("\n".join("| " + " | ".join(row[:width]) + " |" for row in rows))
+        rows.clear()
+
+    items = list(items)
+    for n, item in enumerate(items):
+        if isinstance(item, tuple):
+            flush()
+            kind, text = item
+            if kind.startswith("heading"):
+                blocks.append("#" * int(kind[7:]) + " " + text.replace("\n", " "))
+            else:
+                blocks.append({"item": "- ", "bold": "**"}.get(kind, "") + text + ("**" if kind == "bold" else ""))
+            continue
+        if not any(item):
+            continue
+        alone = (n == 0 or isinstance(items[n - 1], tuple)) and (n + 1 == len(items) or isinstance(items[n + 1], tuple))
+        words = sum(len(text.split()) for cell in item for _, text in cell)
+        if any(len(cell) >= 3 and any(k.startswith("heading") for k, _ in cell) for cell in item) \
+                or alone and words > FRAME_WORDS:
+            flush()
+            blocks.extend(_blocks([p for cell in item for p in cell]))  # a page laid out in a table
+            continue
+        rows.append([" ".join(" ".join(text.split()) for _, text in cell) for cell in item])
+    flush()
+    return blocks
+
+
+def _named_level(name: str) -> int:
+    match = re.match(r"heading\s*(\d)", name, re.I)
+    return int(match.group(1)) if match else 0

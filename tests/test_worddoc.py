@@ -1,0 +1,148 @@
+"""Word 97-2003 policies (.doc), read from files LibreOffice wrote (tests/fixtures/doc/README.md says how)."""
+
+import shutil
+import struct
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from assistant.cli import main
+from assistant.engine import PolicyEngine
+from assistant.errors import DocumentError
+from assistant.loaders import load_corpus, load_document
+from assistant.models import Verdict
+from assistant.quoting import fold
+from assistant.settings import Settings
+from assistant.worddoc import doc_text
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOC = FIXTURES / "doc"
+ODT = FIXTURES / "odt"
+
+
+def _read(path: Path) -> str:
+    return load_document(path, path.name).text
+
+
+def test_a_doc_reads_as_the_same_document_saved_as_docx():
+    # headings, a list, a heading set in bold by hand, a table of data, the review line: exactly as from .docx
+    assert _read(DOC / "conduct.doc") == _read(ODT / "conduct.docx")
+    # the same with its text stored one byte a character (Windows-1252: "£25"), as Word stores plain text
+    assert _read(DOC / "conduct-8bit.doc") == _read(ODT / "conduct.docx")
+    numbered = load_document(DOC / "numbered.doc")
+    assert numbered.text == _read(ODT / "numbered.docx")
+    assert numbered.numbers == ()  # list numbers are not counted in .doc files (see assistant/worddoc.py)
+
+
+def test_a_doc_shows_what_word_shows_and_nothing_else():
+    text = _read(DOC / "handbook.doc")
+    assert text.startswith("# Riverside Trust Staff Handbook\n\n")
+    assert "\n\n# Expenses\n\nStaff may claim mileage for journeys over 10 miles.\n\n" in text
+    assert "Receipts must be always kept for six years." in text  # "never", deleted with changes tracked, is not
+    assert "**Claiming online**" in text  # a heading set in bold by hand
+    assert "Use the expenses portal, not paper forms.\nClaims close on the 25th." in text  # a line break kept
+    assert "- Parking is claimable.\n\n- Fines are not." in text
+    assert "## Flexible working\n\nRequests go to your line manager." in text  # a page laid out in a table
+    assert "| Vehicle | Rate |\n| Car | 45p per mile |\n| Bicycle | 20p per mile |" in text
+    assert "HYPERLINK" not in text and "TOC" not in text and "\t" not in text
+    # the table of contents lists the headings with their pages: it is left out, and they are not repeated
+    assert text.count("Expenses") == 1 and text.count("Working hours") == 1
+    # everything else is as the OpenDocument original reads, but for its text box (not read from .doc files)
+    # and the contents' title, which LibreOffice writes as a plain paragraph
+    original = _read(ODT / "handbook.odt").replace("\n\nCore hours are 10:00 to 16:00.", "")
+    assert text.replace("\n\nContents", "") == original
+
+
+def test_a_doc_policy_is_answered_from_and_quoted_word_for_word(tmp_path, embedder):
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(DOC / "handbook.doc", corpus / "Staff Handbook.doc")
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28))
+    engine = PolicyEngine.open(settings, embedder=embedder)
+    answer = engine.ask("Can I claim for a glass of wine with dinner on a work trip?")
+    assert answer.answered and answer.verdict is Verdict.prohibited
+    first = answer.citations[0]
+    assert first.source == "Staff Handbook.doc" and first.document == "Riverside Trust Staff Handbook"
+    assert fold("Staff must not claim for alcohol under any circumstances.") in fold(first.quote)
+    assert first.section == "Expenses › Claiming online"
+    document = engine.document("Staff Handbook.doc")
+    assert "".join(document.text[a - document.offset:b - document.offset] for a, b in first.spans).split() \
+        == first.quote.split()
+    assert document.review_due_label == "March 2027"
+
+
+def test_what_else_is_saved_as_doc_is_read_as_what_it_is(tmp_path):
+    docx = tmp_path / "conduct.doc"  # a .docx renamed
+    docx.write_bytes((ODT / "conduct.docx").read_bytes())
+    assert _read(docx) == _read(ODT / "conduct.docx")
+    page = tmp_path / "visitors.doc"  # Word's "save as web page", named .doc
+    page.write_bytes(b"<html><body><h1>Visitors</h1><p>All visitors must sign in at reception.</p></body></html>")
+    assert _read(page) == "# Visitors\n\nAll visitors must sign in at reception."
+    rtf = tmp_path / "old.doc"
+    rtf.write_bytes(rb"{\rtf1\ansi Staff must sign in.}")
+    with pytest.raises(DocumentError, match=r"^old\.doc: is Rich Text \(RTF\) named \.doc, which is not read; save it"):
+        load_document(rtf, rtf.name)
+
+
+def _word_stream_at(raw: bytes) -> int:
+    """Where the WordDocument stream starts in a fixture (its File Information Block opens with 0xA5EC)."""
+    at = raw.find(b"\xec\xa5", 512)
+    while at % 512:
+        at = raw.find(b"\xec\xa5", at + 1)
+    return at
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda raw: raw[:3000], r"not a readable Word 97-2003 file \("),
+    (lambda raw: raw[:8] + b"\x00" * 512, r"not a readable Word 97-2003 file \(sector size\)"),
+    (lambda raw: b"\x00" * 600, r"not a readable Word 97-2003 file \(no compound file header\)"),
+    # the first FAT sector's first entry pointing at itself: a chain that loops
+    (lambda raw: _patched(raw, 512 * (1 + struct.unpack_from("<I", raw, 0x4C)[0]),
+                          struct.pack("<I", 0) * 128), r"a sector chain loops or leaves the file"),
+    (lambda raw: _patched(raw, _word_stream_at(raw), b"\xdc\xa5"), r"a \.doc file from Word 6 or 95 is not read"),
+    (lambda raw: _patched(raw, _word_stream_at(raw) + 0x0A,
+                          struct.pack("<H", struct.unpack_from("<H", raw, _word_stream_at(raw) + 0x0A)[0] | 0x0100)),
+     r"the \.doc file is password-protected"),
+])
+def test_a_damaged_or_protected_doc_is_named_and_nothing_else_is_raised(tmp_path, change, message):
+    raw = change((DOC / "conduct.doc").read_bytes())
+    path = tmp_path / "Code of Conduct.doc"
+    path.write_bytes(raw)
+    with pytest.raises(DocumentError, match=r"^Code of Conduct\.doc: .*(?:" + message + ")"):
+        load_document(path, path.name)
+
+
+def _patched(raw: bytes, at: int, data: bytes) -> bytes:
+    return raw[:at] + data + raw[at + len(data):]
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 16895), st.integers(0, 255)), min_size=1, max_size=12))
+def test_any_corruption_of_a_doc_gives_text_or_a_named_error(changes):
+    raw = bytearray((DOC / "handbook.doc").read_bytes())
+    for at, value in changes:
+        raw[at] = value
+    try:
+        text, numbers = doc_text(bytes(raw), "handbook.doc")
+    except DocumentError as exc:
+        assert str(exc).startswith("handbook.doc: ")
+    else:
+        assert isinstance(text, str) and numbers == ()
+
+
+def test_a_doc_in_the_folder_is_indexed_and_a_damaged_one_named(tmp_path):
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(DOC / "conduct.doc", corpus)
+    (corpus / "Safeguarding Policy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    loaded = load_corpus(corpus)
+    assert [d.source for d in loaded.documents] == ["conduct.doc"]
+    assert loaded.problems == ["Safeguarding Policy.doc: not a readable Word 97-2003 file (sector size)"]
+    result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    assert "Indexed" in result.output and "from 1 document" in result.output
+    assert result.output.count("Safeguarding Policy.doc: not a readable Word 97-2003 file (sector size)") == 1

@@ -7,8 +7,10 @@ style), list items, table cells and the ends of table rows (MS-DOC). Read here:
 - the main document only (not headers, footers, footnotes or comments, which follow it);
 - a field's result, not its code ("HYPERLINK …"), and no table of contents (its field, or its "toc" styles);
 - headings by their style (a heading style whose paragraph reads as prose stays a paragraph, as in .docx);
-- list items as `- ` lines, table rows as `| a | b |` lines (a table used to lay out text gives its cells' text).
-List numbers are not counted (Word stores their rules elsewhere); text the list shows is unaffected.
+- list items as `- ` lines, table rows as `| a | b |` lines (a table used to lay out text gives its cells' text);
+- the numbers lists show ("1.2.", "b)"), worked out from the lists' definitions (PlfLst, PlfLfo) as
+  `numbering.WordNumbering` works out those of .docx, and kept beside the text, not in it.
+Not read: text boxes (their text stands apart from the main text, tied to it through the drawing layer).
 Every structure is bounded by the file's own size: a chain of sectors that loops or leaves the file, or a
 stream longer than the file, is refused by name rather than read.
 """
@@ -19,9 +21,11 @@ import re
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import DocumentError
 from .loaders import FRAME_WORDS, joined, reads_as_prose
+from .numbering import format_number
 
 _SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END_OF_CHAIN, _FREE = 0xFFFFFFFE, 0xFFFFFFFF
@@ -35,16 +39,19 @@ _DROPPED = dict.fromkeys(map(ord, "\x00\x01\x02\x03\x04\x05\x06\x08\x1f"), None)
 _SHOWN = {ord("\x0b"): "\n", ord("\x1e"): "-", ord("\xa0"): " "}  # line break, non-breaking hyphen and space
 
 # paragraph properties read (MS-DOC 2.6.2): list, in a table, the end of a table row, table depth
-_SPRM_LIST, _SPRM_IN_TABLE, _SPRM_ROW_END, _SPRM_DEPTH = 0x460B, 0x2416, 0x2417, 0x6649
+_SPRM_LIST, _SPRM_LEVEL, _SPRM_IN_TABLE, _SPRM_ROW_END, _SPRM_DEPTH = 0x460B, 0x260A, 0x2416, 0x2417, 0x6649
 _SPRM_INNER_ROW_END = 0x244C
 # character properties read: bold, deleted with changes tracked, hidden
 _SPRM_BOLD, _SPRM_DELETED, _SPRM_HIDDEN = 0x0835, 0x0800, 0x083C
+# list formats (MS-DOC's MSONFC) by the names numbering.format_number knows
+_FORMATS = {0: "decimal", 1: "upperRoman", 2: "lowerRoman", 3: "upperLetter", 4: "lowerLetter", 22: "decimalZero",
+            23: "bullet", 255: "none"}
 _OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand size by a sprm's top three bits (6: sized)
 
 
 def doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
-    """The document's text, as Markdown-like blocks separated by blank lines (no list numbers: see above).
-    Raises DocumentError, by name, for what cannot be read."""
+    """The document's text, as Markdown-like blocks separated by blank lines, and where its numbered paragraphs
+    stand with the numbers the page shows before them. Raises DocumentError, by name, for what cannot be read."""
     try:
         return _doc_text(raw, source)
     except (struct.error, IndexError, ValueError, OverflowError) as exc:  # a structure pointing past its data
@@ -64,10 +71,14 @@ def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     table = streams.read("1Table" if flags & 0x0200 else "0Table")
     fib = _Fib(word, source)
     pieces = _pieces(table, fib.clx, source)
-    styles = _style_names(table, fib.stylesheet)
+    styles = _styles(table, fib.stylesheet)
+    lists = _Lists(table, fib.lists, fib.overrides)
     paragraphs = _Runs(word, table, fib.papx_bins, paragraphs=True)
     formats = _Runs(word, table, fib.chpx_bins, paragraphs=False)
-    return joined(_blocks(_layout(_paragraphs(word, pieces, fib.text_length, paragraphs, formats), styles)), {})
+    blocks: list[str] = []
+    numbers: dict[int, str] = {}
+    _blocks(_layout(_paragraphs(word, pieces, fib.text_length, paragraphs, formats), styles, lists), blocks, numbers)
+    return joined(blocks, numbers)
 
 
 def _damaged(source: str, why: str) -> DocumentError:
@@ -182,6 +193,8 @@ class _Fib:
     stylesheet: tuple[int, int]
     papx_bins: tuple[int, int]
     chpx_bins: tuple[int, int]
+    lists: tuple[int, int]  # the lists' definitions (PlfLst)
+    overrides: tuple[int, int]  # the lists paragraphs name, each a definition and where it starts again (PlfLfo)
 
     def __init__(self, word: bytes, source: str) -> None:
         try:
@@ -202,6 +215,9 @@ class _Fib:
         object.__setattr__(self, "chpx_bins", (fc_lcb[24], fc_lcb[25]))
         object.__setattr__(self, "papx_bins", (fc_lcb[26], fc_lcb[27]))
         object.__setattr__(self, "clx", (fc_lcb[66], fc_lcb[67]))
+        numbered = pairs > 74
+        object.__setattr__(self, "lists", (fc_lcb[146], fc_lcb[147]) if numbered else (0, 0))
+        object.__setattr__(self, "overrides", (fc_lcb[148], fc_lcb[149]) if numbered else (0, 0))
 
 
 @dataclass(frozen=True)
@@ -237,26 +253,153 @@ def _pieces(table: bytes, clx: tuple[int, int], source: str) -> list[_Piece]:
     return pieces
 
 
-def _style_names(table: bytes, stylesheet: tuple[int, int]) -> dict[int, tuple[int, str]]:
-    """Each style's built-in identifier and name, by its index."""
+@dataclass(frozen=True)
+class _Style:
+    sti: int  # the built-in style it is (1-9 the headings), or 0x0FFE for one of the document's own
+    name: str
+    base: int  # the style it is based on (0x0FFF: none)
+    numbering: dict  # the list properties its paragraphs take: {_SPRM_LIST: …, _SPRM_LEVEL: …}, where it sets them
+
+
+def _styles(table: bytes, stylesheet: tuple[int, int]) -> dict[int, _Style]:
+    """The document's styles by index (MS-DOC's STSH): what each is, its name, base and list properties."""
     at, end = stylesheet[0], min(stylesheet[0] + stylesheet[1], len(table))
-    styles: dict[int, tuple[int, str]] = {}
+    styles: dict[int, _Style] = {}
     try:
         (header,) = struct.unpack_from("<H", table, at)
-        count, base = struct.unpack_from("<HH", table, at + 2)
+        count, base_size = struct.unpack_from("<HH", table, at + 2)
         at += 2 + header
         for index in range(count):
             (size,) = struct.unpack_from("<H", table, at)
-            if size and at + 2 + size <= end:
-                (sti,) = struct.unpack_from("<H", table, at + 2)
-                name_at = at + 2 + base
+            std = at + 2
+            if size and std + size <= end:
+                sti, kind_base = struct.unpack_from("<HH", table, std)
+                name_at = std + base_size
                 (chars,) = struct.unpack_from("<H", table, name_at)
                 name = table[name_at + 2:name_at + 2 + 2 * min(chars, 255)].decode("utf-16-le", "replace")
-                styles[index] = (sti & 0x0FFF, name)
+                numbering: dict[int, int] = {}
+                upx = name_at + 2 + 2 * chars + 2
+                upx += (upx - std) % 2
+                if kind_base & 0x000F == 1 and upx + 4 <= std + size:  # a paragraph style: its paragraph properties
+                    (upx_size,) = struct.unpack_from("<H", table, upx)
+                    grpprl = table[upx + 4:min(upx + 2 + upx_size, std + size)]
+                    numbering = {k: v for k, v in _sprms(grpprl) if k in (_SPRM_LIST, _SPRM_LEVEL)}
+                styles[index] = _Style(sti & 0x0FFF, name, kind_base >> 4, numbering)
             at += 2 + size
     except struct.error:
-        pass  # a stylesheet cut short: the styles read so far stand
+        pass  # a style sheet cut short: the styles read so far stand
     return styles
+
+
+def _numbering_of(props: "_Properties", styles: dict[int, _Style]) -> tuple[int, int]:
+    """The list (its LFO, 1-based; 0 none) and level a paragraph is numbered in: its own, else its style's (up
+    the styles it is based on)."""
+    found = dict(props.numbering)
+    style, seen = props.style, set()
+    while (_SPRM_LIST not in found or _SPRM_LEVEL not in found) and style in styles and style not in seen:
+        seen.add(style)
+        for key, value in styles[style].numbering.items():
+            found.setdefault(key, value)
+        style = styles[style].base
+    return found.get(_SPRM_LIST, 0), found.get(_SPRM_LEVEL, 0)
+
+
+class _Lists:
+    """Counts numbered paragraphs in reading order as Word shows them (MS-DOC's PlfLst and PlfLfo), the way
+    numbering.WordNumbering counts .docx lists: lists of one definition share their counters unless a list
+    starts a level again; counting a level starts the levels below it again."""
+
+    def __init__(self, table: bytes, lists: tuple[int, int], overrides: tuple[int, int]) -> None:
+        self.definitions: dict[int, list[dict]] = {}  # list id -> its levels' rules
+        self.lfos: list[tuple[int, dict[int, int]]] = []  # (list id, restarts by level)
+        self.counters: dict[int, dict[int, int]] = {}
+        self.begun: set[int] = set()
+        try:
+            self._read(table, lists, overrides)
+        except struct.error:
+            pass  # what was read stands; a paragraph of a list not read is not numbered
+
+    def _read(self, table: bytes, lists: tuple[int, int], overrides: tuple[int, int]) -> None:
+        if not lists[1] or not overrides[1]:
+            return
+        at = lists[0]
+        (count,) = struct.unpack_from("<h", table, at)
+        at += 2
+        headers = []
+        for _ in range(max(count, 0)):
+            (lsid,) = struct.unpack_from("<i", table, at)
+            headers.append((lsid, 1 if table[at + 26] & 0x01 else 9))
+            at += 28
+        for lsid, level_count in headers:
+            levels = []
+            for _ in range(level_count):
+                start, nfc, flags = struct.unpack_from("<iBB", table, at)
+                places = [b for b in table[at + 6:at + 15]]
+                papx_size, chpx_size = table[at + 25], table[at + 24]
+                at += 28 + papx_size + chpx_size
+                (chars,) = struct.unpack_from("<H", table, at)
+                text = table[at + 2:at + 2 + 2 * chars].decode("utf-16-le", "replace")
+                at += 2 + 2 * chars
+                levels.append({"start": start, "format": _FORMATS.get(nfc, "decimal"), "legal": bool(flags & 0x04),
+                               "text": text, "places": [p for p in places if p][:9]})
+            self.definitions.setdefault(lsid, levels)
+        at = overrides[0]
+        (count,) = struct.unpack_from("<I", table, at)
+        at += 4
+        entries = []
+        for _ in range(min(count, 0x7FFF)):
+            lsid, _, _, levels = struct.unpack_from("<iiiB", table, at)
+            entries.append((lsid, levels))
+            at += 16
+        for lsid, levels in entries:
+            at += 4  # the LFOData's cp
+            restarts = {}
+            for _ in range(levels):
+                start, flags = struct.unpack_from("<iI", table, at)
+                at += 8
+                if flags & 0x10:  # fStartAt
+                    restarts[flags & 0x0F] = start
+                if flags & 0x20:  # fFormatting: a whole level's rules follow, passed over
+                    papx_size, chpx_size = table[at + 25], table[at + 24]
+                    at += 28 + papx_size + chpx_size
+                    (chars,) = struct.unpack_from("<H", table, at)
+                    at += 2 + 2 * chars
+            self.lfos.append((lsid, restarts))
+
+    def known(self, lfo: int) -> bool:
+        return 1 <= lfo <= len(self.lfos)
+
+    def label(self, lfo: int, level: int) -> str | None:
+        """The number shown before a paragraph of this list and level (None for none, or a bullet); counts it."""
+        if not 1 <= lfo <= len(self.lfos):
+            return None
+        lsid, restarts = self.lfos[lfo - 1]
+        levels = self.definitions.get(lsid)
+        if not levels or level >= len(levels):
+            return None
+        counters = self.counters.setdefault(lsid, {})
+        if lfo not in self.begun:  # a list that starts a level again does so where it begins
+            self.begun.add(lfo)
+            for restarted, start in restarts.items():
+                counters[restarted] = start - 1
+        rules = levels[level]
+        counters[level] = counters.get(level, rules["start"] - 1) + 1
+        for deeper in [k for k in counters if k > level]:
+            del counters[deeper]
+        if rules["format"] in ("bullet", "none") or not rules["text"]:
+            return None
+        shown, last = [], 0
+        for place in rules["places"]:  # 1-based places in the text where a level's counter goes
+            if place > len(rules["text"]):
+                break
+            k = ord(rules["text"][place - 1])
+            shown.append(rules["text"][last:place - 1])
+            value = counters.get(k, levels[k]["start"] if k < len(levels) else 1)
+            kind = levels[k]["format"] if k < len(levels) else "decimal"
+            shown.append(format_number(value, "decimal" if rules["legal"] else kind))
+            last = place
+        shown.append(rules["text"][last:])
+        return "".join(shown).strip() or None
 
 
 @dataclass(frozen=True)
@@ -264,7 +407,7 @@ class _Properties:
     """A paragraph's: its style, whether it is a list item, in a table, or the end of a table's row."""
 
     style: int = 0
-    listed: bool = False
+    numbering: tuple[tuple[int, int], ...] = ()  # its own list and level, where it sets them
     in_table: bool = False
     row_end: bool = False
 
@@ -349,7 +492,8 @@ def _paragraph(word: bytes, at: int) -> _Properties:
     if len(grpprl) < 2:
         return _Properties()
     found = dict(_sprms(grpprl[2:]))
-    return _Properties(style=struct.unpack_from("<H", grpprl, 0)[0], listed=bool(found.get(_SPRM_LIST)),
+    return _Properties(style=struct.unpack_from("<H", grpprl, 0)[0],
+                       numbering=tuple((k, v) for k, v in found.items() if k in (_SPRM_LIST, _SPRM_LEVEL)),
                        in_table=bool(found.get(_SPRM_IN_TABLE) or found.get(_SPRM_DEPTH)),
                        row_end=bool(found.get(_SPRM_ROW_END) or found.get(_SPRM_INNER_ROW_END)))
 
@@ -423,24 +567,33 @@ def _shown(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-Cell = list[tuple[str, str]]  # a table cell's paragraphs, each (kind, text)
+class _Para(NamedTuple):
+    kind: str  # "heading1".."heading6", "bold", "item" or "para"
+    text: str
+    number: str | None  # the number the page shows before it
 
 
-def _layout(paragraphs, styles: dict[int, tuple[int, str]]):
-    """Each paragraph as (kind, text), kind "heading1".."heading6", "bold", "item" or "para"; each table row as a
-    list of its cells."""
+Cell = list[_Para]
+
+
+def _layout(paragraphs, styles: dict[int, _Style], lists: _Lists):
+    """Each paragraph as a `_Para`; each table row as a list of its cells. Every numbered paragraph is counted,
+    shown or not, in reading order."""
     row: list[Cell] = []
     cell: Cell = []
     for text, props, ended, bold in paragraphs:
         shown = _shown(text)
-        kind = _kind(shown, props, styles, bold)
+        lfo, level = _numbering_of(props, styles)
+        number = lists.label(lfo, level) if lfo else None
+        kind = _kind(shown, props, styles, bold, lists.known(lfo))
+        para = _Para(kind, shown, number) if shown and kind else None
         if props.in_table or ended == "\x07":
             if props.row_end:
                 yield [*row, cell] if cell else row
                 row, cell = [], []
                 continue
-            if shown and kind:
-                cell.append((kind, shown))
+            if para:
+                cell.append(para)
             if ended == "\x07":
                 row.append(cell)
                 cell = []
@@ -448,32 +601,33 @@ def _layout(paragraphs, styles: dict[int, tuple[int, str]]):
         if row or cell:
             yield [*row, cell] if cell else row
             row, cell = [], []
-        if shown and kind:
-            yield kind, shown
+        if para:
+            yield para
     if row or cell:
         yield [*row, cell] if cell else row
 
 
-def _kind(shown: str, props: _Properties, styles: dict[int, tuple[int, str]], bold: bool) -> str | None:
+def _kind(shown: str, props: _Properties, styles: dict[int, _Style], bold: bool, listed: bool) -> str | None:
     """How a paragraph is written out, or None for a line of a table of contents (the headings themselves follow)."""
-    sti, name = styles.get(props.style, (0, ""))
-    if 19 <= sti <= 27 or name.lower().startswith(("toc", "contents")):  # Word's names, and LibreOffice's
+    style = styles.get(props.style, _Style(0, "", 0x0FFF, {}))
+    sti, name = style.sti, style.name.lower()
+    if 19 <= sti <= 27 or name.startswith(("toc", "contents")):  # Word's names, and LibreOffice's
         return None
-    level = 1 if sti == 62 or name.lower() == "title" else (sti if 1 <= sti <= 9 else _named_level(name))
+    level = 1 if sti == 62 or name == "title" else (sti if 1 <= sti <= 9 else _named_level(name))
     if level and not reads_as_prose(shown):
         return f"heading{min(level, 6)}"
-    if props.listed or name.lower().startswith("list"):
+    if listed or name.startswith("list"):
         return "item"
     if bold and len(shown.split()) <= 16 and not re.search(r"[.,;]$", shown):
         return "bold"  # a heading set in bold by hand, as Word users often do
     return "para"
 
 
-def _blocks(items) -> list[str]:
-    """The blocks to write out: paragraphs as Markdown; a table's rows of data as `| a | b |` lines; a row used to
-    lay out text (a cell holding a heading among its paragraphs, or a single row of more words than data holds)
-    as its cells' paragraphs; a table of one short cell as a bold heading."""
-    blocks: list[str] = []
+def _blocks(items, blocks: list[str], numbers: dict[int, str]) -> None:
+    """Append the blocks to write out: paragraphs as Markdown (with their numbers, by block, in `numbers`); a
+    table's rows of data as `| a | b |` lines; a row used to lay out text (a cell holding a heading among its
+    paragraphs, or a single row of more words than data holds) as its cells' paragraphs; a table of one short
+    cell as a bold heading."""
     rows: list[list[str]] = []
 
     def flush() -> None:
@@ -489,26 +643,27 @@ def _blocks(items) -> list[str]:
 
     items = list(items)
     for n, item in enumerate(items):
-        if isinstance(item, tuple):
+        if isinstance(item, _Para):
             flush()
-            kind, text = item
-            if kind.startswith("heading"):
-                blocks.append("#" * int(kind[7:]) + " " + text.replace("\n", " "))
+            if item.number:
+                numbers[len(blocks)] = item.number
+            if item.kind.startswith("heading"):
+                blocks.append("#" * int(item.kind[7:]) + " " + item.text.replace("\n", " "))
             else:
-                blocks.append({"item": "- ", "bold": "**"}.get(kind, "") + text + ("**" if kind == "bold" else ""))
+                blocks.append({"item": "- ", "bold": "**"}.get(item.kind, "") + item.text
+                              + ("**" if item.kind == "bold" else ""))
             continue
         if not any(item):
             continue
-        alone = (n == 0 or isinstance(items[n - 1], tuple)) and (n + 1 == len(items) or isinstance(items[n + 1], tuple))
-        words = sum(len(text.split()) for cell in item for _, text in cell)
-        if any(len(cell) >= 3 and any(k.startswith("heading") for k, _ in cell) for cell in item) \
+        alone = (n == 0 or isinstance(items[n - 1], _Para)) and (n + 1 == len(items) or isinstance(items[n + 1], _Para))
+        words = sum(len(p.text.split()) for cell in item for p in cell)
+        if any(len(cell) >= 3 and any(p.kind.startswith("heading") for p in cell) for cell in item) \
                 or alone and words > FRAME_WORDS:
             flush()
-            blocks.extend(_blocks([p for cell in item for p in cell]))  # a page laid out in a table
+            _blocks([p for cell in item for p in cell], blocks, numbers)  # a page laid out in a table
             continue
-        rows.append([" ".join(" ".join(text.split()) for _, text in cell) for cell in item])
+        rows.append([" ".join(" ".join(p.text.split()) for p in cell) for cell in item])
     flush()
-    return blocks
 
 
 def _named_level(name: str) -> int:

@@ -100,7 +100,7 @@ def _libreoffice_numbers() -> dict[str, str]:
     return shown
 
 
-@pytest.mark.parametrize("name", ["numbered.docx", "numbered.odt"])
+@pytest.mark.parametrize("name", ["numbered.docx", "numbered.odt", "../doc/numbered.doc"])
 def test_numbered_paragraphs_take_the_numbers_libreoffice_shows(name):
     """Levels ("1.1."), letters, roman numerals in brackets, a list continued after a paragraph, a new list
     starting again, bullets unnumbered, headings numbered by the outline; the text itself holds no number."""

@@ -10,7 +10,8 @@ style), list items, table cells and the ends of table rows (MS-DOC). Read here:
 - list items as `- ` lines, table rows as `| a | b |` lines (a table used to lay out text gives its cells' text);
 - the numbers lists show ("1.2.", "b)"), worked out from the lists' definitions (PlfLst, PlfLfo) as
   `numbering.WordNumbering` works out those of .docx, and kept beside the text, not in it.
-Not read: text boxes (their text stands apart from the main text, tied to it through the drawing layer).
+- text boxes, before the paragraph that anchors them (their text stands after the main text's, each tied to its
+  anchor through the shape that holds it).
 Every structure is bounded by the file's own size: a chain of sectors that loops or leaves the file, or a
 stream longer than the file, is refused by name rather than read.
 """
@@ -77,7 +78,8 @@ def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     formats = _Runs(word, table, fib.chpx_bins, paragraphs=False)
     blocks: list[str] = []
     numbers: dict[int, str] = {}
-    _blocks(_layout(_paragraphs(word, pieces, fib.text_length, paragraphs, formats), styles, lists), blocks, numbers)
+    found = _paragraphs(word, pieces, (0, fib.text_length), paragraphs, formats, _text_boxes(table, fib))
+    _blocks(_layout(found, styles, lists), blocks, numbers)
     return joined(blocks, numbers)
 
 
@@ -194,6 +196,9 @@ class _Fib:
     papx_bins: tuple[int, int]
     chpx_bins: tuple[int, int]
     lists: tuple[int, int]  # the lists' definitions (PlfLst)
+    shapes: tuple[int, int]  # where the main text anchors shapes (PlcSpaMom)
+    boxes: tuple[int, int]  # the text boxes' stories and the shapes holding them (PlcftxbxTxt)
+    boxes_at: int  # where the text boxes' text begins, after the main text, notes, headers and comments
     overrides: tuple[int, int]  # the lists paragraphs name, each a definition and where it starts again (PlfLfo)
 
     def __init__(self, word: bytes, source: str) -> None:
@@ -215,6 +220,9 @@ class _Fib:
         object.__setattr__(self, "chpx_bins", (fc_lcb[24], fc_lcb[25]))
         object.__setattr__(self, "papx_bins", (fc_lcb[26], fc_lcb[27]))
         object.__setattr__(self, "clx", (fc_lcb[66], fc_lcb[67]))
+        object.__setattr__(self, "shapes", (fc_lcb[80], fc_lcb[81]) if pairs > 56 else (0, 0))
+        object.__setattr__(self, "boxes", (fc_lcb[112], fc_lcb[113]) if pairs > 56 else (0, 0))
+        object.__setattr__(self, "boxes_at", sum(max(n, 0) for n in longs[3:9]) if cslw > 9 else 0)
         numbered = pairs > 74
         object.__setattr__(self, "lists", (fc_lcb[146], fc_lcb[147]) if numbered else (0, 0))
         object.__setattr__(self, "overrides", (fc_lcb[148], fc_lcb[149]) if numbered else (0, 0))
@@ -505,22 +513,45 @@ def _characters_format(word: bytes, at: int) -> _Format:
                    unseen=found.get(_SPRM_DELETED, 0) in (1, 0x81) or found.get(_SPRM_HIDDEN, 0) in (1, 0x81))
 
 
-def _characters(word: bytes, pieces: list[_Piece], length: int):
-    """(character, its offset in the stream) for the main document's text, in order."""
+def _text_boxes(table: bytes, fib: _Fib) -> dict[int, list[tuple[int, int]]]:
+    """The text boxes' stories (their span of positions) by where the main text anchors them: each shape anchored
+    in the main text (PlcSpaMom: positions, then 26-byte FSPAs opening with the shape's id) is matched with the
+    story of the text box it holds (PlcftxbxTxt: positions, then 22-byte FTXBXSs holding the shape's id at 14)."""
+    (shapes_at, shapes_size), (boxes_at, boxes_size) = fib.shapes, fib.boxes
+    if shapes_size < 30 or boxes_size < 26 or not fib.boxes_at:
+        return {}
+    try:
+        count = (shapes_size - 4) // 30
+        anchors = struct.unpack_from(f"<{count + 1}I", table, shapes_at)
+        anchor_of = {struct.unpack_from("<i", table, shapes_at + 4 * (count + 1) + 26 * i)[0]: anchors[i]
+                     for i in range(count)}
+        count = (boxes_size - 4) // 26
+        starts = struct.unpack_from(f"<{count + 1}I", table, boxes_at)
+        found: dict[int, list[tuple[int, int]]] = {}
+        for i in range(count):
+            shape = struct.unpack_from("<i", table, boxes_at + 4 * (count + 1) + 22 * i + 14)[0]
+            if shape in anchor_of and starts[i] < starts[i + 1]:
+                found.setdefault(anchor_of[shape], []).append((fib.boxes_at + starts[i], fib.boxes_at + starts[i + 1]))
+        return found
+    except struct.error:
+        return {}  # text boxes that cannot be placed are left out
+
+
+def _characters(word: bytes, pieces: list[_Piece], start: int, end: int):
+    """(character, its offset in the stream, its position) for the text from position `start` to `end`."""
     for piece in pieces:
-        if piece.start >= length:
-            break
-        count = min(piece.end, length) - piece.start
+        first, last = max(piece.start, start), min(piece.end, end)
+        if first >= last:
+            continue
+        width = 1 if piece.compressed else 2
+        at = piece.offset + width * (first - piece.start)
+        data = word[at:at + width * (last - first)]
         if piece.compressed:
-            data = word[piece.offset:piece.offset + count]
             text = "".join(_cp1252(b) for b in data)
-            width = 1
         else:
-            data = word[piece.offset:piece.offset + 2 * count]
             text = data[:len(data) // 2 * 2].decode("utf-16-le", "replace")
-            width = 2
         for n, ch in enumerate(text):
-            yield ch, piece.offset + width * n
+            yield ch, at + width * n, first + n
 
 
 _CP1252 = {b: bytes([b]).decode("cp1252") for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
@@ -530,16 +561,22 @@ def _cp1252(byte: int) -> str:
     return _CP1252.get(byte) or chr(byte)
 
 
-def _paragraphs(word: bytes, pieces: list[_Piece], length: int, paragraphs: _Runs, formats: _Runs):
-    """(text, properties, ended by, all of it bold) for each paragraph: fields shown by their result, a table of
-    contents, deleted and hidden text left out."""
+def _paragraphs(word: bytes, pieces: list[_Piece], span: tuple[int, int], paragraphs: _Runs, formats: _Runs,
+                boxes: dict[int, list[tuple[int, int]]] | None = None):
+    """(text, properties, ended by, all of it bold) for each paragraph from position span[0] to span[1]: fields
+    shown by their result, a table of contents, deleted and hidden text left out; the paragraphs of the text boxes
+    anchored in a paragraph (`boxes`, by anchor) come before it, as the .docx reader has them."""
     fields: list[list] = []  # open fields: [showing its result yet, is a table of contents, its code so far]
     text: list[str] = []
     inked = bold = 0
-    for ch, offset in _characters(word, pieces, length):
+    began = span[0]
+    for ch, offset, position in _characters(word, pieces, *span):
         if ch in _PARAGRAPH_ENDS:
+            for anchor in sorted(a for a in boxes or () if began <= a <= position):
+                for box in boxes.pop(anchor):
+                    yield from _paragraphs(word, pieces, box, paragraphs, formats)
             yield "".join(text), paragraphs.at(offset), ch, inked > 0 and bold == inked
-            text, inked, bold = [], 0, 0
+            text, inked, bold, began = [], 0, 0, position + 1
             continue
         form = formats.at(offset)
         if form.unseen:

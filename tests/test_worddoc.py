@@ -54,10 +54,18 @@ def test_a_doc_shows_what_word_shows_and_nothing_else():
     assert "HYPERLINK" not in text and "TOC" not in text and "\t" not in text
     # the table of contents lists the headings with their pages: it is left out, and they are not repeated
     assert text.count("Expenses") == 1 and text.count("Working hours") == 1
-    # everything else is as the OpenDocument original reads, but for its text box (not read from .doc files)
-    # and the contents' title, which LibreOffice writes as a plain paragraph
-    original = _read(ODT / "handbook.odt").replace("\n\nCore hours are 10:00 to 16:00.", "")
-    assert text.replace("\n\nContents", "") == original
+    # a text box, before the paragraph that anchors it
+    assert "# Working hours\n\nCore hours are 10:00 to 16:00.\n\nYou may start any time" in text
+    # everything else is as the OpenDocument original reads, but for the contents' title, which LibreOffice
+    # writes as a plain paragraph
+    assert text.replace("\n\nContents", "") == _read(ODT / "handbook.odt")
+
+
+def test_text_in_a_docs_frames_and_shapes_stands_where_they_are_anchored():
+    # a cover's title in a frame anchored to the page, a flowchart's step drawn in a shape: as from the original
+    text = _read(DOC / "drawn.doc")
+    assert text == _read(ODT / "drawn.odt")
+    assert text.startswith("Lone Working Policy\n\n# Reporting a concern\n\nTell the DSL the same day.\n\n")
 
 
 def test_a_doc_policy_is_answered_from_and_quoted_word_for_word(tmp_path, embedder):

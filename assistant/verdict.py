@@ -97,7 +97,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
-        r"\bnot\s+(?:be\s+)?(?:eligible|entitled)\s+(?:for|to)\b",  # "travel to and from home is not eligible for …"
+        # "travel to and from home is not eligible for …", "are no longer considered eligible for"
+        r"\b(?:not|no\s+longer)\s+(?:be\s+)?(?:(?:considered|deemed|regarded\s+as)\s+)?(?:eligible|entitled)\s+(?:for|to)\b",
+        r"\bineligible\s+(?:for|to)\b",
         r"\bnot\s+(?:\w+\s+)?free\s+to\b",  # "you are not free to take incentive shifts"
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)"
         r"(?!\s+(?:ask|require|request)\s+(?:\w+\s+)?for\b)",  # "we never ask for …" denies a need (below)
@@ -416,6 +418,12 @@ _SAYING = re.compile(r"\b(?:do\s+not|don['’]?t|never|must\s+not|should\s+not)\
                      r"|claim|imply|suggest|promise|pretend)\b", re.I)
 
 
+# who a sentence is about, defined by what they do not do ("Any applicant who refuses to sign the form is no longer
+# eligible"): what befalls them rules nothing on the act itself, which the question is about
+_NOT_DOING = re.compile(r"\b(?:who|that)\s+(?:refuses?|refused|fails?|failed|declines?|declined|neglects?|neglected)"
+                        r"\s+to\b", re.I)
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own.
@@ -425,6 +433,8 @@ def classify(text: str) -> Verdict:
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _REASON.sub(" ", _flat(text)))))
     flat = _ASIDE.sub(" ", flat)
+    if _NOT_DOING.search(flat):
+        return Verdict.information
     if _WITHOUT_ASKING.search(flat):
         return Verdict.permitted
     if _NO_LEAVE_NEEDED.search(flat):  # unless the rest rules on something (then the two are not told apart)

@@ -613,6 +613,12 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("You may be asked to provide a doctor's note.", None, Verdict.information),
     ("You may be provided with office equipment depending on the needs of your job.", None, Verdict.information),
     ("Employees may be subject to disciplinary action.", None, Verdict.information),
+    # what befalls those who do not do something rules nothing on doing it; eligibility lost is denied
+    ("Any applicant who refuses to sign the notification and authorization form is no longer considered eligible "
+     "for employment.", None, Verdict.information),
+    ("Staff who fail to attend the training will not be paid for the day.", None, Verdict.information),
+    ("Part-time staff are no longer eligible for the annual bonus.", None, Verdict.prohibited),
+    ("Contractors are ineligible for the staff discount.", None, Verdict.prohibited),
     ("You may be accompanied by a colleague or trade union representative.", None, Verdict.permitted),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),

@@ -136,7 +136,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.required, [
         # "required to" with a verb "to be" before it: "the training required to meet the Act" names a need
-        r"\bmust\b", r"\bshall\b", r"\b(?:is|are)\s+required\b",
+        # ... of people, not where or when an event happens ("Voting shall take place at a Voting Meeting")
+        r"\b(?:must|shall)\b(?!\s+(?:only\s+|normally\s+|usually\s+|always\s+)?(?:take\s+place|be\s+held|occur|happen)\b)",
+        r"\b(?:is|are)\s+required\b",
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",

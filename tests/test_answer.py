@@ -619,6 +619,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Staff who fail to attend the training will not be paid for the day.", None, Verdict.information),
     ("Part-time staff are no longer eligible for the annual bonus.", None, Verdict.prohibited),
     ("Contractors are ineligible for the staff discount.", None, Verdict.prohibited),
+    # where or when an event happens is no one's duty
+    ("Voting on an important issue shall take place at a Voting Meeting.", None, Verdict.information),
+    ("The annual general meeting shall be held in March.", None, Verdict.information),
+    ("Members shall attend the annual general meeting.", None, Verdict.required),
     ("You may be accompanied by a colleague or trade union representative.", None, Verdict.permitted),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),

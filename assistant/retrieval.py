@@ -43,6 +43,7 @@ SHORT_LABEL_WORDS = 4  # only a sentence this short is read for whether it says 
 SCOPES_KEPT = 64  # document scopes whose vector-search subsets are kept ready
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 _NOT_WORD = re.compile(r"[\s\-‐‑–]+")
+_BLANKS = re.compile(r"_{3,}|\.{4,}|…{2,}")  # a form's spaces to fill in: "Home Phone #________"
 
 
 @dataclass
@@ -71,8 +72,9 @@ class Retriever:
             # a lead-in ("The following are not acceptable:") is shown as its items' context, never as an answer;
             # a short sentence with fewer than two words that say something ("Signed:", "See here.", "WELCOME")
             # answers nothing (a list item of one word, "Age", stands under its lead-in and may)
+            # nor does a form's line of spaces to fill in ("Home Phone #____ Work Phone #____"), blanks a third of it
             if clause.kind != "lead-in" and (clause.kind != "sentence" or len(clause.text.split()) > SHORT_LABEL_WORDS
-                                             or len(tokens(clause.text)) >= 2):
+                                             or len(tokens(clause.text)) >= 2) and not _form_line(clause.text):
                 by_source.setdefault(clause.source, []).append(i)
         self._answerable = np.array([i for ids in by_source.values() for i in ids], dtype=np.int64)
         self._answerable.sort()
@@ -195,6 +197,12 @@ class Retriever:
             joined = "".join(_NOT_WORD.split(self.index.clauses[position].text.lower()))
             unused = [(t, w) for t, w in unused if t not in joined]
         return max((w for _, w in unused), default=0.0) / self._unseen_idf if self._unseen_idf > 0 else 0.0
+
+
+def _form_line(text: str) -> bool:
+    """A line of a form to fill in: its blanks take a third or more of what it shows."""
+    blanks = sum(len(m) for m in _BLANKS.findall(text))
+    return bool(blanks) and 3 * blanks >= len("".join(text.split()))
 
 
 def _section_keys(index: PolicyIndex) -> np.ndarray:

@@ -1125,9 +1125,12 @@ def test_a_sentence_that_says_nothing_is_never_quoted(tmp_path, embedder):
         "# Code of conduct\n\n## Where it applies\n\nSee [here](https://example.org/coc).\n\n"
         "Lab members are expected to abide by this code at conferences, workshops and lab dinners.\n\n"
         "## Protected characteristics\n\nWe do not discriminate on the grounds of:\n\n- Age\n- Race\n\n"
-        "## Sign-off\n\nSigned:\n\nDated:\n"))
+        "## Sign-off\n\nSigned:\n\nDated:\n\n**Home Phone #___________________ Work Phone #__________________**\n\n"
+        "I, ____________, agree to abide by this code of conduct.\n"))
     quoted = [c.quote for q in ("Does the code of conduct still count at a conference dinner?", "Code of conduct?",
-                                "Who signed the code and when?", "Can I be treated differently because of my age?")
+                                "Who signed the code and when?", "Can I be treated differently because of my age?",
+                                "Can I give my home phone number?")
               for c in engine.ask(q).citations + engine.ask(q).related + engine.lookup(q, k=10)]
-    assert quoted and not any(junk in q for q in quoted for junk in ("See here", "Signed:", "Dated:"))
+    assert quoted and not any(junk in q for q in quoted for junk in ("See here", "Signed:", "Dated:", "Home Phone"))
+    assert any(q.endswith(", agree to abide by this code of conduct.") for q in quoted)  # a sentence with a blank
     assert "We do not discriminate on the grounds of:\n- Age\n- Race" in quoted  # a short list is quoted whole

@@ -93,6 +93,9 @@ _DATED = re.compile(
 # a cover sheet's own "Title: Code of Conduct Policy"
 _TITLE_LINE = re.compile(r"(?:^|[|*\t]|(?<!job)\s)(?:policy\s+|document\s+)?title[ \t*]*[:|][ \t*]*"
                          r"([^|*\n]{3,120}?)[ \t|*]*$", re.I | re.M)
+# ... or a cell of a cover table's row holding more: "| Title of Policy: Safety and Health Policy | Number: 1 |"
+_TITLE_CELL = re.compile(r"(?:^|\|)[ \t*]*(?:(?:policy|document)\s+)?title(?:\s+of\s+(?:the\s+)?(?:policy|document|procedure))?"
+                         r"[ \t*]*:[ \t*]*([^|*\n:]{3,120}?)[ \t*]*\|", re.I | re.M)
 # who owns a policy, as its cover sheet says: "Policy owner: Headteacher", "| Author | Mrs J Patel |"
 _OWNER = re.compile(
     r"^[ \t|*]*(?:policy\s+owner|owner|author|responsible\s+(?:person|officer|lead)|(?:member\s+of\s+)?staff\s+responsible"
@@ -462,7 +465,7 @@ def _title(text: str, kind: str, path: Path) -> str:
     """The title a document gives itself; for a Word file or a PDF, its cover sheet's "Title:" first, and its
     file name before a first heading that names no policy ("Executive Summary") where the name names one."""
     if kind in _PAGED:
-        titled = _TITLE_LINE.search(text[:3000])
+        titled = _TITLE_LINE.search(text[:3000]) or _TITLE_CELL.search(text[:3000])
         if titled and len(titled.group(1).split()) <= 12 and not re.search(r"[.!?]\s", titled.group(1)):
             return _plain(titled.group(1))
         found = _title_from_text(text, kind)
@@ -589,9 +592,15 @@ def _docx_read(parent, doc, blocks: list[str], numbering: WordNumbering, numbers
             for cell in cells:  # a page laid out in a table: its cells hold the text itself
                 _docx_read(cell._tc, doc, blocks, numbering, numbers)
             continue
-        for cell in cells:  # a numbered paragraph in a table of data still counts, in reading order
-            for para in cell.paragraphs:
-                numbering.label(para)
+        # a row holding more words than a row of data does lays out text: a policy's body set in one cell under a
+        # cover table's rows ("Title of Policy: … | Number: …") is read as paragraphs, the rows around it as data
+        laid_out = {n for n, row in enumerate(table.rows)
+                    if sum(len(c.text.split()) for c in _distinct(row.cells)) > FRAME_WORDS}
+        for n, row in enumerate(table.rows):  # a numbered paragraph in a table of data still counts, in reading order
+            if n not in laid_out:
+                for cell in _distinct(row.cells):
+                    for para in cell.paragraphs:
+                        numbering.label(para)
         shown_cells = {id(cell._tc): " ".join(" ".join(_paragraph_text(p) for p in cell.paragraphs).split())
                        for cell in cells}
         banner = shown_cells[id(table.rows[0].cells[0]._tc)] if len(table.rows) == 1 \
@@ -600,9 +609,17 @@ def _docx_read(parent, doc, blocks: list[str], numbering: WordNumbering, numbers
             blocks.append(f"**{banner}**")  # a heading boxed in a table of one cell
             continue
         rows = []
-        for row in table.rows:
+        for n, row in enumerate(table.rows):
+            if n in laid_out:
+                if rows:
+                    blocks.append("\n".join(rows))
+                    rows = []
+                for cell in _distinct(row.cells):
+                    _docx_read(cell._tc, doc, blocks, numbering, numbers)
+                continue
             rows.append("| " + " | ".join(shown_cells[id(c._tc)] for c in row.cells) + " |")
-        blocks.append("\n".join(rows))
+        if rows:
+            blocks.append("\n".join(rows))
 
 
 def _paragraph_text(para) -> str:
@@ -629,6 +646,12 @@ def reads_as_prose(text: str) -> bool:
 FRAME_WORDS = 150
 
 
+def _distinct(cells) -> list:
+    """Cells once each: a cell merged across columns stands in a row once for each column it spans."""
+    seen: set[int] = set()
+    return [c for c in cells if id(c._tc) not in seen and not seen.add(id(c._tc))]
+
+
 def _distinct_cells(table) -> list:
     """The table's cells in reading order, a cell merged across columns or rows once."""
     seen: set[int] = set()
@@ -643,14 +666,14 @@ def _distinct_cells(table) -> list:
 
 def _frames_text(table, cells: list) -> bool:
     """Whether a table is used to lay out a page rather than to tabulate: a cell holds another table, or
-    paragraphs under a heading, or a table of one row holds more words than a row of data does."""
+    paragraphs under a heading (a row holding more words than data does is read as text on its own)."""
     for cell in cells:
         if cell._tc.find(_W + "tbl") is not None:
             return True
         inked = [p for p in cell.paragraphs if p.text.strip()]
         if len(inked) >= 3 and any(_heading_level(p.style.name if p.style is not None else "") for p in inked):
             return True
-    return len(table.rows) == 1 and sum(len(c.text.split()) for c in cells) > FRAME_WORDS
+    return False
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

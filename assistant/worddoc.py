@@ -663,8 +663,8 @@ def _kind(shown: str, props: _Properties, styles: dict[int, _Style], bold: bool,
 def _blocks(items, blocks: list[str], numbers: dict[int, str]) -> None:
     """Append the blocks to write out: paragraphs as Markdown (with their numbers, by block, in `numbers`); a
     table's rows of data as `| a | b |` lines; a row used to lay out text (a cell holding a heading among its
-    paragraphs, or a single row of more words than data holds) as its cells' paragraphs; a table of one short
-    cell as a bold heading."""
+    paragraphs, or more words than a row of data holds: a policy's whole body set in one cell under a cover
+    table's rows) as its cells' paragraphs; a table of one short cell as a bold heading."""
     rows: list[list[str]] = []
 
     def flush() -> None:
@@ -692,10 +692,9 @@ def _blocks(items, blocks: list[str], numbers: dict[int, str]) -> None:
             continue
         if not any(item):
             continue
-        alone = (n == 0 or isinstance(items[n - 1], _Para)) and (n + 1 == len(items) or isinstance(items[n + 1], _Para))
         words = sum(len(p.text.split()) for cell in item for p in cell)
         if any(len(cell) >= 3 and any(p.kind.startswith("heading") for p in cell) for cell in item) \
-                or alone and words > FRAME_WORDS:
+                or words > FRAME_WORDS:
             flush()
             _blocks([p for cell in item for p in cell], blocks, numbers)  # a page laid out in a table
             continue

@@ -977,6 +977,14 @@ def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     word.save(tmp_path / "Use of text based Generative Artificial Intelligence (AI).docx")
     assert load_document(tmp_path / "Use of text based Generative Artificial Intelligence (AI).docx").title == \
         "Use Of Text Based Generative Artificial Intelligence (AI)"
+    word = Document()  # a cover table's row: "Title of Policy:" in a cell beside others
+    table = word.add_table(rows=2, cols=2)
+    for cell, text in zip(table._cells, ("Title of Policy: Safety and Health Policy", "Number: Policy #1",
+                                         "Effective Date: March 23, 2023", "Page Number: 2 to 5")):
+        cell.text = text
+    word.add_paragraph("This policy applies to all supervisors, managers, workers, contractors and visitors.")
+    word.save(tmp_path / "OHS Policy.docx")
+    assert load_document(tmp_path / "OHS Policy.docx").title == "Safety and Health Policy"
 
 
 def test_a_pdf_cover_sheet_table_gives_owner_and_review_dates(tmp_path):

@@ -173,3 +173,16 @@ def test_a_doc_clause_is_looked_up_and_cited_by_the_number_word_shows(tmp_path, 
     part = engine.ask("How much leave do part-time staff get?").citations[0]
     assert part.quote == "The following applies to part-time staff.\n- Part-time staff receive leave pro rata."
     assert part.section == "3"
+
+
+@pytest.mark.parametrize("name", ["cover-table.doc", "cover-table.docx"])
+def test_a_body_set_in_one_cell_under_a_cover_table_is_read_as_paragraphs(name):
+    # the cover table's rows stay a table; the row holding the whole policy is its paragraphs, once each (its two
+    # cells are merged into one), and the cover's "Title of Policy:" titles it
+    doc = load_document(DOC / name, name)
+    assert doc.title == "Lone Working Policy" and doc.review_due_label == "March 2027"
+    assert doc.text.startswith("| Title of Policy: Lone Working Policy | Number: Policy #4 |\n"
+                               "| Effective Date: March 2025 | Approved by: Governing Body |\n\n1. Applicability\n\n")
+    assert "\n\nStaff must tell the site manager before working alone in the building and sign out when they leave." \
+        in doc.text
+    assert doc.text.count("Staff must tell the site manager") == 1

@@ -71,7 +71,7 @@ def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
         raise DocumentError(f"{source}: the .doc file is password-protected; save an unprotected copy to have it read")
     table = streams.read("1Table" if flags & 0x0200 else "0Table")
     fib = _Fib(word, source)
-    pieces = _pieces(table, fib.clx, source)
+    pieces = _pieces(table, fib.clx, len(word), source)
     styles = _styles(table, fib.stylesheet)
     lists = _Lists(table, fib.lists, fib.overrides)
     paragraphs = _Runs(word, table, fib.papx_bins, paragraphs=True)
@@ -199,6 +199,7 @@ class _Fib:
     shapes: tuple[int, int]  # where the main text anchors shapes (PlcSpaMom)
     boxes: tuple[int, int]  # the text boxes' stories and the shapes holding them (PlcftxbxTxt)
     boxes_at: int  # where the text boxes' text begins, after the main text, notes, headers and comments
+    boxes_length: int
     overrides: tuple[int, int]  # the lists paragraphs name, each a definition and where it starts again (PlfLfo)
 
     def __init__(self, word: bytes, source: str) -> None:
@@ -223,6 +224,7 @@ class _Fib:
         object.__setattr__(self, "shapes", (fc_lcb[80], fc_lcb[81]) if pairs > 56 else (0, 0))
         object.__setattr__(self, "boxes", (fc_lcb[112], fc_lcb[113]) if pairs > 56 else (0, 0))
         object.__setattr__(self, "boxes_at", sum(max(n, 0) for n in longs[3:9]) if cslw > 9 else 0)
+        object.__setattr__(self, "boxes_length", max(longs[9], 0) if cslw > 9 else 0)
         numbered = pairs > 74
         object.__setattr__(self, "lists", (fc_lcb[146], fc_lcb[147]) if numbered else (0, 0))
         object.__setattr__(self, "overrides", (fc_lcb[148], fc_lcb[149]) if numbered else (0, 0))
@@ -236,8 +238,10 @@ class _Piece:
     compressed: bool  # one byte a character (Windows-1252) rather than two (UTF-16)
 
 
-def _pieces(table: bytes, clx: tuple[int, int], source: str) -> list[_Piece]:
-    """The piece table: where each run of the document's characters is stored."""
+def _pieces(table: bytes, clx: tuple[int, int], stored: int, source: str) -> list[_Piece]:
+    """The piece table: where each run of the document's characters is stored. Its positions only ever grow, and
+    its pieces take no more bytes than the stream holds (`stored`): a table claiming more would have the same bytes
+    read again and again."""
     at, end = clx[0], clx[0] + clx[1]
     if end > len(table) or clx[1] == 0:
         raise _damaged(source, "no piece table")
@@ -251,6 +255,8 @@ def _pieces(table: bytes, clx: tuple[int, int], source: str) -> list[_Piece]:
     if count <= 0 or at + length > len(table):
         raise _damaged(source, "piece table")
     cps = struct.unpack_from(f"<{count + 1}I", table, at)
+    if any(b < a for a, b in zip(cps, cps[1:])):
+        raise _damaged(source, "piece table out of order")
     pieces = []
     for i in range(count):
         (fc,) = struct.unpack_from("<I", table, at + 4 * (count + 1) + 8 * i + 2)
@@ -258,6 +264,8 @@ def _pieces(table: bytes, clx: tuple[int, int], source: str) -> list[_Piece]:
         offset = (fc & 0x3FFFFFFF) // 2 if compressed else fc & 0x3FFFFFFF
         if cps[i + 1] > cps[i]:
             pieces.append(_Piece(cps[i], cps[i + 1], offset, compressed))
+    if sum((p.end - p.start) * (1 if p.compressed else 2) for p in pieces) > stored:
+        raise _damaged(source, "a piece table claiming more text than the file holds")
     return pieces
 
 
@@ -528,10 +536,12 @@ def _text_boxes(table: bytes, fib: _Fib) -> dict[int, list[tuple[int, int]]]:
         count = (boxes_size - 4) // 26
         starts = struct.unpack_from(f"<{count + 1}I", table, boxes_at)
         found: dict[int, list[tuple[int, int]]] = {}
+        read_to = 0  # stories follow one another within the text boxes' text: none is read twice
         for i in range(count):
             shape = struct.unpack_from("<i", table, boxes_at + 4 * (count + 1) + 22 * i + 14)[0]
-            if shape in anchor_of and starts[i] < starts[i + 1]:
-                found.setdefault(anchor_of[shape], []).append((fib.boxes_at + starts[i], fib.boxes_at + starts[i + 1]))
+            if shape in anchor_of and read_to <= starts[i] < starts[i + 1] <= fib.boxes_length:
+                found.setdefault(anchor_of.pop(shape), []).append((fib.boxes_at + starts[i], fib.boxes_at + starts[i + 1]))
+                read_to = starts[i + 1]
         return found
     except struct.error:
         return {}  # text boxes that cannot be placed are left out

@@ -128,6 +128,18 @@ def test_a_damaged_or_protected_doc_is_named_and_nothing_else_is_raised(tmp_path
         load_document(path, path.name)
 
 
+def test_a_doc_claiming_more_text_than_it_holds_is_refused_before_it_is_read(tmp_path):
+    # the piece table's one piece made to run to 2**31 characters: read, it would repeat the file's bytes for ever
+    raw = (DOC / "conduct.doc").read_bytes()
+    one_piece = b"\x02" + struct.pack("<III", 16, 0, 502)
+    at = raw.index(one_piece)
+    path = tmp_path / "conduct.doc"
+    path.write_bytes(_patched(raw, at + 9, struct.pack("<I", 2 ** 31)))
+    with pytest.raises(DocumentError, match=r"^conduct\.doc: not a readable Word 97-2003 file \(a piece table claiming "
+                                            r"more text than the file holds\)"):
+        load_document(path, path.name)
+
+
 def _patched(raw: bytes, at: int, data: bytes) -> bytes:
     return raw[:at] + data + raw[at + len(data):]
 

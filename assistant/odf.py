@@ -86,7 +86,28 @@ def odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], 
                if region.find(_TEXT + "deletion") is not None}
     reader = _Reader(_styles(style_root) | _styles(root), deleted, _list_styles(style_root) | _list_styles(root))
     reader.blocks_of(body)
-    return joined(reader.blocks, reader.numbers)
+    return (*joined(reader.blocks, reader.numbers), _margins(style_root if style_root is not None else root))
+
+
+def _margins(root) -> str:
+    """The text of the page styles' running headers and footers, each line once (read for review dates only)."""
+    lines: dict[str, None] = {}
+    for page in root.iter(_STYLE + "master-page"):
+        for part in page:
+            if part.tag.startswith(_STYLE) and part.tag.rsplit("}", 1)[-1].startswith(("header", "footer")):
+                for para in part.iter(_TEXT + "p", _TEXT + "h"):
+                    if text := " ".join(_spaced(para).split()):
+                        lines.setdefault(text)
+    return "\n".join(lines)
+
+
+def _spaced(element) -> str:
+    """An element's text, a tab, a line break or a run of spaces read as a space."""
+    out = [element.text or ""]
+    for child in element:
+        out.append(" " if child.tag in (_TEXT + "tab", _TEXT + "line-break", _TEXT + "s") else _spaced(child))
+        out.append(child.tail or "")
+    return "".join(out)
 
 
 def _member(package: zipfile.ZipFile, name: str, source: str, required: bool = True) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Read policy documents (Markdown, text, Word .docx and .doc, OpenDocument, PDF, HTML) into `PolicyDocument`s.
+"""Read policy documents (Markdown, text, Word, Rich Text, OpenDocument, PDF, HTML) into `PolicyDocument`s.
 
 Every loader produces Markdown-flavoured text: headings as `#` lines, list items as `- ` lines and
 table rows as `| a | b |` lines, so one chunker serves all formats. For Markdown and text files the
@@ -36,12 +36,12 @@ DEFAULT_MAX_FILE_BYTES = 10_000_000
 _TAIL = 1500  # characters at a document's end read for its review dates when its head states none
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".adoc": "text", ".asciidoc": "text",
-             ".docx": "docx", ".doc": "doc", ".odt": "odt", ".fodt": "odt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+             ".docx": "docx", ".doc": "doc", ".rtf": "rtf", ".odt": "odt", ".fodt": "odt", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 # formats written in a word processor or printed: their text is extracted and written out as Markdown-like blocks
-_OFFICE = ("docx", "doc", "odt")
+_OFFICE = ("docx", "doc", "rtf", "odt")
 _PAGED = (*_OFFICE, "pdf")
 # document formats met in policy folders that are not read: each file is named when met, not passed over
-UNREAD = {".rtf": "Rich Text (.rtf)", ".wpd": "WordPerfect (.wpd)",
+UNREAD = {".wpd": "WordPerfect (.wpd)",
           ".pages": "Apple Pages (.pages)", ".epub": "EPUB (.epub)", ".ppt": "PowerPoint (.ppt)",
           ".pptx": "PowerPoint (.pptx)", ".odp": "OpenDocument presentation (.odp)", ".xls": "Excel (.xls)",
           ".xlsx": "Excel (.xlsx)", ".ods": "OpenDocument spreadsheet (.ods)"}
@@ -210,18 +210,18 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
             raw = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
-    offset, numbers = 0, ()
+    offset, numbers, margins = 0, (), []
     if kind in ("markdown", "text"):
         meta, text, offset = _split_front_matter(_decode(raw, source), source)
         if not path.suffix and not _written_as_document(text):
             raise DocumentError(f"{source}: skipped: a file without an extension is read only when it is written as "
                                 "a document, with headings (Markdown, AsciiDoc); name it .txt or .md to have it read")
     else:
-        meta, (text, numbers) = {}, _EXTRACTORS[kind](raw, source)
+        meta, (text, numbers, *margins) = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
         hint = " (a scanned or image-only document?)" if kind in _PAGED else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
-    return _document(source, kind, text, meta, path).model_copy(
+    return _document(source, kind, text, meta, path, margins[0] if margins else "").model_copy(
         update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest(), "numbers": numbers})
 
 
@@ -281,12 +281,20 @@ def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
     return {}, text, 0
 
 
-def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> PolicyDocument:
+def _document(source: str, kind: str, text: str, meta: dict, path: Path, margins: str = "") -> PolicyDocument:
+    """`margins`: the text of a word-processed file's running headers and footers, read for its review dates
+    where the text states none."""
     head = text[:3000]
     found_due, found_last = _review_statements(head)
     if found_due is None and found_last is None and len(text) > len(head):
         # a sign-off block at the end ("Version No: SAFE21 … Review Date: 13 January 2024") states it there
         found_due, found_last = _review_statements(text, max(len(head), len(text) - _TAIL))
+    in_margins = False
+    if found_due is None and found_last is None and margins:
+        # a footer on every page: "Reviewed: September 2023   Next review: September 2024" (not a line of the text,
+        # so none is quoted for it)
+        found_due, found_last = _review_statements(margins)
+        in_margins = found_due is not None or found_last is not None
     due_text = _meta_str(meta, "next_review_due", "review_due", "next_review", "next_review_date", "review_date",
                          "next_review_at", "next_review_on", "review_due_date", "review_by") \
         or (found_due.group(1) if found_due else None)
@@ -311,7 +319,7 @@ def _document(source: str, kind: str, text: str, meta: dict, path: Path) -> Poli
         dated=_month_label(dated.group(1)) if dated else None,
         review_due=due,
         review_due_label=_month_label(due_text) if due_text else None,
-        review_lines=_review_lines(text, found_due, found_last),
+        review_lines=None if in_margins else _review_lines(text, found_due, found_last),
     )
 
 
@@ -545,7 +553,23 @@ def _docx_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str]
     blocks: list[str] = []
     numbers: dict[int, str] = {}
     _docx_read(doc.element.body, doc, blocks, WordNumbering(doc), numbers)
-    return joined(blocks, numbers)
+    return (*joined(blocks, numbers), _docx_margins(doc))
+
+
+def _docx_margins(doc) -> str:
+    """The text of the running headers and footers, each line once (read for review dates only)."""
+    lines: dict[str, None] = {}
+    for section in doc.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                     section.even_page_header, section.even_page_footer):
+            element = getattr(part, "_element", None) if not part.is_linked_to_previous else None
+            if element is None:
+                continue
+            for para in element.iter(_W + "p"):
+                text = "".join(t.text or "" for t in para.iter(_W + "t")).strip()
+                if text:
+                    lines.setdefault(text)
+    return "\n".join(lines)
 
 
 def joined(blocks: list[str], numbers: dict[int, str]) -> tuple[str, tuple[tuple[int, int, str], ...]]:
@@ -980,7 +1004,7 @@ def _odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     return odt_text(raw, source)
 
 
-def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+def _doc_text(raw: bytes, source: str) -> tuple:
     """A .doc file, read as what it holds: Word often saved other formats under the name (a web page, Rich
     Text), and a .docx renamed .doc is read as .docx."""
     from .worddoc import doc_text
@@ -989,13 +1013,18 @@ def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     if raw.startswith(b"PK\x03\x04"):
         return _docx_text(raw, source)
     if head.startswith(b"{\\rtf"):
-        raise DocumentError(f"{source}: is Rich Text (RTF) named .doc, which is not read; save it as .docx, .odt, "
-                            "PDF or text to have it read")
+        return _rtf_text(raw, source)
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head and head.startswith(b"<"):
         return _html_text(raw, source), ()
     return doc_text(raw, source)
 
 
+def _rtf_text(raw: bytes, source: str) -> tuple:
+    from .rtf import rtf_text
+
+    return rtf_text(raw, source)
+
+
 # each gives the text and where its numbered paragraphs stand (only word-processed formats hold such numbers)
-_EXTRACTORS = {"docx": _docx_text, "doc": _doc_text, "odt": _odt_text, "pdf": lambda raw, source: (_pdf_text(raw, source), ()),
+_EXTRACTORS = {"docx": _docx_text, "doc": _doc_text, "rtf": _rtf_text, "odt": _odt_text, "pdf": lambda raw, source: (_pdf_text(raw, source), ()),
                "html": lambda raw, source: (_html_text(raw, source), ())}

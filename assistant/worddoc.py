@@ -50,16 +50,17 @@ _FORMATS = {0: "decimal", 1: "upperRoman", 2: "lowerRoman", 3: "upperLetter", 4:
 _OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand size by a sprm's top three bits (6: sized)
 
 
-def doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
-    """The document's text, as Markdown-like blocks separated by blank lines, and where its numbered paragraphs
-    stand with the numbers the page shows before them. Raises DocumentError, by name, for what cannot be read."""
+def doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...], str]:
+    """The document's text, as Markdown-like blocks separated by blank lines; where its numbered paragraphs stand,
+    with the numbers the page shows before them; and the text of its running headers and footers. Raises
+    DocumentError, by name, for what cannot be read."""
     try:
         return _doc_text(raw, source)
     except (struct.error, IndexError, ValueError, OverflowError) as exc:  # a structure pointing past its data
         raise _damaged(source, type(exc).__name__) from None
 
 
-def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...], str]:
     streams = _Compound(raw, source)
     word = streams.read("WordDocument")
     ident = struct.unpack_from("<H", word, 0)[0] if len(word) >= 2 else 0
@@ -80,7 +81,9 @@ def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str],
     numbers: dict[int, str] = {}
     found = _paragraphs(word, pieces, (0, fib.text_length), paragraphs, formats, _text_boxes(table, fib))
     _blocks(_layout(found, styles, lists), blocks, numbers)
-    return joined(blocks, numbers)
+    # the running headers and footers follow the main text and its notes: read for review dates only
+    lines = (_shown(text) for text, *_ in _paragraphs(word, pieces, fib.margins, paragraphs, formats))
+    return (*joined(blocks, numbers), "\n".join(dict.fromkeys(line for line in lines if line)))
 
 
 def _damaged(source: str, why: str) -> DocumentError:
@@ -200,6 +203,7 @@ class _Fib:
     boxes: tuple[int, int]  # the text boxes' stories and the shapes holding them (PlcftxbxTxt)
     boxes_at: int  # where the text boxes' text begins, after the main text, notes, headers and comments
     boxes_length: int
+    margins: tuple[int, int]  # where the running headers' and footers' text stands (after the notes')
     overrides: tuple[int, int]  # the lists paragraphs name, each a definition and where it starts again (PlfLfo)
 
     def __init__(self, word: bytes, source: str) -> None:
@@ -225,6 +229,8 @@ class _Fib:
         object.__setattr__(self, "boxes", (fc_lcb[112], fc_lcb[113]) if pairs > 56 else (0, 0))
         object.__setattr__(self, "boxes_at", sum(max(n, 0) for n in longs[3:9]) if cslw > 9 else 0)
         object.__setattr__(self, "boxes_length", max(longs[9], 0) if cslw > 9 else 0)
+        notes_end = max(longs[3], 0) + max(longs[4], 0)
+        object.__setattr__(self, "margins", (notes_end, notes_end + max(longs[5], 0)))
         numbered = pairs > 74
         object.__setattr__(self, "lists", (fc_lcb[146], fc_lcb[147]) if numbered else (0, 0))
         object.__setattr__(self, "overrides", (fc_lcb[148], fc_lcb[149]) if numbered else (0, 0))
@@ -540,7 +546,8 @@ def _text_boxes(table: bytes, fib: _Fib) -> dict[int, list[tuple[int, int]]]:
         for i in range(count):
             shape = struct.unpack_from("<i", table, boxes_at + 4 * (count + 1) + 22 * i + 14)[0]
             if shape in anchor_of and read_to <= starts[i] < starts[i + 1] <= fib.boxes_length:
-                found.setdefault(anchor_of.pop(shape), []).append((fib.boxes_at + starts[i], fib.boxes_at + starts[i + 1]))
+                story = (fib.boxes_at + starts[i], fib.boxes_at + starts[i + 1])
+                found.setdefault(anchor_of.pop(shape), []).append(story)
                 read_to = starts[i + 1]
         return found
     except struct.error:

@@ -205,19 +205,19 @@ def test_documents_in_formats_not_read_are_named_when_the_folder_is_read(tmp_pat
     corpus = tmp_path / "policies"
     corpus.mkdir()
     shutil.copy(ODT / "conduct.odt", corpus)
-    (corpus / "Safeguarding Policy.rtf").write_bytes(rb"{\rtf1\ansi Staff must sign in.}")
+    (corpus / "Safeguarding Policy.wpd").write_bytes(b"\xffWPC")
     (corpus / "induction.pptx").write_bytes(b"PK\x03\x04")
     (corpus / "logo.png").write_bytes(b"\x89PNG\r\n")
     loaded = load_corpus(corpus)
     assert [d.source for d in loaded.documents] == ["conduct.odt"]
     assert loaded.problems == [
-        "Safeguarding Policy.rtf: Rich Text (.rtf) files are not read; save it as .docx, .odt, PDF or text to "
+        "Safeguarding Policy.wpd: WordPerfect (.wpd) files are not read; save it as .docx, .odt, PDF or text to "
         "have it read",
         "induction.pptx: PowerPoint (.pptx) files are not read; save it as .docx, .odt, PDF or text to have it read"]
 
     result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output
-    assert "Safeguarding Policy.rtf: Rich Text (.rtf) files are not read" in result.output
+    assert "Safeguarding Policy.wpd: WordPerfect (.wpd) files are not read" in result.output
     assert "logo.png" not in result.output
 
 

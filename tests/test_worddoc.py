@@ -1,4 +1,5 @@
-"""Word 97-2003 policies (.doc), read from files LibreOffice wrote (tests/fixtures/doc/README.md says how)."""
+"""Word 97-2003 (.doc) and Rich Text (.rtf) policies, read from files LibreOffice and AbiWord wrote
+(tests/fixtures/doc/README.md says how)."""
 
 import shutil
 import struct
@@ -16,6 +17,7 @@ from assistant.loaders import load_corpus, load_document
 from assistant.models import Verdict
 from assistant.quoting import fold
 from assistant.settings import Settings
+from assistant.rtf import rtf_text
 from assistant.worddoc import doc_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -94,10 +96,9 @@ def test_what_else_is_saved_as_doc_is_read_as_what_it_is(tmp_path):
     page = tmp_path / "visitors.doc"  # Word's "save as web page", named .doc
     page.write_bytes(b"<html><body><h1>Visitors</h1><p>All visitors must sign in at reception.</p></body></html>")
     assert _read(page) == "# Visitors\n\nAll visitors must sign in at reception."
-    rtf = tmp_path / "old.doc"
-    rtf.write_bytes(rb"{\rtf1\ansi Staff must sign in.}")
-    with pytest.raises(DocumentError, match=r"^old\.doc: is Rich Text \(RTF\) named \.doc, which is not read; save it"):
-        load_document(rtf, rtf.name)
+    rtf = tmp_path / "old.doc"  # Rich Text named .doc, as AbiWord saves "Word" files
+    rtf.write_bytes((DOC / "conduct-abiword.rtf").read_bytes())
+    assert _read(rtf) == _read(ODT / "conduct.docx")
 
 
 def _word_stream_at(raw: bytes) -> int:
@@ -151,7 +152,7 @@ def test_any_corruption_of_a_doc_gives_text_or_a_named_error(changes):
     for at, value in changes:
         raw[at] = value
     try:
-        text, numbers = doc_text(bytes(raw), "handbook.doc")
+        text, numbers, margins = doc_text(bytes(raw), "handbook.doc")
     except DocumentError as exc:
         assert str(exc).startswith("handbook.doc: ")
     else:
@@ -187,7 +188,7 @@ def test_a_doc_clause_is_looked_up_and_cited_by_the_number_word_shows(tmp_path, 
     assert part.section == "3"
 
 
-@pytest.mark.parametrize("name", ["cover-table.doc", "cover-table.docx"])
+@pytest.mark.parametrize("name", ["cover-table.doc", "cover-table.docx", "cover-table.rtf"])
 def test_a_body_set_in_one_cell_under_a_cover_table_is_read_as_paragraphs(name):
     # the cover table's rows stay a table; the row holding the whole policy is its paragraphs, once each (its two
     # cells are merged into one), and the cover's "Title of Policy:" titles it
@@ -198,3 +199,69 @@ def test_a_body_set_in_one_cell_under_a_cover_table_is_read_as_paragraphs(name):
     assert "\n\nStaff must tell the site manager before working alone in the building and sign out when they leave." \
         in doc.text
     assert doc.text.count("Staff must tell the site manager") == 1
+
+
+@pytest.mark.parametrize("name", ["footer.docx", "footer.doc", "footer.odt", "footer.rtf"])
+def test_review_dates_in_a_word_files_footer_are_read_when_the_text_states_none(tmp_path, embedder, name):
+    # "Reviewed: September 2023 <tab> Next review: September 2024" in the footer on every page: the policy's own
+    # dates, though no line of its text (so none is quoted for them, and the footer is never a clause)
+    doc = load_document(DOC / name, name)
+    assert (doc.last_reviewed, doc.review_due_label, doc.review_lines) == ("September 2023", "September 2024", None)
+    assert "review" not in doc.text.lower()
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    shutil.copy(DOC / name, corpus / name)
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28))
+    engine = PolicyEngine.open(settings, embedder=embedder)
+    status = engine.ask("Is this policy still current?")
+    assert status.answered and "September 2024" in status.verdict_line and status.citations == []
+    assert engine.ask("Do visitors have to sign in?").warnings  # past its review date
+
+
+@pytest.mark.parametrize("name", ["conduct.rtf", "conduct-abiword.rtf"])
+def test_rich_text_reads_as_the_same_document_saved_as_docx(name):
+    # as LibreOffice and as AbiWord write it: headings, a list, a bold heading, a table, the review line
+    assert _read(DOC / name) == _read(ODT / "conduct.docx")
+
+
+def test_rich_text_lists_keep_the_numbers_their_writer_put_before_them():
+    numbered, original = load_document(DOC / "numbered.rtf"), load_document(ODT / "numbered.docx")
+    assert numbered.text == original.text and numbered.numbers == original.numbers
+
+
+def test_rich_text_shows_what_the_page_shows():
+    text = _read(DOC / "handbook.rtf")
+    assert "Receipts must be always kept for six years." in text  # a word deleted with changes tracked is not
+    assert "**Claiming online**" in text and "## Flexible working\n\nRequests go to your line manager." in text
+    assert "| Vehicle | Rate |\n| Car | 45p per mile |" in text
+    assert "TOC" not in text and text.count("Working hours") == 1  # no table of contents, no field code
+    # as the original reads, but for its text box (not read from Rich Text) and the contents' title
+    original = _read(ODT / "handbook.odt").replace("\n\nCore hours are 10:00 to 16:00.", "")
+    assert text.replace("\n\nContents", "") == original
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"{\\rtf1" + b"{" * 300 + b"text" + b"}" * 300 + b"}", r"groups nested over 256 deep"),
+    (b"{\\rtf1\\ansi}", r"has no text to index"),
+    (b"not rich text at all", r"not a Rich Text file"),
+])
+def test_a_damaged_rich_text_file_is_named(tmp_path, raw, message):
+    path = tmp_path / "Visitors.rtf"
+    path.write_bytes(raw)
+    with pytest.raises(DocumentError, match=r"^Visitors\.rtf: .*" + message):
+        load_document(path, path.name)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), min_size=1, max_size=12))
+def test_any_corruption_of_rich_text_gives_text_or_a_named_error(changes):
+    raw = bytearray((DOC / "handbook.rtf").read_bytes())
+    for at, value in changes:
+        raw[at % len(raw)] = value
+    try:
+        text, numbers, margins = rtf_text(bytes(raw), "handbook.rtf")
+    except DocumentError as exc:
+        assert str(exc).startswith("handbook.rtf: ")
+    else:
+        assert isinstance(text, str) and all(0 <= a < b <= len(text) for a, b, _ in numbers)

@@ -71,7 +71,7 @@ def rtf_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], 
         raise DocumentError(f"{source}: not a readable Rich Text file (groups nested over {_DEEPEST} deep)") from None
     blocks: list[str] = []
     numbers: dict[int, str] = {}
-    reader.flush_table()
+    reader.finish()
     for kind, text, number in reader.paragraphs:
         _emit(kind, text, number, blocks, numbers)
     return (*joined(blocks, numbers), "\n".join(dict.fromkeys(t for t in reader.margins if t)))
@@ -148,6 +148,9 @@ class _Reader:
                 if char == "*":
                     star = True
                     continue
+                if char in "\r\n":  # a backslash ending a line is a paragraph's end (as TextEdit writes them)
+                    self._control("par", None, state)
+                    continue
                 if char in "\\{}":
                     self._char(char, state)
                 elif char in _SYMBOLS:
@@ -190,7 +193,8 @@ class _Reader:
     def _close(self, state: _State) -> None:
         if state.opened in ("listtext", "pntext") and self._listtext is not None:
             number = " ".join("".join(self._listtext).split())
-            self._number = number if any(c.isalnum() for c in number) else None  # a bullet is no number
+            # a bullet is no number: "•", or the "o" and "§" that Word's second and third levels show
+            self._number = number if re.search(r"\d|\w.*[.)]|\(\w", number) else None
             self._listtext = None
         elif state.opened in _MARGINS and self._margin is not None:
             self.margins += [" ".join(line.split()) for line in "".join(self._margin).split("\n")]
@@ -326,6 +330,11 @@ class _Reader:
         elif self._row:
             self._rows.append(self._row)
         self._row, self._laid_out = [], []
+
+    def finish(self) -> None:
+        """The last paragraph, where no paragraph mark ends it, and the table it may close."""
+        self._end_paragraph(_State())
+        self.flush_table()
 
     def flush_table(self) -> None:
         if self._rows:

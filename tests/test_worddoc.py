@@ -265,3 +265,20 @@ def test_any_corruption_of_rich_text_gives_text_or_a_named_error(changes):
         assert str(exc).startswith("handbook.rtf: ")
     else:
         assert isinstance(text, str) and all(0 <= a < b <= len(text) for a, b, _ in numbers)
+
+
+def test_rich_text_as_textedit_writes_it_and_as_word_numbers_it(tmp_path):
+    # TextEdit ends a paragraph with a backslash at the end of the line, and the last one with nothing
+    path = tmp_path / "visitors.rtf"
+    path.write_bytes(b"{\\rtf1\\ansi\\ansicpg1252\\cocoartf2709\n{\\fonttbl\\f0\\fswiss\\fcharset0 Helvetica;}\n"
+                     b"\\pard\\f0\\fs24 \\cf0 Visitors\\\nAll visitors must sign in at reception.\\\n"
+                     b"Visitors must wear a badge at all times}")
+    assert _read(path) == ("Visitors\n\nAll visitors must sign in at reception.\n\n"
+                           "Visitors must wear a badge at all times")
+    # Word's second-level bullet is an "o", no number; a numbered item keeps the number written before it
+    path = tmp_path / "steps.rtf"
+    path.write_bytes(b"{\\rtf1\\ansi{\\listtext\\pard\\plain\\f2 o\\tab}\\ls1\\ilvl1 Sign in at reception\\par"
+                     b"{\\listtext\\pard\\plain 1.\\tab}\\ls2 Wear your badge\\par}")
+    doc = load_document(path, path.name)
+    assert doc.text == "- Sign in at reception\n\n- Wear your badge"
+    assert [label for _, _, label in doc.numbers] == ["1."]

@@ -27,6 +27,7 @@ _SKIPPED = frozenset(
     "fldinst bkmkstart bkmkend pgdsctbl revtbl filetbl nonshppict shpinst userprops docvar template field-code "
     "header headerl headerr headerf footer footerl footerr footerf listtext pntext pntxta pntxtb".split())
 _MARGINS = frozenset("header headerl headerr headerf footer footerl footerr footerf".split())
+_READ_APART = _MARGINS | {"listtext", "pntext", "fldinst", "style"}  # set aside, but read: see _close
 _SYMBOLS = {"emdash": "\u2014", "endash": "\u2013", "bullet": "\u2022", "lquote": "\u2018", "rquote": "\u2019",
             "ldblquote": "\u201c", "rdblquote": "\u201d", "emspace": " ", "enspace": " ", "qmspace": " ",
             "tab": "\t", "line": "\n", "~": "\u00a0", "_": "-", "-": ""}
@@ -162,6 +163,8 @@ class _Reader:
                     continue
                 self._char(bytes([int(hexa, 16)]).decode(self.codepage, "replace"), state)
                 continue
+            if state.skip and state.destination not in _READ_APART:
+                continue  # a picture's data, a font table: passed over whole, not character by character
             if text is not None:
                 chars = text.decode(self.codepage, "replace")
                 if self._pending_skip:
@@ -218,6 +221,8 @@ class _Reader:
         if state.destination == "stylesheet":
             return
         if state.skip:  # set-aside text: only its characters and line ends count (a list number's, a footer's)
+            if state.destination not in _READ_APART:
+                return
             if name == "u" and value is not None:
                 self._char(chr(value % 65536), state)
                 self._pending_skip = state.skip_after

@@ -282,3 +282,7 @@ def test_rich_text_as_textedit_writes_it_and_as_word_numbers_it(tmp_path):
     doc = load_document(path, path.name)
     assert doc.text == "- Sign in at reception\n\n- Wear your badge"
     assert [label for _, _, label in doc.numbers] == ["1."]
+    # a Unicode character inside a group passed over takes its stand-in character with it, and nothing after
+    path = tmp_path / "aside.rtf"
+    path.write_bytes(b"{\\rtf1\\ansi{\\*\\notes \\u8217?}Visitors sign in\\u8217?s book\\par}")
+    assert _read(path) == "Visitors sign in\u2019s book"

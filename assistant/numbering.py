@@ -45,14 +45,36 @@ def _int(text: str | None, default: int) -> int:
     return int(text) if text is not None and text.lstrip("-").isdigit() else default
 
 
+class ListCounters:
+    """The counters of numbered lists, as Word and LibreOffice count them: the lists of one definition share their
+    counters, a list that starts a level again does so where it begins, and counting a level starts the levels
+    below it again."""
+
+    def __init__(self) -> None:
+        self._counters: dict[object, dict[int, int]] = {}
+        self._begun: set[object] = set()
+
+    def count(self, definition: object, list_id: object, restarts: dict[int, int], level: int,
+              start: int) -> dict[int, int]:
+        """Count a paragraph of this list at this level (its definition's counters, by level, as they then stand)."""
+        counters = self._counters.setdefault(definition, {})
+        if list_id not in self._begun:
+            self._begun.add(list_id)
+            for restarted, value in restarts.items():
+                counters[restarted] = value - 1
+        counters[level] = counters.get(level, start - 1) + 1
+        for deeper in [k for k in counters if k > level]:
+            del counters[deeper]
+        return counters
+
+
 class WordNumbering:
     """Counts a Word document's numbered paragraphs in reading order; `label(paragraph)` for each, in turn."""
 
     def __init__(self, doc) -> None:
         self._levels: dict[str, dict[int, dict]] = {}  # abstract numbering -> level -> its rules
         self._lists: dict[str, tuple[str, dict[int, int]]] = {}  # list -> (abstract numbering, restarts)
-        self._counters: dict[str, dict[int, int]] = {}
-        self._begun: set[str] = set()
+        self._counters = ListCounters()
         self._shared: dict[str, str] = {}  # an abstract numbering taking its levels and counters from a style's
         try:
             root = doc.part.numbering_part.element
@@ -118,15 +140,8 @@ class WordNumbering:
         levels = self._levels.get(abstract, {})
         if level not in levels:
             return None
-        counters = self._counters.setdefault(abstract, {})
-        if num_id not in self._begun:  # a list that restarts a level does so where it begins
-            self._begun.add(num_id)
-            for restarted, start in restarts.items():
-                counters[restarted] = start - 1
         rules = levels[level]
-        counters[level] = counters.get(level, rules["start"] - 1) + 1
-        for deeper in [k for k in counters if k > level]:
-            del counters[deeper]
+        counters = self._counters.count(abstract, num_id, restarts, level, rules["start"])
         if rules["format"] in ("bullet", "none") or not rules["text"]:
             return None
 

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from .errors import DocumentError
 from .loaders import FRAME_WORDS, joined, reads_as_prose
-from .numbering import format_number
+from .numbering import ListCounters, format_number
 
 _SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END_OF_CHAIN, _FREE = 0xFFFFFFFE, 0xFFFFFFFF
@@ -327,15 +327,13 @@ def _numbering_of(props: "_Properties", styles: dict[int, _Style]) -> tuple[int,
 
 
 class _Lists:
-    """Counts numbered paragraphs in reading order as Word shows them (MS-DOC's PlfLst and PlfLfo), the way
-    numbering.WordNumbering counts .docx lists: lists of one definition share their counters unless a list
-    starts a level again; counting a level starts the levels below it again."""
+    """Counts numbered paragraphs in reading order as Word shows them (MS-DOC's PlfLst and PlfLfo), with the
+    counters numbering.WordNumbering counts .docx lists with."""
 
     def __init__(self, table: bytes, lists: tuple[int, int], overrides: tuple[int, int]) -> None:
         self.definitions: dict[int, list[dict]] = {}  # list id -> its levels' rules
         self.lfos: list[tuple[int, dict[int, int]]] = []  # (list id, restarts by level)
-        self.counters: dict[int, dict[int, int]] = {}
-        self.begun: set[int] = set()
+        self.counters = ListCounters()
         try:
             self._read(table, lists, overrides)
         except struct.error:
@@ -399,15 +397,8 @@ class _Lists:
         levels = self.definitions.get(lsid)
         if not levels or level >= len(levels):
             return None
-        counters = self.counters.setdefault(lsid, {})
-        if lfo not in self.begun:  # a list that starts a level again does so where it begins
-            self.begun.add(lfo)
-            for restarted, start in restarts.items():
-                counters[restarted] = start - 1
         rules = levels[level]
-        counters[level] = counters.get(level, rules["start"] - 1) + 1
-        for deeper in [k for k in counters if k > level]:
-            del counters[deeper]
+        counters = self.counters.count(lsid, lfo, restarts, level, rules["start"])
         if rules["format"] in ("bullet", "none") or not rules["text"]:
             return None
         shown, last = [], 0

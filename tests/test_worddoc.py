@@ -29,6 +29,17 @@ def _read(path: Path) -> str:
     return load_document(path, path.name).text
 
 
+def _engine(tmp_path, embedder, *files: tuple[str, str]) -> PolicyEngine:
+    """An engine over a policy folder holding these fixtures (each copied under the given name)."""
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    for fixture, name in files:
+        shutil.copy(DOC / fixture, corpus / name)
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
+                        today=date(2026, 11, 28))
+    return PolicyEngine.open(settings, embedder=embedder)
+
+
 def test_a_doc_reads_as_the_same_document_saved_as_docx():
     # headings, a list, a heading set in bold by hand, a table of data, the review line: exactly as from .docx
     assert _read(DOC / "conduct.doc") == _read(ODT / "conduct.docx")
@@ -71,12 +82,7 @@ def test_text_in_a_docs_frames_and_shapes_stands_where_they_are_anchored():
 
 
 def test_a_doc_policy_is_answered_from_and_quoted_word_for_word(tmp_path, embedder):
-    corpus = tmp_path / "policies"
-    corpus.mkdir()
-    shutil.copy(DOC / "handbook.doc", corpus / "Staff Handbook.doc")
-    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
-                        today=date(2026, 11, 28))
-    engine = PolicyEngine.open(settings, embedder=embedder)
+    engine = _engine(tmp_path, embedder, ("handbook.doc", "Staff Handbook.doc"))
     answer = engine.ask("Can I claim for a glass of wine with dinner on a work trip?")
     assert answer.answered and answer.verdict is Verdict.prohibited
     first = answer.citations[0]
@@ -145,18 +151,21 @@ def _patched(raw: bytes, at: int, data: bytes) -> bytes:
     return raw[:at] + data + raw[at + len(data):]
 
 
-@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 16895), st.integers(0, 255)), min_size=1, max_size=12))
-def test_any_corruption_of_a_doc_gives_text_or_a_named_error(changes):
-    raw = bytearray((DOC / "handbook.doc").read_bytes())
+@pytest.mark.parametrize("name, read", [("handbook.doc", doc_text), ("handbook.rtf", rtf_text)])
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                              HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=12))
+def test_any_corruption_gives_text_or_a_named_error(name, read, changes):
+    raw = bytearray((DOC / name).read_bytes())
     for at, value in changes:
-        raw[at] = value
+        raw[at % len(raw)] = value
     try:
-        text, numbers, margins = doc_text(bytes(raw), "handbook.doc")
+        text, numbers, margins = read(bytes(raw), name)
     except DocumentError as exc:
-        assert str(exc).startswith("handbook.doc: ")
+        assert str(exc).startswith(name + ": ")
     else:
-        assert isinstance(text, str) and all(0 <= a < b <= len(text) for a, b, _ in numbers)
+        assert isinstance(text, str) and isinstance(margins, str)
+        assert all(0 <= a < b <= len(text) for a, b, _ in numbers)
 
 
 def test_a_doc_in_the_folder_is_indexed_and_a_damaged_one_named(tmp_path):
@@ -174,12 +183,7 @@ def test_a_doc_in_the_folder_is_indexed_and_a_damaged_one_named(tmp_path):
 
 
 def test_a_doc_clause_is_looked_up_and_cited_by_the_number_word_shows(tmp_path, embedder):
-    corpus = tmp_path / "policies"
-    corpus.mkdir()
-    shutil.copy(DOC / "numbered.doc", corpus / "leave.doc")
-    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
-                        today=date(2026, 11, 28))
-    engine = PolicyEngine.open(settings, embedder=embedder)
+    engine = _engine(tmp_path, embedder, ("numbered.doc", "leave.doc"))
     [found] = engine.lookup("section 1.2 of the annual leave policy")
     assert (found.source, found.quote, found.section) == ("leave.doc", "Leave may not be carried over without approval.",
                                                           "1.2")
@@ -208,12 +212,7 @@ def test_review_dates_in_a_word_files_footer_are_read_when_the_text_states_none(
     doc = load_document(DOC / name, name)
     assert (doc.last_reviewed, doc.review_due_label, doc.review_lines) == ("September 2023", "September 2024", None)
     assert "review" not in doc.text.lower()
-    corpus = tmp_path / "policies"
-    corpus.mkdir()
-    shutil.copy(DOC / name, corpus / name)
-    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", db_path=tmp_path / "db",
-                        today=date(2026, 11, 28))
-    engine = PolicyEngine.open(settings, embedder=embedder)
+    engine = _engine(tmp_path, embedder, (name, name))
     status = engine.ask("Is this policy still current?")
     assert status.answered and "September 2024" in status.verdict_line and status.citations == []
     assert engine.ask("Do visitors have to sign in?").warnings  # past its review date
@@ -251,20 +250,6 @@ def test_a_damaged_rich_text_file_is_named(tmp_path, raw, message):
     path.write_bytes(raw)
     with pytest.raises(DocumentError, match=r"^Visitors\.rtf: .*" + message):
         load_document(path, path.name)
-
-
-@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), min_size=1, max_size=12))
-def test_any_corruption_of_rich_text_gives_text_or_a_named_error(changes):
-    raw = bytearray((DOC / "handbook.rtf").read_bytes())
-    for at, value in changes:
-        raw[at % len(raw)] = value
-    try:
-        text, numbers, margins = rtf_text(bytes(raw), "handbook.rtf")
-    except DocumentError as exc:
-        assert str(exc).startswith("handbook.rtf: ")
-    else:
-        assert isinstance(text, str) and all(0 <= a < b <= len(text) for a, b, _ in numbers)
 
 
 def test_rich_text_as_textedit_writes_it_and_as_word_numbers_it(tmp_path):

@@ -110,7 +110,6 @@ class _Reader:
         self._listed = False
         self._in_table = False
         self._number: str | None = None
-        self._cell: list[str] = []
         self._row: list[str] = []
         self._rows: list[list[str]] = []
         self._laid_out: list[list[tuple[str, str, str | None]]] = []  # each cell's paragraphs, for a row of text

@@ -4,7 +4,8 @@ A .doc file is a Compound File (MS-CFB): a small file system of sectors. Its `Wo
 File Information Block and the text; the table stream (`1Table` or `0Table`) holds the piece table that says
 where each run of characters stands, and the paragraph properties say which paragraphs are headings (their
 style), list items, table cells and the ends of table rows (MS-DOC). Read here:
-- the main document only (not headers, footers, footnotes or comments, which follow it);
+- the main document (footnotes and comments, which follow it, are not read; headers and footers are read apart,
+  for review dates only);
 - a field's result, not its code ("HYPERLINK …"), and no table of contents (its field, or its "toc" styles);
 - headings by their style (a heading style whose paragraph reads as prose stays a paragraph, as in .docx);
 - list items as `- ` lines, table rows as `| a | b |` lines (a table used to lay out text gives its cells' text);
@@ -29,7 +30,6 @@ from .loaders import FRAME_WORDS, joined, reads_as_prose
 from .numbering import ListCounters, format_number
 
 _SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_END_OF_CHAIN, _FREE = 0xFFFFFFFE, 0xFFFFFFFF
 _MAX_SECTOR = 0xFFFFFFFA  # above this a sector number is a marker, not a sector
 _WORD97 = 0xA5EC  # wIdent of Word 97 and later; Word 6 and 95 wrote 0xA5DC
 
@@ -101,7 +101,7 @@ class _Compound:
         if shift not in (9, 12) or mini_shift != 6:
             raise _damaged(source, "sector size")
         self.size, self.mini_size = 1 << shift, 1 << mini_shift
-        self.sectors = (len(raw) - self.size) // self.size + 1  # the header takes one sector's room (512 in v3)
+        self.sectors = len(raw) // self.size - 1  # whole sectors after the header, which takes one sector's room
         fat_sectors, first_dir, _, self.cutoff, first_minifat, _, first_difat, difat_count = struct.unpack_from(
             "<IIIIIIII", raw, 0x2C)
         difat = list(struct.unpack_from("<109I", raw, 0x4C))
@@ -189,22 +189,9 @@ class _Compound:
         return b"".join(parts)
 
 
-@dataclass(frozen=True)
 class _Fib:
-    """What the File Information Block says of where things stand."""
-
-    text_length: int
-    clx: tuple[int, int]
-    stylesheet: tuple[int, int]
-    papx_bins: tuple[int, int]
-    chpx_bins: tuple[int, int]
-    lists: tuple[int, int]  # the lists' definitions (PlfLst)
-    shapes: tuple[int, int]  # where the main text anchors shapes (PlcSpaMom)
-    boxes: tuple[int, int]  # the text boxes' stories and the shapes holding them (PlcftxbxTxt)
-    boxes_at: int  # where the text boxes' text begins, after the main text, notes, headers and comments
-    boxes_length: int
-    margins: tuple[int, int]  # where the running headers' and footers' text stands (after the notes')
-    overrides: tuple[int, int]  # the lists paragraphs name, each a definition and where it starts again (PlfLfo)
+    """What the File Information Block says of where things stand (MS-DOC 2.5: its counts of characters, and
+    pairs of offset and size into the table stream)."""
 
     def __init__(self, word: bytes, source: str) -> None:
         try:
@@ -220,20 +207,16 @@ class _Fib:
             raise _damaged(source, "file information block") from None
         if cslw < 4 or pairs < 34:
             raise _damaged(source, "file information block")
-        object.__setattr__(self, "text_length", max(longs[3], 0))
-        object.__setattr__(self, "stylesheet", (fc_lcb[2], fc_lcb[3]))
-        object.__setattr__(self, "chpx_bins", (fc_lcb[24], fc_lcb[25]))
-        object.__setattr__(self, "papx_bins", (fc_lcb[26], fc_lcb[27]))
-        object.__setattr__(self, "clx", (fc_lcb[66], fc_lcb[67]))
-        object.__setattr__(self, "shapes", (fc_lcb[80], fc_lcb[81]) if pairs > 56 else (0, 0))
-        object.__setattr__(self, "boxes", (fc_lcb[112], fc_lcb[113]) if pairs > 56 else (0, 0))
-        object.__setattr__(self, "boxes_at", sum(max(n, 0) for n in longs[3:9]) if cslw > 9 else 0)
-        object.__setattr__(self, "boxes_length", max(longs[9], 0) if cslw > 9 else 0)
-        notes_end = max(longs[3], 0) + max(longs[4], 0)
-        object.__setattr__(self, "margins", (notes_end, notes_end + max(longs[5], 0)))
-        numbered = pairs > 74
-        object.__setattr__(self, "lists", (fc_lcb[146], fc_lcb[147]) if numbered else (0, 0))
-        object.__setattr__(self, "overrides", (fc_lcb[148], fc_lcb[149]) if numbered else (0, 0))
+        pair = lambda n, needs=0: (fc_lcb[2 * n], fc_lcb[2 * n + 1]) if pairs > max(n, needs) else (0, 0)  # noqa: E731
+        count = lambda n: max(longs[n], 0) if cslw > n else 0  # noqa: E731
+        self.text_length = count(3)  # the main document's characters; footnotes', headers' … follow in turn
+        self.stylesheet, self.chpx_bins, self.papx_bins, self.clx = pair(1), pair(12), pair(13), pair(33)
+        self.shapes = pair(40, 56)  # where the main text anchors shapes (PlcSpaMom)
+        self.boxes = pair(56)  # the text boxes' stories and the shapes holding them (PlcftxbxTxt)
+        self.lists, self.overrides = pair(73, 74), pair(74)  # list definitions (PlfLst), lists named (PlfLfo)
+        self.margins = (count(3) + count(4), count(3) + count(4) + count(5))  # headers' and footers' text
+        self.boxes_at = sum(count(n) for n in range(3, 9)) if cslw > 9 else 0  # after the notes, headers, comments
+        self.boxes_length = count(9)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ _NOT_NOUN = r"(?!\s+(?:\w+\s+)?(?:of|is|are|was|were|has|have|will|can|may|shoul
 _NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate|be\s+(?:considered|deemed|regarded|presumed|assumed))\b)"
 # "lab members should be able to create a schedule that suits them": what they may expect, not a duty
 _NOT_ENTITLED = r"(?!\s+(?:\w+\s+)?be\s+able\s+to\b)"
+_TOLD = (r"(?!\s+(?:\w+\s+)?be\s+(?:\w+\s+)?(?:notified|informed|told|given|sent|provided|offered|invited|consulted"
+         r"|reminded|advised)\b)")
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:pre-?)?(?:permission|approval|consent|authori[sz]ation|agreement)\b",
@@ -136,15 +138,19 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     ]),
     (Verdict.required, [
         # "required to" with a verb "to be" before it: "the training required to meet the Act" names a need
-        # ... of people, not where or when an event happens ("Voting shall take place at a Voting Meeting")
-        r"\b(?:must|shall)\b(?!\s+(?:only\s+|normally\s+|usually\s+|always\s+)?(?:take\s+place|be\s+held|occur|happen)\b)",
+        # ... of people, not where or when an event happens ("Voting shall take place at a Voting Meeting"), nor what
+        # others must tell or give them ("Members shall be notified at least one week before"): whose duty that is,
+        # the words do not say
+        r"\b(?:must|shall)\b(?!\s+(?:only\s+|normally\s+|usually\s+|always\s+)?(?:take\s+place|be\s+held|occur|happen)\b)"
+        rf"{_TOLD}",
         r"\b(?:is|are)\s+required\b",
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",
         r"\bit\s+is\s+(?:\w+\s+)?(?:essential|vital|imperative|crucial|critical)\s+that\b",  # "It is essential that you …"
         r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
-        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b", rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}",
+        r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b",
+        rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}{_TOLD}",
         rf"{_OPENING}(?:always|be|do(?!\s+not\b)|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll|provide|maintain|add|remember|refer"
         rf"|get|read|call|update|fill|give|put|treat|communicate|respect|explain|prepare|write|comply|protect|obtain"

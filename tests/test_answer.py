@@ -623,6 +623,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Voting on an important issue shall take place at a Voting Meeting.", None, Verdict.information),
     ("The annual general meeting shall be held in March.", None, Verdict.information),
     ("Members shall attend the annual general meeting.", None, Verdict.required),
+    # what others must tell or give someone: whose duty, the words do not say
+    ("Members shall be notified at least one week before the Voting Meeting.", None, Verdict.information),
+    ("Parents should be informed promptly of any accident.", None, Verdict.information),
+    ("Staff must notify parents of any accident.", None, Verdict.required),
     ("You may be accompanied by a colleague or trade union representative.", None, Verdict.permitted),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),

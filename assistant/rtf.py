@@ -6,7 +6,8 @@ here: paragraphs (`\\par`), line breaks and tabs; characters by their code page 
 Unicode (`\\u`, skipping the fallback characters `\\uc` says follow); headings by their style's name ("heading 2")
 or outline level; list items (`\\ls`) with the number the writer put before them for older readers (`\\listtext`),
 kept beside the text, as for .docx; tables (`\\cell`, `\\row`) as `| a | b |` rows, a row holding more words than
-data does as its paragraphs; a heading set in bold by hand; a field's result, not its code. Left out: the font,
+data does as its paragraphs; a heading set in bold by hand; a field's result, not its code; a text box's text
+(`\\shptxt`), before the paragraph that anchors it. Left out: the font,
 colour, style and list tables, document information, pictures, objects' data, headers and footers (read for review
 dates only), footnotes, comments, hidden text and text deleted with changes tracked, and every destination marked
 `\\*` that is not known here.
@@ -117,6 +118,7 @@ class _Reader:
         self._pending_skip = 0
         self._listtext: list[str] | None = None
         self._margin: list[str] | None = None
+        self._boxes: list[tuple] = []  # the paragraphs waiting for the text boxes they anchor
         self._style_name: list[str] | None = None
         self._style_number = 0
         self._instruction: list[str] | None = None
@@ -162,9 +164,9 @@ class _Reader:
                     continue
                 self._char(bytes([int(hexa, 16)]).decode(self.codepage, "replace"), state)
                 continue
-            if state.skip and state.destination not in _READ_APART:
-                continue  # a picture's data, a font table: passed over whole, not character by character
             if text is not None:
+                if state.skip and state.destination not in _READ_APART:
+                    continue  # a picture's data, a font table: passed over whole, not character by character
                 chars = text.decode(self.codepage, "replace")
                 if self._pending_skip:
                     skipped = min(self._pending_skip, len(chars))
@@ -176,6 +178,9 @@ class _Reader:
                 continue
             name = word.decode("ascii")
             value = int(arg) if arg is not None else None
+            if name == "shptxt":  # a text box's text, inside its shape's set-aside properties: read, before its anchor
+                self._enter_box(state)
+                continue
             if star or name in _SKIPPED:
                 star = False
                 self._open(name, state)
@@ -192,8 +197,22 @@ class _Reader:
         elif name == "fldinst":
             self._instruction = []
 
+    def _enter_box(self, state: _State) -> None:
+        """The paragraph that anchors a text box waits while the box's own paragraphs are read (as the .docx
+        reader places them, before it)."""
+        self._boxes.append((self._text, self._inked, self._bold, self._number, self._style, self._outline,
+                            self._listed, self._in_table))
+        self._text, self._inked, self._bold, self._number = [], 0, 0, None
+        self._style, self._outline, self._listed, self._in_table = 0, None, False, False
+        state.skip, state.unseen, state.destination, state.opened = False, False, "", "shptxt"
+
     def _close(self, state: _State) -> None:
-        if state.opened in ("listtext", "pntext") and self._listtext is not None:
+        if state.opened == "shptxt" and self._boxes:
+            if "".join(self._text).strip():
+                self._end_paragraph(state)
+            (self._text, self._inked, self._bold, self._number, self._style, self._outline, self._listed,
+             self._in_table) = self._boxes.pop()
+        elif state.opened in ("listtext", "pntext") and self._listtext is not None:
             number = " ".join("".join(self._listtext).split())
             # a bullet is no number: "•", or the "o" and "§" that Word's second and third levels show
             self._number = number if re.search(r"\d|\w.*[.)]|\(\w", number) else None

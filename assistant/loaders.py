@@ -616,10 +616,11 @@ def _docx_read(parent, doc, blocks: list[str], numbering: WordNumbering, numbers
             for cell in cells:  # a page laid out in a table: its cells hold the text itself
                 _docx_read(cell._tc, doc, blocks, numbering, numbers)
             continue
-        # a row holding more words than a row of data does lays out text: a policy's body set in one cell under a
-        # cover table's rows ("Title of Policy: … | Number: …") is read as paragraphs, the rows around it as data
+        # a row holding more words than a row of data does, in one cell or in cells of paragraphs, lays out text: a
+        # policy's body set in one cell under a cover table's rows ("Title of Policy: … | Number: …") is read as
+        # paragraphs, the rows around it as data (a long "Role | Responsibilities" row stays a row)
         laid_out = {n for n, row in enumerate(table.rows)
-                    if sum(len(c.text.split()) for c in _distinct(row.cells)) > FRAME_WORDS}
+                    if lays_out(len(table.rows), [[p.text for p in c.paragraphs] for c in _distinct(row.cells)])}
         for n, row in enumerate(table.rows):  # a numbered paragraph in a table of data still counts, in reading order
             if n not in laid_out:
                 for cell in _distinct(row.cells):
@@ -668,6 +669,15 @@ def reads_as_prose(text: str) -> bool:
 
 # a table holding more than this in one row is a frame around text, not a table of data
 FRAME_WORDS = 150
+
+
+def lays_out(rows: int, cells: list[list[str]]) -> bool:
+    """Whether a table's row (its cells, each its paragraphs' texts) lays out text rather than holding data: it
+    holds more words than a row of data does, and it is the table's only row, or one cell, or a cell of several
+    paragraphs."""
+    if sum(len(text.split()) for cell in cells for text in cell) <= FRAME_WORDS:
+        return False
+    return rows == 1 or len(cells) == 1 or any(len([t for t in cell if t.strip()]) >= 3 for cell in cells)
 
 
 def _distinct(cells) -> list:

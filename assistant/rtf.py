@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .errors import DocumentError
-from .loaders import FRAME_WORDS, joined, reads_as_prose
+from .loaders import joined, lays_out, reads_as_prose
 
 _TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|([^\\{}\r\n]+)|[\r\n]+", re.S)
 # destinations whose text is not the document's
@@ -112,7 +112,7 @@ class _Reader:
         self._in_table = False
         self._number: str | None = None
         self._row: list[str] = []
-        self._rows: list[list[str]] = []
+        self._rows: list[tuple[list[str], list]] = []  # the table so far: each row, and its cells' paragraphs
         self._laid_out: list[list[tuple[str, str, str | None]]] = []  # each cell's paragraphs, for a row of text
         self._cell_paragraphs: list[tuple[str, str, str | None]] = []
         self._pending_skip = 0
@@ -343,15 +343,8 @@ class _Reader:
         return "para"
 
     def _end_row(self) -> None:
-        words = sum(len(text.split()) for cell in self._laid_out for _, text, _ in cell)
-        headed = any(len(cell) >= 3 and any(kind.startswith("heading") for kind, _, _ in cell)
-                     for cell in self._laid_out)
-        if words > FRAME_WORDS or headed:  # a row laying out text: its cells' paragraphs
-            self.flush_table()
-            for cell in self._laid_out:
-                self.paragraphs += cell
-        elif self._row:
-            self._rows.append(self._row)
+        if self._row:
+            self._rows.append((self._row, self._laid_out))
         self._row, self._laid_out = [], []
 
     def finish(self) -> None:
@@ -360,9 +353,23 @@ class _Reader:
         self.flush_table()
 
     def flush_table(self) -> None:
-        if self._rows:
-            width = max(len(row) for row in self._rows)
-            while width > 1 and all(len(row) < width or not row[width - 1] for row in self._rows):
+        """The table just ended: its rows of data as one table, a row laying out text as its cells' paragraphs."""
+        data: list[list[str]] = []
+        for row, cells in self._rows:
+            headed = any(len(cell) >= 3 and any(kind.startswith("heading") for kind, _, _ in cell) for cell in cells)
+            if headed or lays_out(len(self._rows), [[text for _, text, _ in cell] for cell in cells]):
+                self._table(data)
+                data = []
+                for cell in cells:
+                    self.paragraphs += cell
+            else:
+                data.append(row)
+        self._table(data)
+        self._rows = []
+
+    def _table(self, rows: list[list[str]]) -> None:
+        if rows:
+            width = max(len(row) for row in rows)
+            while width > 1 and all(len(row) < width or not row[width - 1] for row in rows):
                 width -= 1  # a column empty in every row shows nothing
-            self.paragraphs.append(("table", [row[:width] for row in self._rows], None))
-            self._rows = []
+            self.paragraphs.append(("table", [row[:width] for row in rows], None))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import DocumentError
-from .loaders import FRAME_WORDS, joined, reads_as_prose
+from .loaders import joined, lays_out, reads_as_prose
 from .numbering import ListCounters, format_number
 
 _SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -670,6 +670,7 @@ def _blocks(items, blocks: list[str], numbers: dict[int, str]) -> None:
         rows.clear()
 
     items = list(items)
+    table_rows = _table_sizes(items)
     for n, item in enumerate(items):
         if isinstance(item, _Para):
             flush()
@@ -683,14 +684,25 @@ def _blocks(items, blocks: list[str], numbers: dict[int, str]) -> None:
             continue
         if not any(item):
             continue
-        words = sum(len(p.text.split()) for cell in item for p in cell)
         if any(len(cell) >= 3 and any(p.kind.startswith("heading") for p in cell) for cell in item) \
-                or words > FRAME_WORDS:
+                or lays_out(table_rows[n], [[p.text for p in cell] for cell in item]):
             flush()
             _blocks([p for cell in item for p in cell], blocks, numbers)  # a page laid out in a table
             continue
         rows.append([" ".join(" ".join(p.text.split()) for p in cell) for cell in item])
     flush()
+
+
+def _table_sizes(items: list) -> list[int]:
+    """For each item, the number of rows in the table it is a row of (rows in a row make one table)."""
+    sizes, n = [0] * len(items), 0
+    while n < len(items):
+        end = n
+        while end < len(items) and not isinstance(items[end], _Para):
+            end += 1
+        sizes[n:end] = [end - n] * (end - n)
+        n = end + 1 if end == n else end
+    return sizes
 
 
 def _named_level(name: str) -> int:

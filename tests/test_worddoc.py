@@ -272,3 +272,19 @@ def test_rich_text_as_textedit_writes_it_and_as_word_numbers_it(tmp_path):
     path = tmp_path / "aside.rtf"
     path.write_bytes(b"{\\rtf1\\ansi{\\*\\notes \\u8217?}Visitors sign in\\u8217?s book\\par}")
     assert _read(path) == "Visitors sign in\u2019s book"
+
+
+def test_a_long_row_of_data_stays_a_row(tmp_path):
+    # "Role | Responsibilities" with a long duty in one paragraph is data: quoted as cells with their headers
+    from docx import Document
+
+    duties = " ".join(["The headteacher makes sure every member of staff reads this policy and signs to say so."] * 12)
+    word = Document()
+    word.add_heading("Responsibilities", 1)
+    table = word.add_table(rows=2, cols=2)
+    for cell, text in zip(table._cells, ("Role", "Responsibilities", "Headteacher", duties)):
+        cell.text = text
+    word.save(tmp_path / "roles.docx")
+    text = _read(tmp_path / "roles.docx")
+    assert len(duties.split()) > 150
+    assert text == f"# Responsibilities\n\n| Role | Responsibilities |\n| Headteacher | {duties} |"

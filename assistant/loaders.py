@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
+Numbered = tuple[tuple[int, int, str], ...]  # where numbered paragraphs stand in a text, and the numbers shown
+# what a word-processed or printed file gives: its text, its numbered places, and the text of its running headers
+# and footers (read for review dates only)
+Extracted = tuple[str, Numbered, str]
 _TAIL = 1500  # characters at a document's end read for its review dates when its head states none
 SUPPORTED = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
              ".adoc": "text", ".asciidoc": "text",
@@ -210,18 +214,18 @@ def load_document(path: Path, source: str | None = None, raw: bytes | None = Non
             raw = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc})") from None
-    offset, numbers, margins = 0, (), []
+    offset, numbers, margins = 0, (), ""
     if kind in ("markdown", "text"):
         meta, text, offset = _split_front_matter(_decode(raw, source), source)
         if not path.suffix and not _written_as_document(text):
             raise DocumentError(f"{source}: skipped: a file without an extension is read only when it is written as "
                                 "a document, with headings (Markdown, AsciiDoc); name it .txt or .md to have it read")
     else:
-        meta, (text, numbers, *margins) = {}, _EXTRACTORS[kind](raw, source)
+        meta, (text, numbers, margins) = {}, _EXTRACTORS[kind](raw, source)
     if not text.strip():
         hint = " (a scanned or image-only document?)" if kind in _PAGED else ""
         raise DocumentError(f"{source}: has no text to index{hint}")
-    return _document(source, kind, text, meta, path, margins[0] if margins else "").model_copy(
+    return _document(source, kind, text, meta, path, margins).model_copy(
         update={"offset": offset, "digest": digest or hashlib.sha256(raw).hexdigest(), "numbers": numbers})
 
 
@@ -538,7 +542,7 @@ def _plain(text: str) -> str:
 
 # ---------------------------------------------------------------- binary formats -> Markdown text
 
-def _docx_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+def _docx_text(raw: bytes, source: str) -> Extracted:
     import io
     import zipfile
 
@@ -572,7 +576,7 @@ def _docx_margins(doc) -> str:
     return "\n".join(lines)
 
 
-def joined(blocks: list[str], numbers: dict[int, str]) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+def joined(blocks: list[str], numbers: dict[int, str]) -> tuple[str, Numbered]:
     """Blocks as one text, a blank line between, with where each numbered one stands and its number."""
     places, offset = [], 0
     for n, block in enumerate(blocks):
@@ -681,21 +685,14 @@ def lays_out(rows: int, cells: list[list[str]]) -> bool:
 
 
 def _distinct(cells) -> list:
-    """Cells once each: a cell merged across columns stands in a row once for each column it spans."""
+    """Cells once each: a merged cell stands once for each column (and row) it spans."""
     seen: set[int] = set()
     return [c for c in cells if id(c._tc) not in seen and not seen.add(id(c._tc))]
 
 
 def _distinct_cells(table) -> list:
     """The table's cells in reading order, a cell merged across columns or rows once."""
-    seen: set[int] = set()
-    out = []
-    for row in table.rows:
-        for cell in row.cells:
-            if id(cell._tc) not in seen:
-                seen.add(id(cell._tc))
-                out.append(cell)
-    return out
+    return _distinct(cell for row in table.rows for cell in row.cells)
 
 
 def _frames_text(table, cells: list) -> bool:
@@ -1008,13 +1005,13 @@ _CONTENTS_TITLE = re.compile(r"(?:table\s+of\s+)?contents|on\s+this\s+page|in\s+
 _INLINE_HTML = frozenset("a abbr b bdi bdo br cite code data del dfn em font i img ins kbd label mark q s samp small "
                          "span strong sub sup time u var wbr".split())
 
-def _odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+def _odt_text(raw: bytes, source: str) -> Extracted:
     from .odf import odt_text
 
     return odt_text(raw, source)
 
 
-def _doc_text(raw: bytes, source: str) -> tuple:
+def _doc_text(raw: bytes, source: str) -> Extracted:
     """A .doc file, read as what it holds: Word often saved other formats under the name (a web page, Rich
     Text), and a .docx renamed .doc is read as .docx."""
     from .worddoc import doc_text
@@ -1024,17 +1021,18 @@ def _doc_text(raw: bytes, source: str) -> tuple:
         return _docx_text(raw, source)
     if head.startswith(b"{\\rtf"):
         return _rtf_text(raw, source)
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head and head.startswith(b"<"):
-        return _html_text(raw, source), ()
+    if head.startswith(b"<") and (b"<html" in head or head.startswith(b"<!doctype html")):
+        return _html_text(raw, source), (), ""
     return doc_text(raw, source)
 
 
-def _rtf_text(raw: bytes, source: str) -> tuple:
+def _rtf_text(raw: bytes, source: str) -> Extracted:
     from .rtf import rtf_text
 
     return rtf_text(raw, source)
 
 
-# each gives the text and where its numbered paragraphs stand (only word-processed formats hold such numbers)
-_EXTRACTORS = {"docx": _docx_text, "doc": _doc_text, "rtf": _rtf_text, "odt": _odt_text, "pdf": lambda raw, source: (_pdf_text(raw, source), ()),
-               "html": lambda raw, source: (_html_text(raw, source), ())}
+# each gives an `Extracted` (only word-processed formats have numbered places, and running headers and footers)
+_EXTRACTORS = {"docx": _docx_text, "doc": _doc_text, "rtf": _rtf_text, "odt": _odt_text,
+               "pdf": lambda raw, source: (_pdf_text(raw, source), (), ""),
+               "html": lambda raw, source: (_html_text(raw, source), (), "")}

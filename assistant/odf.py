@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 
 from .errors import DocumentError
-from .loaders import FRAME_WORDS, joined, reads_as_prose
+from .loaders import FRAME_WORDS, Extracted, joined, reads_as_prose
 from .numbering import format_number
 
 # content.xml unpacked beyond this is refused unread (a small file may unpack to gigabytes)
@@ -56,9 +56,10 @@ class _Style:
     title: bool
 
 
-def odt_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
-    """The document's text, as Markdown-like blocks separated by blank lines, and where its numbered
-    paragraphs stand with the numbers the page shows before them (which the text does not hold)."""
+def odt_text(raw: bytes, source: str) -> Extracted:
+    """The document's text, as Markdown-like blocks separated by blank lines; where its numbered paragraphs
+    stand, with the numbers the page shows before them (which the text does not hold); and the text of its page
+    styles' running headers and footers."""
     from lxml import etree
 
     if raw.lstrip()[:1] == b"<":  # a flat OpenDocument file (.fodt): one XML document, styles and all

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .errors import DocumentError
-from .loaders import joined, lays_out, reads_as_prose
+from .loaders import Extracted, joined, lays_out, reads_as_prose
 
 _TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|([^\\{}\r\n]+)|[\r\n]+", re.S)
 # destinations whose text is not the document's
@@ -61,7 +61,7 @@ class _State:
         return other
 
 
-def rtf_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...], str]:
+def rtf_text(raw: bytes, source: str) -> Extracted:
     """The document's text as blocks separated by blank lines, where its numbered paragraphs stand with their
     numbers, and the text of its headers and footers."""
     if not raw.lstrip()[:5] == b"{\\rtf":

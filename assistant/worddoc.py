@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import DocumentError
-from .loaders import joined, lays_out, reads_as_prose
+from .loaders import Extracted, joined, lays_out, reads_as_prose
 from .numbering import ListCounters, format_number
 
 _SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -50,7 +50,7 @@ _FORMATS = {0: "decimal", 1: "upperRoman", 2: "lowerRoman", 3: "upperLetter", 4:
 _OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand size by a sprm's top three bits (6: sized)
 
 
-def doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...], str]:
+def doc_text(raw: bytes, source: str) -> Extracted:
     """The document's text, as Markdown-like blocks separated by blank lines; where its numbered paragraphs stand,
     with the numbers the page shows before them; and the text of its running headers and footers. Raises
     DocumentError, by name, for what cannot be read."""
@@ -60,7 +60,7 @@ def doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], 
         raise _damaged(source, type(exc).__name__) from None
 
 
-def _doc_text(raw: bytes, source: str) -> tuple[str, tuple[tuple[int, int, str], ...], str]:
+def _doc_text(raw: bytes, source: str) -> Extracted:
     streams = _Compound(raw, source)
     word = streams.read("WordDocument")
     ident = struct.unpack_from("<H", word, 0)[0] if len(word) >= 2 else 0

@@ -41,7 +41,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         rf"{_OPENING}(?:get|obtain|seek|request|ask\s+for)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         # ... not "unless using a company-approved VPN", where the word names a kind of thing
         r"\bunless\b[^.;]{0,120}(?<!-)(?<!\ba\s)(?<!\ban\s)(?<!\bthe\s)(?<!\bany\s)(?<!\byour\s)(?<!\bour\s)"
-        r"\b(?:agreed|approved|authori[sz]ed|permission|permitted|consent|sign(?:ed)?[- ]off)\b",
+        r"\b(?:agreed|approved|authori[sz]ed|permission|approval|authori[sz]ation|permitted|consent|sign(?:ed)?[- ]off)\b",
         rf"\b(?:requires?|need|needs|(?:must|should|shall|will\s+need\s+to|needs?\s+to|ha(?:ve|s)\s+to)\s+(?:first\s+)?"
         rf"(?:get|obtain|seek|have|receive|request|ask\s+for)|subject\s+to)\s+{_W}(?:permission|approval|authori[sz]ation|consent|sign[- ]off)\b",
         rf"\bwith\s+(?:the\s+)?{_W}(?:permission|approval|consent|agreement|authori[sz]ation)\s+(?:of|from)\b",
@@ -330,6 +330,23 @@ _WHAT_IS_NEEDED = re.compile(r"\b(?:what|whatever|everything|anything)\s+(?:else
 _CASE_OF_NEED = re.compile(r"(?<=[\w,]\s)(?:whether|or\s+if|if|in\s+case)\s+[^,.;:]{0,60}?\b(?:need|needs|have|has)\s+to\b", re.I)
 
 
+# "You are required to report to work on days you are not required to report for jury service": a duty or its
+# absence that names the days, times or shifts a rule is about says which ones, not what the rule is
+_WHICH_TIMES = re.compile(r"(?<=\w\s)(?:on|for|during|in|at)\s+(?:the\s+|those\s+|any\s+)?(?:days?|dates?|times?|weeks?"
+                          r"|hours?|shifts?|occasions?|periods?|evenings?|weekends?)\s+(?:on\s+which\s+|when\s+|that\s+)?"
+                          r"(?:you|they|he|she|we|staff|employees?|members?)\s+(?:are|is|am)(?:\s+not|n['’]t)?\s+"
+                          r"(?:\w+\s+)?(?:required|expected|needed|scheduled|obliged|due)\s+to\b[^,.;:]*", re.I)
+
+
+# "These regulations shall not contradict anything in the rules", "This policy shall not apply to contractors": what a
+# document itself does or does not do rules nothing on anyone's acts (not "The rules do not allow dogs", nor "This
+# policy must not be shared", where a person acts)
+_DOCUMENT_DOES = re.compile(r"(?:^|(?<=[.;:]\s))(?:(?:the|this|these|those|such|any|its|our|all)\s+)?(?:[\w'’-]+\s+){0,2}?"
+                            r"(?:policy|policies|regulations?|rules|procedures?|guidance|guidelines|code|document|handbook"
+                            r"|by-?laws?|bye-?laws?|constitution|provisions?|section|clause|terms)\s+(?:shall|must|should|will"
+                            r"|may|can)(?:\s+not|\s+never|n['’]?t)\s+(?!be\b)[^.;,]*", re.I)
+
+
 # "Mark will send out of hours, as I sometimes have to shuffle email around other commitments": the writer's reason,
 # not a duty laid on the reader
 _REASON = re.compile(r"(?<=[\w)],\s)(?:as|because|since)\s+(?:i|we)\s+(?:[\w'’]+\s+){0,2}?(?:have|has|need|needs|must)\s+to\b"
@@ -440,6 +457,7 @@ def classify(text: str) -> Verdict:
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _REASON.sub(" ", _flat(text)))))
+    flat = _DOCUMENT_DOES.sub(" ", _WHICH_TIMES.sub(" ", flat))
     flat = _ASIDE.sub(" ", flat)
     if _NOT_DOING.search(flat):
         return Verdict.information

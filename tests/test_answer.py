@@ -628,6 +628,20 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Parents should be informed promptly of any accident.", None, Verdict.information),
     ("Staff must notify parents of any accident.", None, Verdict.required),
     ("You may be accompanied by a colleague or trade union representative.", None, Verdict.permitted),
+    # a rule against something unless it is authorised needs that leave, the noun named too
+    ("Staff must not install software unless prior approval has been given by IT.", None, Verdict.needs_permission),
+    ("undertake port scanning or security scanning unless prior authorisation has been granted by the Chief "
+     "Information Officer.", "Users must not:", Verdict.needs_permission),
+    # a duty or its absence naming which days a rule is about is not the rule
+    ("You are required to report to work on days you are not required to report for jury service.", None,
+     Verdict.required),
+    # what a document itself does rules nothing on anyone's acts; what people do with it still does
+    ("These regulations shall not contradict anything contained in the rules.", None, Verdict.information),
+    ("This policy shall not apply to contractors.", None, Verdict.information),
+    ("The Code shall not prevent staff from raising concerns, and staff must not be victimised.", None,
+     Verdict.prohibited),
+    ("This policy must not be shared outside the school.", None, Verdict.prohibited),
+    ("The rules do not allow dogs in the huts.", None, Verdict.prohibited),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),
     ("Non-exempt employees are those who are not exempt from the overtime provisions of the Fair Labor Standards Act.",

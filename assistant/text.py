@@ -80,9 +80,13 @@ def plain(text: str) -> str:
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # any ASCII punctuation may be escaped (CommonMark)
 
 
+_ESCAPED_OR_REFERENCE = re.compile(_ESCAPED.pattern + "|" + ENTITY.pattern)
+
+
 def unescape(text: str) -> str:
-    """Markdown's backslash escapes ("\\(MoJ\\)") as the characters they stand for, for titles and headings."""
-    return _ESCAPED.sub(r"\1", text)
+    """Markdown's backslash escapes ("\\(MoJ\\)") and character references ("Principles &amp; Definitions") as
+    the characters they stand for, for titles and headings ("\\&amp;" stays "&amp;", as Markdown shows it)."""
+    return _ESCAPED_OR_REFERENCE.sub(lambda m: m.group(1) or entity(m.group(0)) or m.group(0), text)
 
 
 @lru_cache(maxsize=100_000)

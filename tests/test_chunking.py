@@ -152,6 +152,17 @@ def test_escaped_punctuation_in_a_title_and_a_heading_shows_unescaped(tmp_path):
     assert chunk_document(doc)[0].section == ("Before you go - the form",)
 
 
+def test_character_references_in_a_title_and_a_heading_show_as_their_characters(tmp_path):
+    # converters write "&" in headings as "&amp;", which Markdown shows as "&"; an escaped one stays as written
+    (tmp_path / "flexi.md").write_text("# Flexi &amp; Core Time\n\n## 2. Principles &amp; Definitions\n\n"
+                                       "Core time is 10.00 to 16.00.\n\n## Q\\&amp;A\n\nAsk HR.\n", encoding="utf-8")
+    doc = load_document(tmp_path / "flexi.md")
+    assert doc.title == "Flexi & Core Time"
+    clauses = chunk_document(doc)
+    assert find(clauses, "Core time is").section == ("2. Principles & Definitions",)
+    assert find(clauses, "Ask HR").section == ("Q&amp;A",)
+
+
 def test_headings_written_without_a_space_after_their_marks(tmp_path):
     """"#Salary and Equity Compensation", "##Salary", "###Overview." are headings, as older Markdown renderers
     showed them; a hashtag alone on its line ("#TeamGlenmere") is not."""

@@ -78,7 +78,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.prohibited, [
         # "should not" rules out: of the gold clauses saying it in the 77 sets at hand, their readers ruled 13 "not allowed"
         # and 6 "advised against" (in the 173 sets of 2026-11-28, 34 and 15)
-        r"\bshould\s+not\b(?!\s+expect\b)", r"\bshouldn['’]?t\b(?!\s+expect\b)",
+        # ("do not hesitate to ask" invites: below)
+        r"\bshould\s+not\b(?!\s+(?:expect|hesitate)\b)", r"\bshouldn['’]?t\b(?!\s+(?:expect|hesitate)\b)",
         r"\bmust\s+not\b", r"\bmustn['’]?t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
         r"\b(?:can|may|must|shall|should|will)\s+neither\b",  # "Employees can neither apply for … nor …"
         # ("TAs are not to be required to purchase food" denies a duty: below)
@@ -106,7 +107,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:staff|employees|you|we|they)\s+(?:must\s+|should\s+)?never\b(?!\s+(?:have|has|need|needs)\s+to\b)"
         r"(?!\s+(?:ask|require|request)\s+(?:\w+\s+)?for\b)",  # "we never ask for …" denies a need (below)
         # "Do not expect responses on weekends" tells what others will not do: no rule on the reader's own acts
-        rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)(?!\s+(?:expect|anticipate)\b)",
+        rf"{_OPENING}(?:do\s+not|don['’]?t|never)\b(?!\s+(?:have|need)\s+to\b)(?!\s+(?:expect|anticipate|hesitate)\b)",
         # "It is not possible to take a vacation before …"; "if it is not possible to attend, …" sets a condition
         r"(?<!if\s)(?<!when\s)(?<!where\s)(?<!unless\s)\bit(?:\s+is|['’]s)\s+not\s+possible\s+(?:for\s+\w+\s+)?to\b",
     ]),
@@ -120,6 +121,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # "You don't need a work permit", "staff do not need a doctor's note for one day": a thing said not to be needed
         r"\b(?:you|staff|employees|members|they|we|i)\s+(?:do|does)(?:\s+not|n['’]?t)\s+need\s+(?:a|an|any)\b",
         r"\bnever\s+(?:have|has|need|needs)\s+to\b",
+        # "do not hesitate to contact the front desk": an invitation, not a rule against it
+        r"\b(?:do\s+not|don['’]?t|never|should\s+not|shouldn['’]?t)\s+hesitate\s+to\b",
         # "there is no obligation to attend in-person meetings", "you are under no obligation to tell him" (not the
         # organisation's: "the Company is under no obligation to approve any request")
         r"\bthere(?:\s+is|['’]s)\s+no\s+(?:obligation|requirement|expectation)\s+(?:for\s+(?:you|staff|employees|anyone)\s+)?to\b",

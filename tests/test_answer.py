@@ -642,6 +642,10 @@ def test_rule_parts_split_sentences_and_contrasts():
      Verdict.prohibited),
     ("This policy must not be shared outside the school.", None, Verdict.prohibited),
     ("The rules do not allow dogs in the huts.", None, Verdict.prohibited),
+    # "do not hesitate to" invites
+    ("If you feel at all uncomfortable, do not hesitate to contact the front desk.", None, Verdict.permitted),
+    ("You should not hesitate to raise a concern with your manager.", None, Verdict.permitted),
+    ("Do not approach the person if you are uncomfortable.", None, Verdict.prohibited),
     # a duty said to stand still; a kind of employee is no duty
     ("Failure to read or acknowledge this policy does not exempt individuals from compliance.", None, Verdict.required),
     ("Non-exempt employees are those who are not exempt from the overtime provisions of the Fair Labor Standards Act.",

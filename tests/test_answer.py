@@ -179,6 +179,13 @@ def test_list_item_carries_its_lead_in(engine):
      "Questioning a decision is acceptable, but personal attacks are not acceptable.", Verdict.prohibited),
     ("Can I bring my dog to work?",
      "Staff may bring dogs to the office on Fridays. Cats must not be brought in.", Verdict.permitted),
+    # two rules for one subject joined by ", and should …": each about its own thing
+    ("Is it ok to have my personal letters sent to the warehouse?",
+     "Employees should not have their personal mail sent to the Company, as it may be automatically opened, and should "
+     "check with their manager before having larger items delivered to the workplace.", Verdict.prohibited),
+    ("Can I get a big parcel delivered to work?",
+     "Employees should not have their personal mail sent to the Company, as it may be automatically opened, and should "
+     "check with their manager before having larger items delivered to the workplace.", Verdict.needs_permission),
     # equally matching parts with different rules: no ruling
     ("Can I use my phone or my laptop in meetings?",
      "You may use your laptop in meetings, but you must not use your phone in meetings.", Verdict.information),

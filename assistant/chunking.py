@@ -320,7 +320,10 @@ def _clean_title(title: str) -> str:
 
 def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
     """Turn stand-alone title lines into headings when body text follows them."""
-    has_md_headings = any(b.kind == "heading" for b in blocks)
+    # (a document whose one marked heading is its title at its head, as a web page's <h1>, has none that head its
+    # sections)
+    headings = [b for b in blocks if b.kind == "heading"]
+    has_md_headings = len(headings) > 1 or bool(headings) and (headings[0].level != 1 or headings[0] is not blocks[0])
     under_heading = False  # a marked heading stands above: a cover or letterhead no longer can
     out: list[_Block] = []
     for i, block in enumerate(blocks):

@@ -1313,6 +1313,32 @@ def test_a_web_page_is_read_from_its_main_content(tmp_path):
                         "Concerns about staff go to the Headteacher. Write them down.")
 
 
+def test_a_page_laid_out_for_print_is_read_sheet_by_sheet(tmp_path):
+    """A policy laid out as printed sheets, one <main> a sheet, each with its letterhead, its title and subtitle
+    again, and "Page n of 2" in its footer; its sections titled by styled <div>s: every sheet is read, the head a
+    sheet repeats is read once, and the numbered title lines head their sections."""
+    def sheet(n, body):
+        return (f'<div class="page"><header class="hd"><div class="cn">Example Care Ltd</div></header>'
+                f'<main class="ct"><h1 class="dt">Code of Behaviour for Staff</h1>'
+                f'<p class="ds">Conduct Standards &amp; Safeguarding Guidelines</p>{body}</main>'
+                f'<footer class="ft"><div class="fr">Code of Behaviour — Page {n} of 2</div></footer></div>')
+    page = ('<html><head><title>Code of Behaviour</title></head><body>'
+            + sheet(1, '<div class="sh"><span class="n">1</span> Prohibited Behaviour</div>'
+                       '<ul><li>Do not take children alone in a car or to your own home.</li></ul>')
+            + sheet(2, '<div class="sh"><span class="n">2</span> One-to-One Interactions</div>'
+                       '<ul><li>Avoid being alone with a child. Where necessary, leave doors open.</li></ul>')
+            + "</body></html>")
+    (tmp_path / "code.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "code.html")
+    assert doc.title == "Code of Behaviour for Staff"
+    assert "Do not take children" in doc.text and "leave doors open" in doc.text
+    assert doc.text.count("Conduct Standards") == 1 and "Page 1" not in doc.text and "Example Care" not in doc.text
+    clauses = chunk_document(doc)
+    section = {c.text[:12]: c.section[-1:] for c in clauses}
+    assert section["Do not take "] == ("1 Prohibited Behaviour",)
+    assert section["Avoid being "] == ("2 One-to-One Interactions",)
+
+
 def test_an_articles_own_header_holds_its_heading(tmp_path):
     """A site's banner (<header> at the top of the page) is not the policy, but an article's own <header> holds
     the policy's heading (as Jekyll's themes write a page): the page is titled by it, not by a later <h1>

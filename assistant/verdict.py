@@ -126,6 +126,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # "there is no obligation to attend in-person meetings", "you are under no obligation to tell him" (not the
         # organisation's: "the Company is under no obligation to approve any request")
         r"\bthere(?:\s+is|['’]s)\s+no\s+(?:obligation|requirement|expectation)\s+(?:for\s+(?:you|staff|employees|anyone)\s+)?to\b",
+        # "For the HEP lab clean room, we don't have such a requirement", "there is no such requirement"
+        r"\b(?:(?:we|you|they|staff|employees)\s+(?:do|does)(?:\s+not|n['’]t)\s+have|there(?:\s+is|['’]s)\s+no)\s+"
+        r"(?:such\s+(?:a\s+)?|this\s+|that\s+|any\s+(?:such\s+)?)(?:requirement|obligation|rule)\b",
         r"\b(?:is|are)\s+not\s+to\s+be\s+(?:required|expected|obliged|made|forced|compelled|asked)\s+to\b",
         r"\b(?:you|staff|employees|members|volunteers|we)\s+(?:are|is)\s+under\s+no\s+obligation\s+to\b",
         # "You are not expected to reply at night", "this is not expected": of people, not of what a project may yield
@@ -350,6 +353,12 @@ _DOCUMENT_DOES = re.compile(r"(?:^|(?<=[.;:]\s))(?:(?:the|this|these|those|such|
                             r"|may|can)(?:\s+not|\s+never|n['’]?t)\s+(?!be\b)[^.;,]*", re.I)
 
 
+# "Ensure any work-related conversations can't be overheard", "make sure your screen cannot be seen": what must be made
+# impossible is the duty's object, not a rule against anything the reader does
+_PREVENTED = re.compile(r"(\b(?:ensure|make\s+sure)\b[^.;:!?]*?)\b(?:cannot|can['’]?t|can\s+not|could\s+not|couldn['’]?t"
+                        r"|will\s+not|won['’]?t)\s+be\s+\w+", re.I)
+
+
 # "Mark will send out of hours, as I sometimes have to shuffle email around other commitments": the writer's reason,
 # not a duty laid on the reader
 _REASON = re.compile(r"(?<=[\w)],\s)(?:as|because|since)\s+(?:i|we)\s+(?:[\w'’]+\s+){0,2}?(?:have|has|need|needs|must)\s+to\b"
@@ -460,12 +469,12 @@ def classify(text: str) -> Verdict:
     you have an engagement you can't cancel") gives no ruling: which of the two the question is about,
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _REASON.sub(" ", _flat(text)))))
-    flat = _DOCUMENT_DOES.sub(" ", _WHICH_TIMES.sub(" ", flat))
+    flat = _PREVENTED.sub(r"\1", _DOCUMENT_DOES.sub(" ", _WHICH_TIMES.sub(" ", flat)))
     flat = _ASIDE.sub(" ", flat)
     if _NOT_DOING.search(flat):
         return Verdict.information
-    if _WITHOUT_ASKING.search(flat):
-        return Verdict.permitted
+    if _WITHOUT_ASKING.search(flat):  # ... in all cases, not "only … when" ("Gifts may only be accepted without
+        return Verdict.information if _CONFINED.search(flat) else Verdict.permitted  # prior approval when: …")
     if _NO_LEAVE_NEEDED.search(flat):  # unless the rest rules on something (then the two are not told apart)
         return Verdict.permitted if classify(_NO_LEAVE_NEEDED.sub(" ", flat)) in (
             Verdict.information, Verdict.permitted) else Verdict.information

@@ -649,6 +649,16 @@ def test_rule_parts_split_sentences_and_contrasts():
      Verdict.prohibited),
     ("This policy must not be shared outside the school.", None, Verdict.prohibited),
     ("The rules do not allow dogs in the huts.", None, Verdict.prohibited),
+    # leave without asking confined to some cases is no leave in all of them
+    ("Gifts may only be accepted without prior approval when:", None, Verdict.information),
+    ("You may accept small gifts without prior approval.", None, Verdict.permitted),
+    # a requirement said not to stand
+    ("For the HEP lab clean room, we don't have such a requirement.", None, Verdict.permitted),
+    ("There is no such requirement for part-time staff.", None, Verdict.permitted),
+    # what must be made impossible is a duty, not a rule against the reader
+    ("Ensure any work-related conversations can't be overheard.", None, Verdict.required),
+    ("Make sure your screen cannot be seen by others.", None, Verdict.required),
+    ("Staff cannot be contacted after 6pm.", None, Verdict.prohibited),
     # "do not hesitate to" invites
     ("If you feel at all uncomfortable, do not hesitate to contact the front desk.", None, Verdict.permitted),
     ("You should not hesitate to raise a concern with your manager.", None, Verdict.permitted),

@@ -886,20 +886,13 @@ def _html_text(raw: bytes, source: str) -> str:
         soup.title.decompose()
     # a web page's own content stands in its <main> (or its one <article>): the site's menus, banners and
     # sidebars around it are the same on every page and no part of the policy
-    # ... a page laid out for print holds one <main> a sheet ("Page 1 of 2", "Page 2 of 2"): all of them, in order
     articles = soup.find_all("article")
     mains = soup.find_all("main") or soup.find_all(attrs={"role": "main"})
-    mains = [m for m in mains if not any(p in mains for p in m.parents)]
-    content = mains[0] if len(mains) == 1 else (articles[0] if not mains and len(articles) == 1 else None)
+    mains = [m for m in mains if not any(p is q for p in m.parents for q in mains)]
     if len(mains) > 1:
-        content = soup.new_tag("div")
-        first = [" ".join(c.get_text(" ").split()) for c in mains[0].find_all(recursive=False)]
-        for n, main in enumerate(mains):
-            for head, child in zip(first if n else [], main.find_all(recursive=False)):
-                if " ".join(child.get_text(" ").split()) != head:
-                    break
-                child.decompose()  # the title and lines every sheet repeats at its head
-            content.append(main.extract())
+        content = _sheets(soup, mains)
+    else:
+        content = mains[0] if mains else articles[0] if len(articles) == 1 else None
     if content is not None and content.get_text(strip=True):
         soup = content
     for listing in soup.find_all(["ul", "ol"]):
@@ -987,6 +980,20 @@ def _html_text(raw: bytes, source: str) -> str:
         elif named:
             text = f"# {named}\n\n{text}"
     return text
+
+
+def _sheets(soup, mains):
+    """A page laid out for print holds one <main> a sheet ("Page 1 of 2", "Page 2 of 2"): all of them, in order, in
+    one element, with the title and lines every sheet repeats at its head read once."""
+    content = soup.new_tag("div")
+    first = [" ".join(c.get_text(" ").split()) for c in mains[0].find_all(recursive=False)]
+    for n, main in enumerate(mains):
+        for head, child in zip(first if n else [], main.find_all(recursive=False)):
+            if " ".join(child.get_text(" ").split()) != head:
+                break
+            child.decompose()
+        content.append(main.extract())
+    return content
 
 
 # a link or button that only moves about the site: back to the top of the page, or back (an arrow) to another page

@@ -473,8 +473,8 @@ def classify(text: str) -> Verdict:
     flat = _ASIDE.sub(" ", flat)
     if _NOT_DOING.search(flat):
         return Verdict.information
-    if _WITHOUT_ASKING.search(flat):  # ... in all cases, not "only … when" ("Gifts may only be accepted without
-        return Verdict.information if _CONFINED.search(flat) else Verdict.permitted  # prior approval when: …")
+    if _WITHOUT_ASKING.search(flat):  # in every case, or only in some ("may only be accepted without approval when:")
+        return Verdict.information if _CONFINED.search(flat) else Verdict.permitted
     if _NO_LEAVE_NEEDED.search(flat):  # unless the rest rules on something (then the two are not told apart)
         return Verdict.permitted if classify(_NO_LEAVE_NEEDED.sub(" ", flat)) in (
             Verdict.information, Verdict.permitted) else Verdict.information

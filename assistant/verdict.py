@@ -635,7 +635,9 @@ _PROTECTED = re.compile(r"\b(?:anyone|anybody|someone|somebody|those|people|pers
 
 # what a rule leaves out: "Weapons are not permitted …, with the exception of small pocket knives (blades under 3\")"
 _EXCEPTED = re.compile(r"\b(?:with\s+the\s+exceptions?\s+of|except(?:\s+for)?|excepting|other\s+than|apart\s+from"
-                       r"|excluding|save\s+for)\s+([^.;:]{2,160})", re.I)
+                       # ... up to the rule's own verb, when no comma closes it ("No passenger, other than operator shall ride")
+                       r"|excluding|save\s+for)\s+([^.;:]{2,160}?)(?=\s+(?:shall|must|may|will|can|cannot|should|is|are)\b"
+                       r"|[.;:]|$)", re.I)
 
 
 def _excepted(part: str, asked: set[str]) -> bool:

@@ -204,6 +204,10 @@ def test_list_item_carries_its_lead_in(engine):
     ("can i keep my little pocket knife on me at work?",
      "Weapons are not permitted in the office under any circumstances, with the exception of small pocket knives "
      "(blades under 3\") and mace.", Verdict.permitted),
+    # ... the exception ends where the rule's verb begins, when no comma closes it
+    ("My buddy wants to ride along with me on a work drive. Can he come?",
+     "No passenger, other than operator shall ride on any trucks, loaders, heavy equipment, or any other moving "
+     "equipment unless specifically authorized to do so.", Verdict.needs_permission),
     ("can I bring a sword to the office?", "Weapons are not permitted in the office under any circumstances, with the "
      "exception of small pocket knives (blades under 3\") and mace.", Verdict.prohibited),
     ("legal is asking whether we can make people sign a CLA before contributing to our collection. is that allowed?",

@@ -1628,3 +1628,16 @@ def test_a_letterhead_over_the_title_is_passed_over(tmp_path, title, file_name):
     word.add_paragraph("This document sets out what mentors can expect.")
     word.save(str(tmp_path / file_name))
     assert load_document(tmp_path / file_name).title == title
+
+
+def test_a_symbol_fonts_bullet_read_as_a_control_character_marks_a_list_item():
+    """Some PDFs' symbol fonts give their bullet glyph as a control character ("\\x01"): it marks an item, as "•" does,
+    and never stands in a quote."""
+    from assistant.pdf_layout import Line, to_markdown
+
+    lines = [Line("Driving rules", 72, 700, 14, True), Line("Drivers must follow these rules:", 72, 680, 10, False),
+             Line("\x01 Never admit to fault at the scene.", 80, 665, 10, False),
+             Line("\x01 Keep the log book in the cab.", 80, 650, 10, False)]
+    text = to_markdown([lines])
+    assert "\x01" not in text
+    assert "- Never admit to fault at the scene." in text.split("\n\n")

@@ -204,6 +204,12 @@ def test_list_item_carries_its_lead_in(engine):
     ("can i keep my little pocket knife on me at work?",
      "Weapons are not permitted in the office under any circumstances, with the exception of small pocket knives "
      "(blades under 3\") and mace.", Verdict.permitted),
+    # a "while" that says when is no turn to another rule ("…, while managers may …" is)
+    ("I want to cosplay while I'm working my shift - is that ok?",
+     "Staff members may not cosplay while on duty without the approval of their Department Head.",
+     Verdict.needs_permission),
+    ("Can I eat at the workstation?", "Do not store or ingest food or beverages at the workstation while working with "
+     "objects.", Verdict.prohibited),
     # ... the exception ends where the rule's verb begins, when no comma closes it
     ("My buddy wants to ride along with me on a work drive. Can he come?",
      "No passenger, other than operator shall ride on any trucks, loaders, heavy equipment, or any other moving "

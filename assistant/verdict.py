@@ -531,8 +531,10 @@ def rules_its_items(heading: str) -> bool:
 # but personal attacks are not acceptable" holds two rules about two different things. A stop before a
 # lower-case word or a dash ends an abbreviation, not a sentence ("engineers, developers, etc. -- need …", "e.g. a").
 _PART_BREAK = re.compile(r"(?<=[!?;])\s+|(?<=\.)\s+(?!(?-i:[a-z])|[(–—-])"
-                         # ... a "while" set off by a comma, not "may not cosplay while on duty", which says when
-                         r"|[,;]?\s+(?=(?:but|however|whereas|although|though|yet)\b)|[,;]\s+(?=while\b)|;\s*"
+                         # ... a "while" set off by a comma, not one that says when ("may not cosplay while on duty",
+                         # "…, while conducting company business, … without written permission")
+                         r"|[,;]?\s+(?=(?:but|however|whereas|although|though|yet)\b)"
+                         r"|[,;]\s+(?=while\b(?!\s+(?:\w+ing|on|off|at|in|under)\b))|;\s*"
                          r"|,\s+(?=(?:and|or)\s+(?:not|never)\b)"
                          r"|,\s+(?=and\s+(?:should|must|shall|may|can|cannot|need|needs|will)\b)", re.I)
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)

@@ -210,6 +210,9 @@ def test_list_item_carries_its_lead_in(engine):
      Verdict.needs_permission),
     ("Can I eat at the workstation?", "Do not store or ingest food or beverages at the workstation while working with "
      "objects.", Verdict.prohibited),
+    ("Can I snap some pictures on my phone at work?", "Employees should never use any type of photographic feature on "
+     "their cell phones to take pictures on company premises, while conducting company business, or at company-sponsored "
+     "functions without receiving written permission from management to do so.", Verdict.needs_permission),
     # ... the exception ends where the rule's verb begins, when no comma closes it
     ("My buddy wants to ride along with me on a work drive. Can he come?",
      "No passenger, other than operator shall ride on any trucks, loaders, heavy equipment, or any other moving "

@@ -795,7 +795,7 @@ def _pdf_text(raw: bytes, source: str) -> str:
             text = f"# {named}\n\n{text}"
     else:
         text = "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
-    return _mac_roman_punctuation(_unknown_ligatures(text.translate(_TYPESET)))
+    return _kerned_capitals(_mac_roman_punctuation(_unknown_ligatures(text.translate(_TYPESET))))
 
 
 # a typesetter's ligatures spelt out ("ﬁnancial" is searched and read as "financial"), soft hyphens dropped
@@ -837,6 +837,25 @@ def _unknown_ligatures(text: str) -> str:
     text = re.sub(r"[^\W\d_]*(?:\x00[^\W\d_]*)+", lambda m: spelt(m) if _UNKNOWN_GLYPH.search(m.group()) else m.group(),
                   text)
     return text.replace("\x00", "")
+
+
+# a capital the page sets apart from the rest of its word ("State V ehicle", "T urner policies")
+_KERNED = re.compile(r"\b([A-Z]) ([a-z]{2,})\b")
+
+
+def _kerned_capitals(text: str) -> str:
+    """A word's capital that pypdf reads as a word of its own, where the page draws it apart from its letters
+    to kern it ("V ehicle", "O ver one hundred"), joined to them again: when the document spells the whole
+    word elsewhere and never writes its tail as a word ("A copy", "B and C", "HS&E is" stand as written)."""
+    if not _KERNED.search(text):
+        return text
+    known = set(re.findall(r"[^\W\d_]+", _KERNED.sub(" ", text).lower()))
+
+    def joined(split: re.Match) -> str:
+        word = split.group(1) + split.group(2)
+        return word if word.lower() in known and split.group(2).lower() not in known else split.group()
+
+    return _KERNED.sub(joined, text)
 
 
 def _pdf_paragraphs(page: str) -> str:

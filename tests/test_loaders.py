@@ -955,6 +955,30 @@ def test_a_ligature_a_pdf_font_gives_no_letters_for_is_spelt_as_the_document_spe
     assert _unknown_ligatures("We o\x00er a bonus.\x00") == "We o\ufffder a bonus."
 
 
+def test_a_pdf_capital_kerned_apart_from_its_word_reads_as_the_word(tmp_path):
+    """A page that kerns a capital away from its letters ("V" of "Vehicle") is read by pypdf as two words,
+    "State V ehicle": it is read as the word the document spells elsewhere. A capital that is a word of its
+    own, or stands before one ("A copy", "Category B and C"), stays as written."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "fleet.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(72, 800, "Each vehicle is kept in the depot. A copy of the log stays in the vehicle.")
+    pdf.drawString(72, 780, "Category B and C trips need a second driver.")
+    # the capital, then its letters drawn 0.3 of an em nearer than it would set them: kerned
+    pdf._code.append("BT /F1 11 Tf 72 760 Td [(An employee may take a State ) (V) -300 (ehicle home.)] TJ ET")
+    pdf.showPage()
+    pdf.save()
+    import pypdf
+
+    assert "State V ehicle" in pypdf.PdfReader(path).pages[0].extract_text()  # what pypdf reads
+    text = load_document(path, path.name).text
+    assert "An employee may take a State Vehicle home." in text
+    assert "A copy of the log" in text and "Category B and C trips" in text
+
+
 def test_a_word_policy_is_titled_by_its_cover_sheet_or_its_file_name(tmp_path):
     """A cover sheet's "Title:" names the policy; a first heading that names no policy ("Executive Summary",
     after a contents list) gives way to a file name that does, without a download's "(1)" or its year."""

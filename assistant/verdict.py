@@ -34,7 +34,10 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:pre-?)?(?:permission|approval|consent|authori[sz]ation|agreement)\b",
         # "it's okay to take a few days in advance, as long as it's approved beforehand"
-        r"\b(?:(?:as|so)\s+long\s+as|provided(?:\s+that)?|providing(?:\s+that)?|on\s+(?:the\s+)?condition\s+that)\s+"
+        # ("provided" as the conjunction, not the verb: "must be provided before approval of your reservation")
+        r"\b(?:(?:as|so)\s+long\s+as|(?<!\bbe\s)(?<!\bbeen\s)(?<!\bbeing\s)(?<!\bis\s)(?<!\bare\s)(?<!\bwas\s)"
+        r"(?<!\bwere\s)(?<!\bhas\s)(?<!\bhave\s)(?<!\bhad\s)provided(?:\s+that)?|providing(?:\s+that)?"
+        r"|on\s+(?:the\s+)?condition\s+that)\s+"
         r"[^.;]{0,60}?\b(?:(?:pre-?)?(?:approved|authori[sz]ed|signed\s+off|cleared)|permission|approval|consent"
         r"|authori[sz]ation|sign[- ]off)\b",
         rf"\bin\s+(?:the\s+)?absence\s+of\s+{_W}(?:permission|approval|consent|authori[sz]ation|agreement)\b",

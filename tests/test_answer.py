@@ -352,6 +352,10 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.needs_permission),
     ("can I claim back a course I paid for?", "Courses will not be reimbursed without pre-approval.",
      Verdict.needs_permission),
+    # "provided" the verb is no "provided that": what must be provided before an approval is a duty
+    ("Our evening event runs past closing time. Do we have to get insurance for that?",
+     "For events outside of regular Library hours, a Certificate of Insurance is required. This may be obtained from "
+     "your insurance agency and must be provided before approval of your reservation request.", Verdict.required),
     ("can I work remotely?", "You may work remotely as long as you stay reachable.", Verdict.permitted),
     # what someone else decides, at their discretion or case by case, needs their leave; the reader's own discretion
     # leaves it to the reader

@@ -949,6 +949,18 @@ def _html_text(raw: bytes, source: str) -> str:
     def words(tag: Tag) -> str:
         return " ".join(written(tag).split())
 
+    def list_item(item: Tag, depth: int) -> None:
+        """A list item, and the items of a list nested in it each on its own line, indented under it ("Move the
+        following …:" over "the child's nappies", "the child's wipes"), not run into its text."""
+        nested = [inner for inner in item.find_all(["ul", "ol"]) if inner.find_parent("li") is item]
+        for inner in nested:
+            inner.extract()
+        blocks.append("  " * depth + "- " + words(item))
+        for inner in nested:
+            for sub in inner.find_all("li"):
+                if sub.find_parent(["ul", "ol"]) is inner:
+                    list_item(sub, depth + 1)
+
     def walk(node: Tag) -> None:
         run: list[str] = []  # text and inline elements standing directly in a container: one paragraph
 
@@ -972,7 +984,7 @@ def _html_text(raw: bytes, source: str) -> str:
             if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 blocks.append("#" * int(name[1]) + " " + words(child))
             elif name == "li":
-                blocks.append("- " + words(child))
+                list_item(child, 0)
             elif name == "tr":
                 cells = [words(c) for c in child.find_all(["td", "th"])]
                 blocks.append("| " + " | ".join(cells) + " |")

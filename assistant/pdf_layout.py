@@ -27,8 +27,10 @@ from statistics import median
 
 # glyphs that open a bulleted line in exported documents (Symbol and Wingdings bullets land in the private
 # use area, or as the character their code point has in Latin-1: "·", "§", "Ø", "ü")
-# (a symbol font's bullet may come out as a control character: "\x01 Never admit fault", "\x7f")
-BULLETS = "•●▪■◦○‣⁃∙·◆◇►▶➢➤✓✔✗□\x7f\x01\x02\x03\x04\x05\x06\x07\x08\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf0e0\uf02d"
+# (a symbol font's bullet may come out as a control character: "\x01 Never admit fault", "\x7f"; any glyph of the
+# Symbol and Wingdings fonts, which Word and PowerPoint map to U+F020–U+F0FF, opening a line is one: "\uf0b4 Consultants
+# wear black scrubs")
+BULLETS = "•●▪■◦○‣⁃∙·◆◇►▶➢➤✓✔✗□\x7f\x01\x02\x03\x04\x05\x06\x07\x08\uf020-\uf0ff"
 _BULLET = re.compile(rf"^\s*[{BULLETS}]\s*(?=\S)|^\s*[oØ§ü]\s+(?=[A-Za-z0-9“\"'(])")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
 _PAGE_COUNT = re.compile(r"\bpage\s+\d{1,4}\s*(?:of|/)\s*\d{1,4}\b", re.I)

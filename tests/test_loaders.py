@@ -1665,3 +1665,30 @@ def test_a_symbol_fonts_bullet_read_as_a_control_character_marks_a_list_item():
     text = to_markdown([lines])
     assert "\x01" not in text
     assert "- Never admit to fault at the scene." in text.split("\n\n")
+
+
+def test_a_symbol_fonts_glyph_opening_a_line_marks_a_list_item():
+    """Word and PowerPoint map a Symbol or Wingdings glyph to U+F020–U+F0FF: one opening a line is the item's bullet
+    ("\uf0b4 Consultants wear black scrubs"), whichever glyph the slide's designer chose."""
+    from assistant.pdf_layout import Line, to_markdown
+
+    lines = [Line("Dress code", 72, 700, 14, True), Line("In the department:", 72, 680, 10, False),
+             Line("\uf0b4 Consultants wear black scrubs.", 80, 665, 10, False),
+             Line("\uf06e Medical students wear teal scrubs.", 80, 650, 10, False)]
+    blocks = to_markdown([lines]).split("\n\n")
+    assert "- Consultants wear black scrubs." in blocks and "- Medical students wear teal scrubs." in blocks
+
+
+def test_a_web_pages_nested_list_reads_item_by_item(tmp_path):
+    """A list inside a list item ("Move the following …:" over its things) is read as items under it, each on its own,
+    not run into the item's sentence ("…changing mat: the child's nappies the child's wipes a nappy bag.")."""
+    page = ("<html><body><h1>Toileting</h1><ol><li><p>Put on fresh gloves.</p></li>"
+            "<li><p>Move the following to the changing mat:</p><ul><li>the child's nappies</li>"
+            "<li>the child's wipes<ul><li>unscented only</li></ul></li></ul></li>"
+            "<li>Wash your hands.</li></ol></body></html>")
+    (tmp_path / "toileting.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "toileting.html")
+    clauses = {c.text: c.context for c in chunk_document(doc)}
+    assert clauses["the child's nappies"] == "Move the following to the changing mat:"
+    assert "the child's wipes" in clauses and "unscented only" in clauses and "Wash your hands." in clauses
+    assert not [t for t in clauses if "nappies" in t and "wipes" in t]

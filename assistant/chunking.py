@@ -495,9 +495,15 @@ def _clauses(doc: PolicyDocument, blocks: list[_Block]):
             lead_in = last if last.rstrip().endswith(":") or len(last.split()) <= 40 else None
 
 
+# a list item's marker alone: "*\tGym shoes …", "-\tCommunication …" put a tab after the marker, as Word's lists do
+_MARKER_ONLY = re.compile(r"^(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-z]|[ivx]+|\d+)\))$")
+
+
 def is_tab_row(line: str) -> bool:
-    """A table row written with tabs (as PDF and text files give tables): two or more cells with words."""
-    return "\t" in line and sum(1 for cell in line.split("\t") if cell.strip()) >= 2
+    """A table row written with tabs (as PDF and text files give tables): two or more cells with words. A list
+    item whose marker a tab sets off from its text is no row."""
+    cells = [cell for cell in line.split("\t") if cell.strip()]
+    return len(cells) >= 2 and not (len(cells) == 2 and _MARKER_ONLY.match(cells[0].strip()))
 
 
 def is_list_marker(gap: str) -> bool:

@@ -791,3 +791,18 @@ def test_a_wiki_page_is_sectioned_as_the_same_page_in_markdown(wiki, markdown):
     sections = {c.text: c.section for c in chunk_document(PolicyDocument(source="p.txt", title="P", text=wiki, format="text"))}
     assert sections == {c.text: c.section for c in chunk_document(doc_of(markdown))}
     assert len(set(sections.values())) >= 3  # the headings made sections
+
+
+def test_a_list_marker_set_off_by_a_tab_marks_an_item_not_a_table_row(tmp_path):
+    """CommonMark lets a tab follow a list's marker ("*\tGym shoes …"), and Word's lists save so as text
+    ("1.\tBusiness first"): each line is a list item, read and quoted as one, not a table row of two cells."""
+    (tmp_path / "gym.md").write_text(
+        "# Fitness Center\n\n## Dress Code\n\n*\tGym shoes must be clean, dry, and worn the entire time.\n"
+        "*\tAbsolutely NO bare feet or sandals are permitted.\n\n1.\tBusiness first\n2.\tLawful use\n\n"
+        "Item\tLimit\nHotel\t£120 per night\n", encoding="utf-8")
+    clauses = chunk_document(load_corpus(tmp_path).documents[0])
+    kinds = {c.text: c.kind for c in clauses}
+    assert kinds["Gym shoes must be clean, dry, and worn the entire time."] == "item"
+    assert kinds["Absolutely NO bare feet or sandals are permitted."] == "item"
+    assert kinds["Business first"] == "item"
+    assert [c.kind for c in clauses if "Hotel" in c.text] == ["row"]  # a table's row written with tabs stays one

@@ -34,7 +34,9 @@ _CELL = "\x00"  # stands for a hidden table pipe while a quote is assembled: one
 
 # ------------------------------------------------------------------ markup hidden from quotes
 
-_URL = r"\([ \t]*(?:[^()\s]|\([^()\s]*\)|\{%[^%]*%\}|\{\{[^}]*\}\})*(?:\s+\"[^\"\n]*\")?[ \t]*\)"  # "( url )" too
+# "( url )" too, and a line ending on either side of the address ("(https://…/350304 ⏎) by 11:59 pm"), as CommonMark allows
+_URL = (r"\([ \t]*(?:\n[ \t]*)?(?:[^()\s]|\([^()\s]*\)|\{%[^%]*%\}|\{\{[^}]*\}\})*(?:\s+\"[^\"\n]*\")?[ \t]*"
+        r"(?:\n[ \t]*)?\)")
 _IMAGE = re.compile(r"!\[[^\]\n]*\](?:" + _URL + r"|\[[^\]\n]*\])")
 _LINK = re.compile(r"(\[)((?:[^\[\]\n]|\n(?![ \t]*\n)|!?\[[^\[\]\n]*\])*)(\]" + _URL + r"|\]\[[^\]\n]*\])")
 # a wiki link (DokuWiki, MediaWiki, Obsidian): "[[target|the text shown]]", or "[[target]]" showing its target

@@ -80,6 +80,12 @@ def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
         expected.replace(" ", "").replace("\n", "")
 
 
+def test_a_link_whose_address_ends_its_line_shows_its_text():
+    """CommonMark allows a line ending between a link's address and its closing bracket."""
+    text = "All homework must be submitted to [Gradescope](https://www.gradescope.com/courses/350304 \n) by 11:59 pm."
+    assert shown(text, 0, len(text)).text == "All homework must be submitted to Gradescope by 11:59 pm."
+
+
 def test_a_link_cut_by_the_span_edge_shows_no_markup():
     text = "Intro. Read the [long\nguide](https://x.org) now."
     start = text.index("guide")

@@ -89,6 +89,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\bcannot\b", r"\bcan['’]?t\b", r"\bcan\s+not\b",
         r"\b(?:are|is)\s+not\s+to\b(?!\s+be\s+(?:required|expected|obliged|made|forced|compelled|asked)\s+to\b)",
         r"\b(?:not|never)\s+(?:be\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b", r"\bnot\s+considered\s+acceptable\b",
+        r"\b(?:is|are|was|were)n['’]t\s+(?:ever\s+)?(?:permitted|allowed|acceptable|tolerated|ok|okay)\b",  # "Meat isn't allowed"
         r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|banned)\b", r"\bprohibited\b",
         r"\bunder\s+no\s+circumstances?\b", r"\bin\s+no\s+case\b", r"\bat\s+no\s+time\b",
         # "we do not accept liability for …" rules nothing on staff
@@ -160,7 +161,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b",
         rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}{_TOLD}",
-        rf"{_OPENING}(?:always|be|do(?!\s+not\b)|use|make\s+sure|ensure|submit|report|return|notify|inform|tell|contact|keep|follow"
+        rf"(?:{_OPENING}|\band\s+please\s+)(?:always|be|do(?!\s+not\b)|use|make\s+sure|ensure|submit|report|return|notify"
+        rf"|inform|tell|contact|keep|follow"  # ("… in the cupboard when using them and please return them after the event")
         rf"|send|include|complete|sign|lock|store|wear|record|register|enrol|enroll|provide|maintain|add|remember|refer"
         rf"|get|read|call|update|fill|give|put|treat|communicate|respect|explain|prepare|write|comply|protect|obtain"
         rf"|apply|book|raise|log|save|email|review|share|post)\b(?![-'’]){_NOT_NOUN}",
@@ -498,6 +500,8 @@ def classify(text: str) -> Verdict:
                 return Verdict.information
             if verdict is Verdict.required and _POSSIBLE_DUTY.search(flat):
                 return Verdict.information
+            if verdict is Verdict.needs_permission and _POSSIBLE_DUTY.search(flat) and not _LEAVE_NOUN.search(flat):
+                return Verdict.information  # "may be required to work an N-Proj show, at the discretion of the committee"
             if verdict is Verdict.permitted and _POSSIBLE_LEAVE.search(flat):
                 return Verdict.information
             if verdict is Verdict.permitted and _LEAVE_NOUN.search(flat):
@@ -553,8 +557,20 @@ def _parts(text: str) -> list[tuple[str, bool]]:
     return [(p.strip(), n == 0 and bool(marker))
             for block in re.split(r"\n[ \t]*\n", text)
             for marker, item in _items(block)
-            for n, p in enumerate(_conditions_whole(q for q in _PART_BREAK.split(" ".join(item.split()))
-                                                    if q and q.strip()))]
+            for n, p in enumerate(_conditions_whole(r for q in _PART_BREAK.split(" ".join(item.split()))
+                                                    if q and q.strip() for r in _conceded(q)))]
+
+
+# a sentence opening on what it concedes ("Whilst everyone is welcome to use these shoes, please return them …",
+# "Although staff may work from home, they must …"): the concession is a part of its own, and so is the rule after it
+# (not a "while" that says when: "While on duty, …", "While working alone, …")
+_CONCEDED = re.compile(r"^(?:although|though|even\s+though|whilst|while(?!\s+(?:\w+ing|on|off|at|in|under)\b))\b[^,;]*,\s+"
+                       r"(?=\S)", re.I)
+
+
+def _conceded(part: str) -> list[str]:
+    m = _CONCEDED.match(part.strip())
+    return [part.strip()[:m.end()].rstrip(", "), part.strip()[m.end():]] if m else [part]
 
 
 # a condition still open (no comma yet) when a "but" cuts the sentence: "If you collect data but cannot attend, …"
@@ -762,6 +778,23 @@ def ruling_for(question: str, text: str, context: str | None = None) -> Verdict:
     return verdict
 
 
+# "I know meat isn't allowed, but is it fine to have yoghurt?": a rule the asker states, then asks past with "but"
+_BUT_ASKS = re.compile(r"^(?P<known>[^?]+?),?\s+but\s+(?P<asked>(?:do|does|can|could|should|is|are|am|may|must|would|will)\b.+)$",
+                       re.I)
+
+
+def _conceded_rule(question: str) -> set[str]:
+    """The words of a rule the question states as known before asking past it with "but" ("I know meat isn't allowed,
+    but is it fine to have yoghurt and cheese?"), less those it asks about too: the rule it names is the one it sets
+    aside, so a part of a quote about that alone does not answer it."""
+    words: set[str] = set()
+    for sentence in _questions(question):
+        m = _BUT_ASKS.match(sentence)
+        if m and classify(m.group("known")) is not Verdict.information:
+            words |= _topical(m.group("known")) - _topical(m.group("asked"))
+    return words
+
+
 def governing_rule(question: str, text: str, context: str | None = None) -> tuple[Verdict, set[str]]:
     """The rule the quoted text gives on the very thing asked, and the question's words its part holds.
 
@@ -772,7 +805,7 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     done, a duty among them gives way to a rule against the thing. A sentence pointing back to
     the one before ("These expenses should be approved ...") is read with it.
     """
-    asked = _topical(question)
+    asked = _topical(question) - _conceded_rule(question)
     scored = [(asked & words, verdict) for words, verdict in rule_units(text, context, asked)]
     best = max((len(found) for found, _ in scored), default=0)
     if best == 0:

@@ -352,6 +352,19 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
      Verdict.needs_permission),
     ("can I claim back a course I paid for?", "Courses will not be reimbursed without pre-approval.",
      Verdict.needs_permission),
+    # a sentence opening on what it concedes: the concession and the rule after it are parts of their own
+    ("Do I have to return the shoes at the end of the day?",
+     "Whilst everyone is welcome to use these shoes, please return them at the end of the day.", Verdict.required),
+    ("Can I use the crew's safety shoes?",
+     "Whilst everyone is welcome to use these shoes, please return them at the end of the day.", Verdict.permitted),
+    ("While on duty, can I take calls?", "While on duty, staff must not take personal calls.", Verdict.prohibited),
+    # a rule the asker states as known, then asks past with "but", is not what is asked
+    ("I know meat isn't allowed, but is it fine to have yoghurt and cheese while I'm staying at the farm?",
+     "No meat is allowed on the property. Dairy products are ok, but we encourage you to be vegan while here!",
+     Verdict.information),
+    ("I know meat isn't allowed, but is it fine to have dairy products at the farm?",
+     "No meat is allowed on the property. Dairy products are ok, but we encourage you to be vegan while here!",
+     Verdict.permitted),
     # "provided" the verb is no "provided that": what must be provided before an approval is a duty
     ("Our evening event runs past closing time. Do we have to get insurance for that?",
      "For events outside of regular Library hours, a Certificate of Insurance is required. This may be obtained from "
@@ -676,6 +689,12 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Ensure any work-related conversations can't be overheard.", None, Verdict.required),
     ("Make sure your screen cannot be seen by others.", None, Verdict.required),
     ("Staff cannot be contacted after 6pm.", None, Verdict.prohibited),
+    # what people talk of as not allowed; what may be required at someone's discretion is no leave to ask for
+    ("Pets aren’t allowed in the office.", None, Verdict.prohibited),
+    ("Should a projectionist not work a show for over 5 weeks, they may be required to work at least one N-Proj show, at "
+     "the discretion of the committee.", None, Verdict.information),
+    ("Overtime is at the discretion of the manager.", None, Verdict.needs_permission),
+    ("Please leave your own shoes in the cupboard and please return them after the event.", None, Verdict.required),
     # "do not hesitate to" invites
     ("If you feel at all uncomfortable, do not hesitate to contact the front desk.", None, Verdict.permitted),
     ("You should not hesitate to raise a concern with your manager.", None, Verdict.permitted),

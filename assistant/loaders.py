@@ -953,13 +953,17 @@ def _html_text(raw: bytes, source: str) -> str:
         """A list item, and the items of a list nested in it each on its own line, indented under it ("Move the
         following …:" over "the child's nappies", "the child's wipes"), not run into its text."""
         nested = [inner for inner in item.find_all(["ul", "ol"]) if inner.find_parent("li") is item]
-        for inner in nested:
-            inner.extract()
-        blocks.append("  " * depth + "- " + words(item))
-        for inner in nested:
-            for sub in inner.find_all("li"):
-                if sub.find_parent(["ul", "ol"]) is inner:
+        for k, inner in enumerate(nested):
+            inner.replace_with(NavigableString(f" \ue000{k}\ue000 "))
+        pieces = re.split(r"\ue000(\d+)\ue000", words(item))
+        if pieces[0].strip() or not nested:
+            blocks.append("  " * depth + "- " + pieces[0].strip())
+        for k, after in zip(pieces[1::2], pieces[2::2]):
+            for sub in nested[int(k)].find_all("li"):
+                if sub.find_parent(["ul", "ol"]) is nested[int(k)]:
                     list_item(sub, depth + 1)
+            if after.strip():  # the item's words after its nested list ("Otherwise, re-dress the child …") go on after it
+                blocks.append("  " * (depth + 1) + after.strip())
 
     def walk(node: Tag) -> None:
         run: list[str] = []  # text and inline elements standing directly in a container: one paragraph

@@ -1685,6 +1685,7 @@ def test_a_web_pages_nested_list_reads_item_by_item(tmp_path):
     page = ("<html><body><h1>Toileting</h1><ol><li><p>Put on fresh gloves.</p></li>"
             "<li><p>Move the following to the changing mat:</p><ul><li>the child's nappies</li>"
             "<li>the child's wipes<ul><li>unscented only</li></ul></li></ul></li>"
+            "<li>If the clothes are wet:<ul><li>bag them</li></ul>Otherwise, re-dress the child.</li>"
             "<li>Wash your hands.</li></ol></body></html>")
     (tmp_path / "toileting.html").write_text(page, encoding="utf-8")
     doc = load_document(tmp_path / "toileting.html")
@@ -1692,3 +1693,6 @@ def test_a_web_pages_nested_list_reads_item_by_item(tmp_path):
     assert clauses["the child's nappies"] == "Move the following to the changing mat:"
     assert "the child's wipes" in clauses and "unscented only" in clauses and "Wash your hands." in clauses
     assert not [t for t in clauses if "nappies" in t and "wipes" in t]
+    # the item's words after its nested list go on after that list, in the order written
+    assert doc.text.index("If the clothes are wet:") < doc.text.index("bag them") < doc.text.index("Otherwise, re-dress")
+    assert clauses["bag them"] == "If the clothes are wet:"

@@ -99,7 +99,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # "No taxi expense claims will be reimbursed" (not "no more than two claims are reimbursed", a limit)
         # ... the "no" of the subject, not of a thing it has ("rings with no stones are permitted")
         r"(?<!\bwith\s)(?<!\bwithout\s)(?<!\bhas\s)(?<!\bhave\s)(?<!\bhaving\s)(?<!\bof\s)"
-        r"\bno\s+(?!(?:more|less|fewer|later|longer|earlier|sooner)\s+than\b)(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be"
+        r"\bno\s+(?!(?:more|less|fewer|later|longer|earlier|sooner|\w+er)\s+than\b)(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be"
         r"|may\s+be)\s+(?:ever\s+)?(?:permitted|allowed|accepted|tolerated|reimbursed|refunded|covered|paid\s+for)\b",
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
@@ -181,7 +181,10 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # disciplinary action", "You may be provided with office equipment")
         r"(?!\s+(?:also\s+)?be\s+(?:asked|told|contacted|provided|given|issued|offered|assigned|sent|called|invited|expected"
         r"|subject|liable|held|disciplined|dismissed|terminated|charged|monitored|recorded|audited|searched|investigated"
-        r"|suspended|fined|sanctioned|penali[sz]ed|removed|banned|excluded|prosecuted|placed|moved|transferred)\b)",
+        r"|suspended|fined|sanctioned|penali[sz]ed|removed|banned|excluded|prosecuted|placed|moved|transferred"
+        # ("You may be approached by organizations who want to partner": what may happen to one)
+        r"|approached|emailed|messaged|phoned|visited|interviewed|questioned|observed|photographed|filmed|tested|screened"
+        r"|inspected|assessed|evaluated|reviewed|selected|chosen|drafted|rostered|scheduled)\b)",
         r"(?:\b(?:is|are)|['’]re)\s+(?:(?!not\b|never\b)\w+\s+){0,2}(?:permitted|allowed|entitled|eligible|welcome)\b",
         r"\bgo\s+ahead\s+and\b", r"\b(?:happy|glad)\s+for\s+(?:you|staff|employees|people|everyone)\s+to\b",
         r"\b(?:is|are|will\s+be)\s+(?:reimbursable|reimbursed|refunded|covered)\b",
@@ -400,12 +403,19 @@ def _flat(text: str) -> str:
     return _EITHER_WAY.sub("might", " ".join(text.replace("*", "").replace("_", " ").split()))
 
 
+# what keeps what was said before to some cases: "This will only happen if all of the following conditions are met",
+# "(permitted) but restricted to use in ironing rooms or laundry areas only" (not "including but not limited to")
+_KEPT_TO = re.compile(r"\b(?:this|that|it|these|such)\s+(?:will\s+|would\s+|can\s+|may\s+)?only\s+(?:happens?|applies|apply"
+                      r"|occurs?|be\s+(?:done|possible|considered|granted|used))\s+(?:if|when|where|in)\b"
+                      r"|(?<!\bnot\s)\b(?:restricted|confined)\s+to\b", re.I)
+
+
 def confines(text: str) -> bool:
     """True when the text states a duty or permission only for some cases ("receipts are only required for
     expenses over $25"): it gives no ruling of its own (see `classify`), and it leaves any other rule it is
     read with conditional ("You should keep every receipt, but receipts are only required for …")."""
     flat = _flat(text)
-    return bool(_ONLY_RULE.search(flat)) or bool(_CONFINED.search(flat)) and any(
+    return bool(_ONLY_RULE.search(flat)) or bool(_KEPT_TO.search(flat)) or bool(_CONFINED.search(flat)) and any(
         p.search(flat) for v, ps in _COMPILED if v in (Verdict.required, Verdict.permitted) for p in ps)
 
 
@@ -543,7 +553,9 @@ _PART_BREAK = re.compile(r"(?<=[!?;])\s+|(?<=\.)\s+(?!(?-i:[a-z])|[(–—-])"
                          r"|[,;]?\s+(?=(?:but|however|whereas|although|though|yet)\b)"
                          r"|[,;]\s+(?=while\b(?!\s+(?:\w+ing|on|off|at|in|under)\b))|;\s*"
                          r"|,\s+(?=(?:and|or)\s+(?:not|never)\b)"
-                         r"|,\s+(?=and\s+(?:should|must|shall|may|can|cannot|need|needs|will)\b)", re.I)
+                         r"|,\s+(?=and\s+(?:should|must|shall|may|can|cannot|need|needs|will)\b)"
+                         # "… must be grown in containers and should not be allowed to get established …": two rules
+                         r"|\s+(?=and\s+(?:should|must|shall)\s+not\b)", re.I)
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_WORDS)
 
 
@@ -569,8 +581,12 @@ _CONCEDED = re.compile(r"^(?:although|though|even\s+though|whilst|while(?!\s+(?:
 
 
 def _conceded(part: str) -> list[str]:
+    """The part, or its concession and its rule apart; a concession that keeps something to some cases ("While these
+    appliances can only be used in kitchens, they can be stored in rooms") limits the rule, and stays with it."""
     m = _CONCEDED.match(part.strip())
-    return [part.strip()[:m.end()].rstrip(", "), part.strip()[m.end():]] if m else [part]
+    if not m or _CONFINED.search(part[:m.end()]) or _ONLY_RULE.search(part[:m.end()]):
+        return [part]
+    return [part.strip()[:m.end()].rstrip(", "), part.strip()[m.end():]]
 
 
 # a condition still open (no comma yet) when a "but" cuts the sentence: "If you collect data but cannot attend, …"

@@ -358,6 +358,19 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("Can I use the crew's safety shoes?",
      "Whilst everyone is welcome to use these shoes, please return them at the end of the day.", Verdict.permitted),
     ("While on duty, can I take calls?", "While on duty, staff must not take personal calls.", Verdict.prohibited),
+    # what keeps a permission to some cases leaves it conditional
+    ("Is it OK to iron my shirts in my dorm room? My iron switches itself off automatically.",
+     "Irons with automatic shut-off mechanisms are permitted but restricted to use in ironing rooms or laundry areas only.",
+     Verdict.information),
+    ("Can we ban a user for what they did in another server?",
+     "In extreme circumstances, we may ban individuals for their actions in other communities. This will only happen if "
+     "all of the following conditions are met.", Verdict.information),
+    ("Can I keep a slow cooker in my room?", "While these appliances can only be used in kitchens, they can be stored "
+     "unplugged in student rooms while not in use.", Verdict.information),
+    # "must A and should not B" holds two rules, each read for its own thing
+    ("I'd like to grow mint and strawberries. Do they have to go in pots?",
+     "Aggressive plants like mint, lemon balm and strawberry must be grown in containers and should not be allowed to get "
+     "established in other parts of the garden.", Verdict.required),
     # a rule the asker states as known, then asks past with "but", is not what is asked
     ("I know meat isn't allowed, but is it fine to have yoghurt and cheese while I'm staying at the farm?",
      "No meat is allowed on the property. Dairy products are ok, but we encourage you to be vegan while here!",
@@ -695,6 +708,10 @@ def test_rule_parts_split_sentences_and_contrasts():
      "the discretion of the committee.", None, Verdict.information),
     ("Overtime is at the discretion of the manager.", None, Verdict.needs_permission),
     ("Please leave your own shoes in the cupboard and please return them after the event.", None, Verdict.required),
+    # what may happen to one is no leave; a comparison is no "no … are permitted"
+    ("You may be approached by organizations who want to partner with us.", None, Verdict.information),
+    ("Fish tanks no larger than 10 gallons are permitted.", None, Verdict.permitted),
+    ("No pets are permitted in halls.", None, Verdict.prohibited),
     # "do not hesitate to" invites
     ("If you feel at all uncomfortable, do not hesitate to contact the front desk.", None, Verdict.permitted),
     ("You should not hesitate to raise a concern with your manager.", None, Verdict.permitted),

@@ -61,6 +61,7 @@ _LINE = re.compile(r"^.*$", re.M)
 _PIPE = re.compile(r"(?<!\\)\|")  # a pipe not escaped by a backslash
 _TABS = re.compile(r"[ ]*\t[ \t]*")  # the gap between two cells of a row written with tabs
 _TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t\r]*$", re.M)
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")  # a zero-width space, word joiner or stray byte-order mark: never seen
 
 
 # a line of nothing but links ("[billing.example.com 🔒](https://…)") says where to go, not a rule: it
@@ -176,6 +177,8 @@ def _mask(text: str, start: int, end: int) -> tuple[list[bool], dict[int, str], 
         for m in pattern.finditer(text, lo, hi):
             hide(m.start(), m.end())
     for m in _ESCAPE.finditer(text, lo, hi):
+        hide(m.start(), m.end())
+    for m in _ZERO_WIDTH.finditer(text, lo, hi):
         hide(m.start(), m.end())
     for m in _EMPHASIS.finditer(text, lo, hi):
         hide(m.start(), m.end())

@@ -80,6 +80,15 @@ def test_markup_is_hidden_and_every_piece_maps_to_its_source(source, expected):
         expected.replace(" ", "").replace("\n", "")
 
 
+def test_a_zero_width_space_never_stands_in_a_quote():
+    """Pages pasted from a web editor carry zero-width spaces ("- \u200bWear or display …", "allotted \u200btwo\u200b
+    free lockouts"): nobody sees them, and a quote shows none."""
+    text = "- \u200bWear or display partisan buttons.\nYou are allotted \u200btwo\u200b free lockouts."
+    quote = shown(text, 2, len(text))
+    assert quote.text == "Wear or display partisan buttons. You are allotted two free lockouts."
+    assert "\u200b" not in "".join(text[a:b] for a, b in quote.spans)  # every piece shown is the source's own, no more
+
+
 def test_a_link_whose_address_ends_its_line_shows_its_text():
     """CommonMark allows a line ending between a link's address and its closing bracket."""
     text = "All homework must be submitted to [Gradescope](https://www.gradescope.com/courses/350304 \n) by 11:59 pm."

@@ -521,15 +521,23 @@ def classify(text: str) -> Verdict:
 
 
 def clause_verdict(text: str, context: str | None = None) -> Verdict:
-    """A clause's verdict; a list item without rule words inherits its lead-in's rule."""
+    """A clause's verdict; a list item without rule words inherits its lead-in's rule. One whose own rule words
+    give no ruling ("they may be required to work one show, at the discretion of the committee" under "The committees
+    shall have the following responsibilities:") keeps none: its lead-in's rule is not what it says."""
     own = classify(text)
     if own is Verdict.information and context:
-        return classify(context)
+        return classify(context) if _rules_nothing(text) else own
     if own in (Verdict.required, Verdict.permitted) and context:
         inherited = classify(context)
         if inherited in (Verdict.prohibited, Verdict.needs_permission, Verdict.advised_against):
             return inherited
     return own
+
+
+def _rules_nothing(text: str) -> bool:
+    """True when no rule word stands in the text at all."""
+    flat = _flat(text)
+    return not any(p.search(flat) for _, patterns in _COMPILED for p in patterns)
 
 
 # A heading naming how something ruled out is handled ("Managing Unacceptable Actions by Individuals", "Reporting

@@ -707,6 +707,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Should a projectionist not work a show for over 5 weeks, they may be required to work at least one N-Proj show, at "
      "the discretion of the committee.", None, Verdict.information),
     ("Overtime is at the discretion of the manager.", None, Verdict.needs_permission),
+    # an item whose own rule words give no ruling does not take its lead-in's
+    ("Should a projectionist not work a show for over 5 weeks, they may be required to work at least one N-Proj show, at "
+     "the discretion of the committee.", "The committees shall have the following responsibilities and remits:",
+     Verdict.information),
+    ("Wear or display partisan political buttons", "Less restricted federal employees may not:", Verdict.prohibited),
     ("Please leave your own shoes in the cupboard and please return them after the event.", None, Verdict.required),
     # what may happen to one is no leave; a comparison is no "no … are permitted"
     ("You may be approached by organizations who want to partner with us.", None, Verdict.information),

@@ -591,10 +591,11 @@ _CONCEDED = re.compile(r"^(?:although|though|even\s+though|whilst|while(?!\s+(?:
 def _conceded(part: str) -> list[str]:
     """The part, or its concession and its rule apart; a concession that keeps something to some cases ("While these
     appliances can only be used in kitchens, they can be stored in rooms") limits the rule, and stays with it."""
-    m = _CONCEDED.match(part.strip())
+    part = part.strip()
+    m = _CONCEDED.match(part)
     if not m or _CONFINED.search(part[:m.end()]) or _ONLY_RULE.search(part[:m.end()]):
         return [part]
-    return [part.strip()[:m.end()].rstrip(", "), part.strip()[m.end():]]
+    return [part[:m.end()].rstrip(", "), part[m.end():]]
 
 
 # a condition still open (no comma yet) when a "but" cuts the sentence: "If you collect data but cannot attend, …"

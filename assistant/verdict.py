@@ -437,7 +437,7 @@ _WITHOUT_ASKING = re.compile(r"\b(?:may|can)\b(?!\s*(?:not|n['’]t|never|neithe
 # need to ask for permission" (not of a thing described: "an arrangement which does not require approval")
 _NO_LEAVE_NEEDED = re.compile(
     rf"(?<!\bwhich\s)(?<!\bthat\s)(?<!\bwho\s)\b(?:do|does|did|will)(?:\s+not|n['’]?t)\s+(?:\w+\s+)?(?:need|require)\s+"
-    rf"(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b"
+    rf"(?:[\w'’-]+\s+){{0,4}}?{_LEAVE}\b"  # ("do not require further license review or approval")
     rf"|\bneed(?:\s+not|n['’]t)\s+(?:get|obtain|seek|ask\s+for|request)\s+(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b"
     rf"|\bno\s+(?:prior\s+|further\s+|formal\s+|separate\s+)?{_LEAVE}\s+(?:is\s+|will\s+be\s+)?(?:needed|required|necessary)\b"
     rf"|\bno\s+need\s+(?:for|to\s+(?:get|obtain|seek|ask\s+for|request))\s+(?:[\w'’-]+\s+){{0,3}}?{_LEAVE}\b", re.I)

@@ -713,6 +713,8 @@ def test_rule_parts_split_sentences_and_contrasts():
      Verdict.information),
     ("Wear or display partisan political buttons", "Less restricted federal employees may not:", Verdict.prohibited),
     ("Please leave your own shoes in the cupboard and please return them after the event.", None, Verdict.required),
+    ("Dependencies licensed under Apache-2.0 do not require further license review or approval.", None,
+     Verdict.permitted),
     # what may happen to one is no leave; a comparison is no "no … are permitted"
     ("You may be approached by organizations who want to partner with us.", None, Verdict.information),
     ("Fish tanks no larger than 10 gallons are permitted.", None, Verdict.permitted),

@@ -158,7 +158,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",
         r"\bit\s+is\s+(?:\w+\s+)?(?:essential|vital|imperative|crucial|critical)\s+that\b",  # "It is essential that you …"
-        r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?expected\s+to\b",
+        r"\b(?:is|are)\s+(?:still\s+|also\s+|always\s+|all\s+)?expected\s+to\b",
         r"\bensure\s+that\b", r"\blet\s+[^.;]{0,60}\bknow\s+(?:beforehand|in advance|first)\b",
         rf"\bshould\b{_NOT_EXPECTING}{_NOT_ENTITLED}{_TOLD}",
         rf"(?:{_OPENING}|\band\s+please\s+)(?:always|be|do(?!\s+not\b)|use|make\s+sure|ensure|submit|report|return|notify"
@@ -476,6 +476,12 @@ _NOT_DOING = re.compile(r"\b(?:who|that)\s+(?:refuses?|refused|fails?|failed|dec
                         r"\s+to\b", re.I)
 
 
+# "you will be drafted onto the on-call rota, unless you and your head of community have agreed you can opt out": leave
+# to be excused from a rule is no leave to do what it asks
+_EXCUSED = re.compile(r",?\s*\bunless\b[^.;]{0,120}?\b(?:opt(?:s|ed)?[- ]out|(?:be|are|is|been)\s+(?:exempt(?:ed)?|excused)"
+                      r"|waive[sd]?)\b[^.;]*", re.I)
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own.
@@ -485,7 +491,7 @@ def classify(text: str) -> Verdict:
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _REASON.sub(" ", _flat(text)))))
     flat = _PREVENTED.sub(r"\1", _DOCUMENT_DOES.sub(" ", _WHICH_TIMES.sub(" ", flat)))
-    flat = _ASIDE.sub(" ", flat)
+    flat = _EXCUSED.sub(" ", _ASIDE.sub(" ", flat))
     if _NOT_DOING.search(flat):
         return Verdict.information
     if _WITHOUT_ASKING.search(flat):  # in every case, or only in some ("may only be accepted without approval when:")

@@ -715,6 +715,12 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Please leave your own shoes in the cupboard and please return them after the event.", None, Verdict.required),
     ("Dependencies licensed under Apache-2.0 do not require further license review or approval.", None,
      Verdict.permitted),
+    # leave to be excused from a rule is no leave to do what it asks
+    ("Backend developers are all expected to be on the on-call rota, unless their head of community agrees that they "
+     "have reason to opt out.", None, Verdict.required),
+    ("When you have passed probation, you will be drafted onto the on-call rota, unless you and your head of community "
+     "have agreed you can opt out.", None, Verdict.information),
+    ("You may not work overtime unless it has been approved by your manager.", None, Verdict.needs_permission),
     # what may happen to one is no leave; a comparison is no "no … are permitted"
     ("You may be approached by organizations who want to partner with us.", None, Verdict.information),
     ("Fish tanks no larger than 10 gallons are permitted.", None, Verdict.permitted),

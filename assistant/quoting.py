@@ -61,7 +61,8 @@ _LINE = re.compile(r"^.*$", re.M)
 _PIPE = re.compile(r"(?<!\\)\|")  # a pipe not escaped by a backslash
 _TABS = re.compile(r"[ ]*\t[ \t]*")  # the gap between two cells of a row written with tabs
 _TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t\r]*$", re.M)
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")  # a zero-width space, word joiner or stray byte-order mark: never seen
+# a zero-width space, word joiner, stray byte-order mark or soft hyphen ("on\u00adair"): never seen mid-line
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad]")
 
 
 # a line of nothing but links ("[billing.example.com 🔒](https://…)") says where to go, not a rule: it

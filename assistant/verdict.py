@@ -83,6 +83,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # and 6 "advised against" (in the 173 sets of 2026-11-28, 34 and 15)
         # ("do not hesitate to ask" invites: below)
         r"\bshould\s+not\b(?!\s+(?:expect|hesitate)\b)", r"\bshouldn['’]?t\b(?!\s+(?:expect|hesitate)\b)",
+        # "A live DJ or guest should NEVER swear on-air" (not "you should never have to work unpaid")
+        r"\b(?:should|shall)\s+never\b(?!\s+(?:have|has|need|needs)\s+to\b|\s+(?:expect|hesitate)\b)",
         r"\bmust\s+not\b", r"\bmustn['’]?t\b", r"\bmust\s+never\b", r"\bshall\s+not\b", r"\bmay\s+not\b",
         r"\b(?:can|may|must|shall|should|will)\s+neither\b",  # "Employees can neither apply for … nor …"
         # ("TAs are not to be required to purchase food" denies a duty: below)

@@ -715,6 +715,9 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Please leave your own shoes in the cupboard and please return them after the event.", None, Verdict.required),
     ("Dependencies licensed under Apache-2.0 do not require further license review or approval.", None,
      Verdict.permitted),
+    ("A live DJ or guest should NEVER swear on-air, as this conduct is considered highly unprofessional.", None,
+     Verdict.prohibited),
+    ("You should never have to work unpaid overtime.", None, Verdict.permitted),
     # leave to be excused from a rule is no leave to do what it asks
     ("Backend developers are all expected to be on the on-call rota, unless their head of community agrees that they "
      "have reason to opt out.", None, Verdict.required),

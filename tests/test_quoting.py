@@ -87,6 +87,8 @@ def test_a_zero_width_space_never_stands_in_a_quote():
     quote = shown(text, 2, len(text))
     assert quote.text == "Wear or display partisan buttons. You are allotted two free lockouts."
     assert "\u200b" not in "".join(text[a:b] for a, b in quote.spans)  # every piece shown is the source's own, no more
+    text = "A live DJ or guest should NEVER swear on\u00adair."  # a soft hyphen shows only where a line breaks
+    assert shown(text, 0, len(text)).text == "A live DJ or guest should NEVER swear onair."
 
 
 def test_a_link_whose_address_ends_its_line_shows_its_text():

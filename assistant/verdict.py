@@ -828,6 +828,16 @@ def _conceded_rule(question: str) -> set[str]:
     return words
 
 
+def _scene_words(question: str) -> set[str]:
+    """The words only of a scene set before the question asked ("When I pick up the rental car for fieldwork, …")."""
+    words: set[str] = set()
+    for sentence in _questions(question):
+        parts = [p for p in _ASKED_PART.split(sentence) if p.strip(" ?")]
+        if len(parts) > 1 and _SCENE.match(parts[0].strip()):
+            words |= _topical(parts[0]) - _topical(" ".join(parts[1:]))
+    return words
+
+
 def governing_rule(question: str, text: str, context: str | None = None) -> tuple[Verdict, set[str]]:
     """The rule the quoted text gives on the very thing asked, and the question's words its part holds.
 
@@ -839,7 +849,11 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     the one before ("These expenses should be approved ...") is read with it.
     """
     asked = _topical(question) - _conceded_rule(question)
-    scored = [(asked & words, verdict) for words, verdict in rule_units(text, context, asked)]
+    units = rule_units(text, context, asked)
+    scene = _scene_words(question)
+    if scene and any((asked - scene) & words for words, _ in units):
+        asked -= scene  # "When I pick up the rental car, should I buy the extra insurance?" asks about the insurance
+    scored = [(asked & words, verdict) for words, verdict in units]
     best = max((len(found) for found, _ in scored), default=0)
     if best == 0:
         return Verdict.information, set()

@@ -371,6 +371,13 @@ _FAQ = ("Q. An 18-year old Ranger is taking away Rangers who are under 18. Do th
     ("I'd like to grow mint and strawberries. Do they have to go in pots?",
      "Aggressive plants like mint, lemon balm and strawberry must be grown in containers and should not be allowed to get "
      "established in other parts of the garden.", Verdict.required),
+    # a scene set before the question ("When I pick up the rental car, …") is not what is asked, when a part answers that
+    ("When I pick up the rental car for fieldwork, should I buy the extra insurance they offer at the desk?",
+     "Rental cars require prior department approval and will not be reimbursed without it. These contracts include full "
+     "insurance coverage. Do not buy additional insurance at the counter.", Verdict.prohibited),
+    ("When I pick up the rental car for fieldwork, do I need approval first?",
+     "Rental cars require prior department approval and will not be reimbursed without it. These contracts include full "
+     "insurance coverage. Do not buy additional insurance at the counter.", Verdict.needs_permission),
     # a rule the asker states as known, then asks past with "but", is not what is asked
     ("I know meat isn't allowed, but is it fine to have yoghurt and cheese while I'm staying at the farm?",
      "No meat is allowed on the property. Dairy products are ok, but we encourage you to be vegan while here!",

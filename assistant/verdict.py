@@ -847,6 +847,10 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     words, within one of the best), there is no ruling; for a question asking only whether something may be
     done, a duty among them gives way to a rule against the thing. A sentence pointing back to
     the one before ("These expenses should be approved ...") is read with it.
+
+    Not every word of the question counts: not those of a rule the asker says they know before asking past it
+    ("I know meat isn't allowed, but …"), nor those of a scene set before the question ("When I pick up the rental
+    car, should I buy the extra insurance?") when some part holds a word of the question proper.
     """
     asked = _topical(question) - _conceded_rule(question)
     units = rule_units(text, context, asked)

@@ -333,9 +333,12 @@ def _promote_headings(text: str, blocks: list[_Block]) -> list[_Block]:
             bold = _BOLD_LINE.match(body)
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             # a bold line before a heading is a title too (the document's own, over its first heading), unless it
-            # is a sentence set in bold
+            # is a sentence set in bold; a statement ending its sentence is one wherever it stands ("**Use of personal
+            # social media accounts … is prohibited.**")
+            sentence = bold and re.search(r"[.!?]\s*$", bold.group(2))
             if bold and "\n" not in body and nxt is not None and nxt.kind != "end" and (
-                    nxt.kind != "heading" or not re.search(r"[.!?]\s*$", bold.group(2)) and not _STATEMENT.search(bold.group(2))):
+                    nxt.kind != "heading" and not (sentence and sentence.group().strip() != "?" and _stated(bold.group(2)))
+                    or not sentence and not _STATEMENT.search(bold.group(2))):
                 out.append(_Block("heading", block.start, block.end, level=7, title=_clean_title(bold.group(2))))
                 continue
             # a bold title line with its text on the next lines ("**Q: Who has access?**" then "A: All…"), a
@@ -377,6 +380,12 @@ _LABELLED = re.compile(r"\b(?:is|are|was|were)\s*:\s*\S")
 
 # A line stating something ("The hours for waking night staff will be a 12-hour shift") is a sentence that lost
 # its full stop, not a title, however short: a modal or finite verb after a few words, in a line not asking.
+def _stated(line: str) -> bool:
+    """Whether a line ending its sentence states something: a verb after its subject, however long that is."""
+    return bool(_STATEMENT.search(line)) or len(line.split()) >= 6 and bool(_FINITE.search(line))
+
+
+_FINITE = re.compile(r"\s(?:is|are|was|were|will|must|shall|should|may|can(?:not)?|has|have)\s+(?:not\s+)?[a-z]", re.I)
 _STATEMENT = re.compile(r"^(?!\s*(?:\d[\d.]*\s+)?(?:how|what|when|where|which|who|whom|whose|why|can|do|does|is|are|should)\b)"
                         r"(?=(?:\S+\s+){5,})(?:\S+\s+){1,8}?(?:will|must|shall|should|may|can(?:not)?|is|are|was|were"
                         r"|has|have)\s+(?:not\s+)?[a-z][^?]*$", re.I)

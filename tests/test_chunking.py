@@ -122,6 +122,20 @@ def test_a_bold_title_line_with_its_text_below_heads_that_text():
     assert find(clauses, "Never share your password").section == ("FAQ", "Q: Is it in USD?")
 
 
+def test_a_rule_set_in_bold_on_its_own_line_is_a_clause_not_a_heading():
+    """A whole rule in bold before the paragraphs that follow it is a clause of its section: it was read as a
+    heading over them, so the rule itself could never be quoted. A bold title or question still heads."""
+    text = ("# Social Media\n\n**Terms and Conditions of Use**\n\nRequests go to the Communications Team.\n\n"
+            "**Use of personal social media accounts and user IDs, for church use, is prohibited.**\n\n"
+            "Use of church user IDs, for personal use, is prohibited.\n\n"
+            "**Q: May I post photos of events?**\n\nA: Only with consent.\n")
+    clauses = clauses_of(text, title="Social Media")
+    rule = find(clauses, "Use of personal social media accounts")
+    assert rule.section == ("Terms and Conditions of Use",)
+    assert find(clauses, "for personal use, is prohibited").section == ("Terms and Conditions of Use",)
+    assert find(clauses, "Only with consent").section == ("Q: May I post photos of events?",)
+
+
 def test_heading_markup_is_cleaned():
     clauses = clauses_of("# T\n\n## The [code](http://x) of *conduct* {#anchor}\n\nBe kind.\n", title="T")
     assert find(clauses, "Be kind").section == ("The code of conduct",)

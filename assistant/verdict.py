@@ -695,11 +695,16 @@ _EXCEPTED = re.compile(r"\b(?:with\s+the\s+exceptions?\s+of|except(?:\s+for)?|ex
                        r"|[.;:]|$)", re.I)
 
 
-def _excepted(part: str, asked: set[str]) -> bool:
+# what a permission leaves out in brackets: "Returns are allowed for items that still have the tags attached (NOT Worn
+# or Washed)"
+_LEFT_OUT = re.compile(r"\(\s*not\s+([^)]{2,160})\)", re.I)
+
+
+def _excepted(part: str, asked: set[str], pattern: re.Pattern = _EXCEPTED) -> bool:
     """True when what the part's rule leaves out holds at least as many of the question's words as the rule itself,
     one of them the rule's own words lack (and the exception asks no leave of anyone): the thing asked is the
-    exception, which the rule does not bind."""
-    m = _EXCEPTED.search(part)
+    exception, which the rule does not bind. A permission's exception is not given that leave."""
+    m = pattern.search(part)
     if not m or _LEAVE_NOUN.search(m.group(1)):
         return False
     inside = asked & _topical(m.group(1))
@@ -772,6 +777,8 @@ def rule_units(text: str, context: str | None = None,
             verdict = Verdict.information
         elif asked and verdict in RESTRICTING and _excepted(part, asked):
             verdict = Verdict.permitted  # "not permitted …, with the exception of small pocket knives": those are not
+        elif asked and verdict is Verdict.permitted and (_excepted(part, asked) or _excepted(part, asked, _LEFT_OUT)):
+            verdict = Verdict.information  # "Returns are allowed for items … (NOT Worn or Washed)" asked of a worn one
         if own is Verdict.information and confines(part):
             own = verdict = None  # "… are only required for …": whatever it is read with is conditional
         if units and answering:

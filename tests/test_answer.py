@@ -204,6 +204,13 @@ def test_list_item_carries_its_lead_in(engine):
     ("can i keep my little pocket knife on me at work?",
      "Weapons are not permitted in the office under any circumstances, with the exception of small pocket knives "
      "(blades under 3\") and mace.", Verdict.permitted),
+    # ... nor is what a permission leaves out given its leave
+    ("A customer wants to return a shirt but she's already worn and washed it. Can I take the return?",
+     "Returns are allowed for items that still have the tags attached (NOT Worn or Washed).", Verdict.information),
+    ("Can I take a return of a shirt with its tags still on?",
+     "Returns are allowed for items that still have the tags attached (NOT Worn or Washed).", Verdict.permitted),
+    ("Can guests use the gym on weekends?", "Guests may use all facilities, except for the gym, at weekends.",
+     Verdict.information),
     # a "while" that says when is no turn to another rule ("…, while managers may …" is)
     ("I want to cosplay while I'm working my shift - is that ok?",
      "Staff members may not cosplay while on duty without the approval of their Department Head.",

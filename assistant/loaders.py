@@ -921,6 +921,9 @@ def _html_text(raw: bytes, source: str) -> str:
         if caption is not None and _CONTENTS_TITLE.fullmatch(" ".join(caption.get_text(" ").split())):
             caption.decompose()
         listing.decompose()
+    for table in soup.find_all("table"):
+        if not table.decomposed and _menu(table):
+            table.decompose()
     for anchor in soup.find_all("a", href=True):  # a heading's permanent link ("¶", "#", "§"), no words of its own
         classes = anchor.get("class") or []
         if anchor["href"].startswith("#") and ("headerlink" in classes or "anchor" in classes
@@ -981,17 +984,21 @@ def _html_text(raw: bytes, source: str) -> str:
             if not isinstance(child, Tag):
                 continue
             name = child.name
-            if name in _INLINE_HTML:
+            if name in _INLINE_HTML and (name == "br" or child.find(_HTML_CONTAINERS) is None):
                 run.append(" " if name == "br" else written(child))
-                continue
+                continue  # (an inline element around blocks, as "<font>" around a page's paragraphs, is walked)
             close_run()
             if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 blocks.append("#" * int(name[1]) + " " + words(child))
             elif name == "li":
                 list_item(child, 0)
             elif name == "tr":
-                cells = [words(c) for c in child.find_all(["td", "th"])]
-                blocks.append("| " + " | ".join(cells) + " |")
+                cells = child.find_all(["td", "th"], recursive=False) or child.find_all(["td", "th"])
+                if _lays_out_row(child, cells, words):
+                    for cell in cells:  # a page laid out in a table: its cells hold the text itself
+                        walk(cell)
+                else:
+                    blocks.append("| " + " | ".join(words(c) for c in cells) + " |")
             elif name in ("p", "blockquote", "dd", "dt", "caption", "pre"):
                 text = words(child)
                 if text:
@@ -1015,6 +1022,20 @@ def _html_text(raw: bytes, source: str) -> str:
         elif named:
             text = f"# {named}\n\n{text}"
     return text
+
+
+_HTML_BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dd", "dt", "pre"]
+_HTML_CONTAINERS = _HTML_BLOCKS + ["div", "table", "ul", "ol", "dl", "section"]
+
+
+def _lays_out_row(row, cells, words) -> bool:
+    """Whether a web page's table row lays out the page rather than holding data (as `lays_out` tells for a Word
+    table): a cell holds another table, or the row holds more words than a row of data does."""
+    if any(cell.find("table") is not None for cell in cells):
+        return True
+    table = row.find_parent("table")
+    rows = len(table.find_all("tr")) if table is not None else 1
+    return lays_out(rows, [[words(b) for b in cell.find_all(_HTML_BLOCKS)] or [words(cell)] for cell in cells])
 
 
 def _sheets(soup, mains):
@@ -1049,6 +1070,18 @@ def _in_page_contents(listing) -> bool:
             return False
         links += [str(a.get("href") or "") for a in anchors]
     return len(items) >= 2 and sum(href.startswith("#") for href in links) * 2 >= len(links)
+
+
+def _menu(table) -> bool:
+    """A table whose every cell is one link, as an old site lays out its menu ("Home", "Calendar", "Pool Rules"): the
+    site's navigation, no clause."""
+    cells = [c for c in table.find_all(["td", "th"]) if c.get_text(strip=True)]
+    for cell in cells:
+        anchors = cell.find_all("a")
+        if table.find("table") is not None or len(anchors) != 1 \
+                or " ".join(cell.get_text(" ").split()) != " ".join(anchors[0].get_text(" ").split()):
+            return False
+    return len(cells) >= 3
 
 
 # the line that titles a table of contents ("Contents", "On this page")

@@ -1696,3 +1696,34 @@ def test_a_web_pages_nested_list_reads_item_by_item(tmp_path):
     # the item's words after its nested list go on after that list, in the order written
     assert doc.text.index("If the clothes are wet:") < doc.text.index("bag them") < doc.text.index("Otherwise, re-dress")
     assert clauses["bag them"] == "If the clothes are wet:"
+
+
+def test_a_web_page_laid_out_in_tables_is_read_as_its_paragraphs(tmp_path):
+    """An old site lays its page out in tables: a menu of links in one cell, the rules in another, inside a <font>.
+    The rules are read paragraph by paragraph under their title; the menu is no clause. Before, the whole page was one
+    table row too long to quote, and the document had no clause at all."""
+    rules = "".join(f"<p>{n}. " + "Members must book the clubhouse at least two weeks ahead of the party. " * 3 + "</p>"
+                    for n in range(1, 6))
+    page = ("<html><head><title>Swim Association</title></head><body><table><tr><td><table>"
+            "<tr><td><a href='index.htm'>Home</a></td></tr><tr><td><a href='rules.htm'>Clubhouse Rules</a></td></tr>"
+            "<tr><td><a href='contact.htm'>Contact Us</a></td></tr></table></td>"
+            "<td><table><tr><td><font color='#FFFFFF'><div align='center'><strong>Clubhouse Rules</strong></div>"
+            f"{rules}<p>6. No pets are allowed inside the Clubhouse or Pool.</p></font></td></tr></table></td></tr>"
+            "</table></body></html>")
+    (tmp_path / "clubhouse.htm").write_text(page, encoding="utf-8")
+    clauses = chunk_document(load_document(tmp_path / "clubhouse.htm"))
+    pets = [c for c in clauses if c.text == "No pets are allowed inside the Clubhouse or Pool."]
+    assert len(pets) == 1 and pets[0].section == ("Clubhouse Rules",)
+    assert not [c for c in clauses if "Contact Us" in c.text or "Home" in c.text]
+    assert len([c for c in clauses if c.text.startswith("Members must book")]) >= 5
+
+
+def test_a_table_of_data_in_a_web_page_stays_a_table(tmp_path):
+    page = ("<html><body><h1>Pool hours</h1><table><tr><th>Day</th><th>Opens</th><th>Notes</th></tr>"
+            "<tr><td>Monday</td><td>9am</td><td><p>Lap swimming only.</p><p>No lessons.</p></td></tr>"
+            "<tr><td>Saturday</td><td>10am</td><td>Family swim.</td></tr></table></body></html>")
+    (tmp_path / "hours.html").write_text(page, encoding="utf-8")
+    clauses = chunk_document(load_document(tmp_path / "hours.html"))
+    rows = {c.text: c.context for c in clauses}
+    assert rows == {"| Monday | 9am | Lap swimming only. No lessons. |": "| Day | Opens | Notes |",
+                    "| Saturday | 10am | Family swim. |": "| Day | Opens | Notes |"}

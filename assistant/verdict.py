@@ -143,6 +143,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"expected\b", r"\bnever\s+be\s+(?:required|obliged|expected)\s+to\b",
         r"\b(?:(?:do|does|will)(?:\s+not|n['’]?t)|nor\s+(?:do|does|will)\s+(?:we|they|you|the\s+\w+))\s+(?:ask|expect|require)"
         r"\s+(?:you|staff|employees|anyone|people|members)\s+to\b",
+        # ... "no" heading its sentence's subject, not a thing required ("a check with no criminal record is required")
+        r"(?:(?<![\w'’]\s)(?<![\w'’]\s[‘'\"“])|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s)|(?<=\bthen\s)|(?<=\bthat\s)|(?<=\bwhere\s)|(?<=\bif\s))"
         r"\bno\s+(?:[\w'’-]+\s+){1,3}(?:is|are|will\s+be)\s+(?:required|needed|necessary|mandatory)\b",
         # what the organisation says it never asks for: "we never ask for documentation for …", "we won't ask for a note"
         r"\b(?:we|they)\s+(?:will\s+)?(?:never|(?:do|will)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:ask|require|request)"
@@ -455,10 +457,11 @@ _NOT_RELIEVED = re.compile(r"\b(?:(?:shall|will|does|do|did|must|should|may)\s+n
                            r"|discharged)\s+(?:of|from)\b", re.I)
 
 
-# a condition set before a sentence's rule, up to its comma: "If you are ill and cannot come in, …"
+# a condition set before a sentence's rule, up to its comma: "If you are ill and cannot come in, …" (an aside may
+# stand first: "If, for whatever reason, you cannot lead a pick, you must …")
 _IF = r"(?:if|when|whenever|where|wherever|in\s+case)"
 _FRONTED = re.compile(rf"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:{_IF}|in\s+the\s+event\s+(?:that|of))\b"
-                      r"[^,;:]{1,160},(?:\s*(?:or|and)\b[^,;:]{1,80},)*\s*(?=\S)", re.I)
+                      r"(?:\s*,[^,;:]{1,40},)?[^,;:]{1,160},(?:\s*(?:or|and)\b[^,;:]{1,80},)*\s*(?=\S)", re.I)
 # ... or without its comma, when the condition holds a "not" and a duty follows it: "If a host cannot attend a call
 # and there is no back up host available the call must be cancelled" (the "cannot" is the condition's)
 _FRONTED_BARE = re.compile(rf"^\W*(?:\d+(?:\.\d+)*\.?\s+)?{_IF}\b[^,;:.]{{0,160}}?(?:\bnot|\bcannot|n['’]t|\bunable|\bno)\b"

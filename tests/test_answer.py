@@ -820,6 +820,13 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("There must be no smoking anywhere on the school site.", None, Verdict.prohibited),
     # a rule word inside a condition set before the rule is part of the condition, even when a "but" cuts it
     ("If you cannot attend the induction, you must let the coordinator know.", None, Verdict.required),
+    # ... an aside may stand first in the condition
+    ("If, for whatever reason, you cannot lead a pick at a tree you've adopted, you must un-assign yourself from that "
+     "harvest.", None, Verdict.required),
+    # "no" inside what is required is no leave not to ("No DBS check is required" is)
+    ("A Criminal Record Check with ‘no criminal record’ is required. Cost is reimbursed.", None, Verdict.required),
+    ("Evidence showing no convictions is required.", None, Verdict.required),
+    ("For volunteers under 18, no DBS check is required.", None, Verdict.permitted),
     ("If you help with data collection but cannot attend the training due to a clash, tell the lead ahead of time.",
      None, Verdict.required),
     ("When you are not allowed on site, this counts as paid leave.", None, Verdict.information),

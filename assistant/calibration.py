@@ -85,7 +85,7 @@ class CalibrationSetting(BaseModel):
 # development questions and hand-written paraphrases of them; `match` maximises the share of right matches kept
 # minus twice the share of wrong ones let through, `supported` and `close` are the lowest 0.01 steps letting
 # through at most 10% and 2% of the questions of another intent.
-MINILM = Calibration(answer=Weighing(lead=1.0, agreement=0.1, missing=-0.25, threshold=0.24),
+MINILM = Calibration(answer=Weighing(lead=1.0, missing=-1.0, threshold=-0.515),
                      ruling=Weighing(lead=4.0, threshold=0.705),
                      verified=VerifiedThresholds(supported=0.66, match=0.70, close=0.80))
 

@@ -2,7 +2,7 @@
 
 Abstention and rulings read the same evidence: how close the best passage's meaning is to the
 question, how much of the question's topical weight (IDF from the corpus itself) it holds, how rare
-the rarest topical word of the question that it lacks is (a question about something the policy never
+the rarest topical word of what the question asks that it lacks is (a question about something the policy never
 names — "mileage", "sabbatical" — lacks a rare word however close the passage reads), how far
 it stands ahead of the next distinct passage, and whether the next passages come from the same
 section of the same document (candidates that agree point at one answer; scattered ones suggest the
@@ -29,7 +29,7 @@ class Evidence:
     coverage: float = 0.0  # share of the question's topical weight found in it
     lead: float = 0.0  # its fused-score lead over the next distinct passage, capped at LEAD_CAP
     agreement: float = 0.0  # share of the next AGREEING passages from the same section of the same document
-    missing: float = 0.0  # IDF of the rarest topical question word it lacks, over the corpus's highest IDF (0..1)
+    missing: float = 0.0  # IDF of the rarest topical word asked that it lacks, over the corpus's highest IDF (0..1)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from .index import PolicyIndex
 from .lexical import best
 from .models import Clause
 from .text import MODAL_WORDS, stem, tokens
+from .verdict import asked_words
 from .vectors import Subset
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -54,7 +55,7 @@ class Hit:
     dense: float  # cosine similarity of question and clause passage
     lexical: float  # BM25 score
     coverage: float  # share of the question's topical weight (IDF) found in the passage
-    missing: float = 0.0  # the weight of the rarest topical word of the question it lacks, over the corpus's rarest
+    missing: float = 0.0  # the weight of the rarest topical word of what the question asks that it lacks, over the corpus's rarest
     shown: float = 0.0  # the order shown: `score` plus the weighted similarity of the clause's paragraph
 
 
@@ -166,8 +167,9 @@ class Retriever:
         weights = self._topical_weights(query_terms)
         rows = [int(candidates[i]) for i in order]
         uses = self._uses(weights, rows)
+        asking = [t in set(tokens(asked_words(question))) for t in weights]
         return [Hit(self.index.clauses[row], row, float(fused[i]), float(dense[i]), float(lex[i]),
-                    self._coverage(weights, used), self._missing(weights, used, row), float(shown[i]))
+                    self._coverage(weights, used), self._missing(weights, used, row, asking), float(shown[i]))
                 for i, row, used in zip(order, rows, uses)]
 
     def _answerable_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -190,9 +192,11 @@ class Retriever:
             return 0.0
         return sum(w for w, u in zip(weights.values(), used) if u) / total
 
-    def _missing(self, weights: dict[str, float], used: list[bool], position: int) -> float:
-        # a word the passage writes with a hyphen or a space ("e-mail", "on line") is not missing from it
-        unused = [(t, w) for (t, w), u in zip(weights.items(), used) if not u]
+    def _missing(self, weights: dict[str, float], used: list[bool], position: int, asking: list[bool]) -> float:
+        # only a word of what the message asks counts (`verdict.asked_words`): the chat around a question ("I nicked
+        # my thumb on the bandsaw this morning.") names things no policy does, and would leave every answer short of
+        # a word; a word the passage writes with a hyphen or a space ("e-mail", "on line") is not missing from it
+        unused = [(t, w) for (t, w), u, a in zip(weights.items(), used, asking) if a and not u]
         if unused:
             joined = "".join(_NOT_WORD.split(self.index.clauses[position].text.lower()))
             unused = [(t, w) for t, w in unused if t not in joined]

@@ -289,6 +289,13 @@ def _asked(question: str) -> list[str]:
     return asked
 
 
+def asked_words(question: str) -> str:
+    """The words of the message that ask: a ruling question's yes/no parts (not the scene set before them, "My kid's
+    school might call me today - am I allowed to answer my cell during my shift?"), or else its interrogative
+    sentences (not the chat before them)."""
+    return " ".join(_asked(question) if asks_for_ruling(question) else _questions(question))
+
+
 def asks_for_ruling(question: str) -> bool:
     """True when a question asks whether something is allowed or required ("Can I ...?", "Do I have to ...?").
 

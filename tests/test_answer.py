@@ -1149,6 +1149,18 @@ def test_a_question_naming_what_the_policy_never_mentions_lacks_a_rare_word(engi
     assert not engine.ask("Can I claim a mileage allowance for driving to a sabbatical?").answered
 
 
+def test_only_what_a_question_asks_can_be_missing_from_its_answer(engine):
+    """The chat around a question names things no policy does ("tripped over my dog's lead on the school run"): a
+    word of it missing from the passage says nothing about whether the passage answers. Only the words of the part
+    that asks count; a thing asked about that the policy never names still does."""
+    chatty = engine.evidence_for("I tripped over my dog's lead on the school run this morning. Can I add a pupil as a "
+                                 "friend on Facebook?")
+    plain = engine.evidence_for("Can I add a pupil as a friend on Facebook?")
+    assert chatty.missing == plain.missing < 1.0
+    asked = engine.evidence_for("I tripped over my dog's lead this morning. Can I claim a mileage allowance?")
+    assert asked.missing == 1.0  # "mileage" is asked, and stands nowhere in the policy
+
+
 @pytest.mark.parametrize("then, verdict", [
     ("Please get approval from Finance before purchasing a new computer.", Verdict.information),
     ("Most people choose a laptop with plenty of memory for their work.", Verdict.permitted),

@@ -592,11 +592,17 @@ _ITEM_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•▪◦·–]|\d{1,3}[.)]|[a-z
 
 def _parts(text: str) -> list[tuple[str, bool]]:
     """Each part (see `rule_parts`), and whether it opens a list item."""
-    return [(p.strip(), n == 0 and bool(marker))
+    return [(p.strip().replace("\ue001", ";"), n == 0 and bool(marker))
             for block in re.split(r"\n[ \t]*\n", text)
             for marker, item in _items(block)
-            for n, p in enumerate(_conditions_whole(r for q in _PART_BREAK.split(" ".join(item.split()))
+            for n, p in enumerate(_conditions_whole(r for q in _PART_BREAK.split(_bracketed_kept(" ".join(item.split())))
                                                     if q and q.strip() for r in _conceded(q)))]
+
+
+def _bracketed_kept(text: str) -> str:
+    """The text with the semicolons inside brackets hidden, so that no part ends there ("… communications (for
+    example; email, phone calls and messages) outside of their normal working hours …")."""
+    return re.sub(r"\([^()]*\)", lambda m: m.group().replace(";", "\ue001"), text)
 
 
 # a sentence opening on what it concedes ("Whilst everyone is welcome to use these shoes, please return them …",

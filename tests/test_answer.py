@@ -204,6 +204,11 @@ def test_list_item_carries_its_lead_in(engine):
     ("can i keep my little pocket knife on me at work?",
      "Weapons are not permitted in the office under any circumstances, with the exception of small pocket knives "
      "(blades under 3\") and mace.", Verdict.permitted),
+    # a semicolon inside brackets ends no part: "email" after it is no order to email
+    ("I'm off on annual leave next week. Am I expected to keep an eye on my emails and Teams messages?",
+     "The purpose of this policy is to make it clear to employees that they are not expected to read or reply to work "
+     "related communications (for example; email, Workvivo, phone calls, notifications and messages) outside of their "
+     "normal working hours, or on annual leave, except in exceptional situations.", Verdict.permitted),
     # ... nor is what a permission leaves out given its leave
     ("A customer wants to return a shirt but she's already worn and washed it. Can I take the return?",
      "Returns are allowed for items that still have the tags attached (NOT Worn or Washed).", Verdict.information),

@@ -31,7 +31,8 @@ from .numbering import ListCounters, format_number
 
 _SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAX_SECTOR = 0xFFFFFFFA  # above this a sector number is a marker, not a sector
-_WORD97 = 0xA5EC  # wIdent of Word 97 and later; Word 6 and 95 wrote 0xA5DC
+_WORD97 = 0xA5EC  # wIdent of Word 97 and later
+_WORD6 = 0xA5DC  # ... of Word 6 and Word 95
 
 # field characters, and characters that stand for something not text (a picture, a note's mark)
 _FIELD_BEGIN, _FIELD_SEPARATE, _FIELD_END = "\x13", "\x14", "\x15"
@@ -64,9 +65,10 @@ def _doc_text(raw: bytes, source: str) -> Extracted:
     streams = _Compound(raw, source)
     word = streams.read("WordDocument")
     ident = struct.unpack_from("<H", word, 0)[0] if len(word) >= 2 else 0
+    if ident == _WORD6 and len(word) >= 0x200:
+        return _word6_text(word, source)
     if ident != _WORD97 or len(word) < 0x200:
-        version = "Word 6 or 95" if ident == 0xA5DC else "an unknown version"
-        raise DocumentError(f"{source}: a .doc file from {version} is not read; save it as .docx, .odt or PDF")
+        raise DocumentError(f"{source}: a .doc file from an unknown version is not read; save it as .docx, .odt or PDF")
     flags = struct.unpack_from("<H", word, 0x0A)[0]
     if flags & 0x0100 or flags & 0x8000:
         raise DocumentError(f"{source}: the .doc file is password-protected; save an unprotected copy to have it read")
@@ -86,8 +88,34 @@ def _doc_text(raw: bytes, source: str) -> Extracted:
     return (*joined(blocks, numbers), "\n".join(dict.fromkeys(line for line in lines if line)))
 
 
-def _damaged(source: str, why: str) -> DocumentError:
-    return DocumentError(f"{source}: not a readable Word 97-2003 file ({why})")
+def _word6_text(word: bytes, source: str) -> Extracted:
+    """A Word 6 or Word 95 file's text: its paragraphs as Word shows them (fields by their result), without their
+    styles, which that format keeps in another layout (a title or a numbered line reads as a plain paragraph; the
+    chunker still finds short title lines over body text). Its text is stored one byte a character (Windows-1252)
+    from `fcMin`, unless it was fast-saved ("complex"), which is not read."""
+    flags = struct.unpack_from("<H", word, 0x0A)[0]
+    if flags & 0x0100:
+        raise DocumentError(f"{source}: the .doc file is password-protected; save an unprotected copy to have it read")
+    if flags & 0x0004 or flags & 0x1000:  # fast-saved in pieces; or two bytes a character (Far East editions)
+        raise DocumentError(f"{source}: a .doc file from Word 6 or 95 saved with fast save is not read; save it "
+                            "again (or as .docx, .odt or PDF)")
+    text_at = struct.unpack_from("<I", word, 0x18)[0]
+    main, notes, margins = struct.unpack_from("<3i", word, 0x34)  # characters: main text, footnotes, headers
+    if not 0 < main or min(notes, margins) < 0 or text_at + main + notes + margins > len(word):
+        raise _damaged(source, "file information block", "Word 6 or 95")
+    pieces = [_Piece(0, main + notes + margins, text_at, True)]
+    plain, characters = _Runs(word, b"", (0, 0), paragraphs=True), _Runs(word, b"", (0, 0), paragraphs=False)
+    blocks: list[str] = []
+    numbers: dict[int, str] = {}
+    _blocks(_layout(_paragraphs(word, pieces, (0, main), plain, characters), {}, _Lists(b"", (0, 0), (0, 0))),
+            blocks, numbers)
+    lines = (_shown(text) for text, *_ in _paragraphs(word, pieces, (main + notes, main + notes + margins), plain,
+                                                       characters))
+    return (*joined(blocks, numbers), "\n".join(dict.fromkeys(line for line in lines if line)))
+
+
+def _damaged(source: str, why: str, version: str = "Word 97-2003") -> DocumentError:
+    return DocumentError(f"{source}: not a readable {version} file ({why})")
 
 
 class _Compound:

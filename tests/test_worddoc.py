@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
+from assistant.chunking import chunk_document
 from assistant.cli import main
 from assistant.engine import PolicyEngine
 from assistant.errors import DocumentError
@@ -122,7 +123,8 @@ def _word_stream_at(raw: bytes) -> int:
     # the first FAT sector's first entry pointing at itself: a chain that loops
     (lambda raw: _patched(raw, 512 * (1 + struct.unpack_from("<I", raw, 0x4C)[0]),
                           struct.pack("<I", 0) * 128), r"a sector chain loops or leaves the file"),
-    (lambda raw: _patched(raw, _word_stream_at(raw), b"\xdc\xa5"), r"a \.doc file from Word 6 or 95 is not read"),
+    (lambda raw: _patched(raw, _word_stream_at(raw), b"\xdc\xa5\x65\x00"), r"Word 6 or 95"),  # (its flags say fast-saved)
+    (lambda raw: _patched(raw, _word_stream_at(raw), b"\xdd\xa5"), r"a \.doc file from an unknown version is not read"),
     (lambda raw: _patched(raw, _word_stream_at(raw) + 0x0A,
                           struct.pack("<H", struct.unpack_from("<H", raw, _word_stream_at(raw) + 0x0A)[0] | 0x0100)),
      r"the \.doc file is password-protected"),
@@ -288,3 +290,59 @@ def test_a_long_row_of_data_stays_a_row(tmp_path):
     text = _read(tmp_path / "roles.docx")
     assert len(duties.split()) > 150
     assert text == f"# Responsibilities\n\n| Role | Responsibilities |\n| Headteacher | {duties} |"
+
+
+def _word6(text: str, flags: int = 0) -> bytes:
+    """A Word 6 file as Word 6 and Word 95 store one saved in full: a Compound File (one FAT sector, one directory
+    sector) holding a WordDocument stream whose File Information Block has ident 0xA5DC, and the text one byte a
+    character (Windows-1252) from offset 0x300 (fcMin), its length in characters at 0x34 (ccpText)."""
+    body = text.encode("cp1252")
+    word = bytearray(max(4096, 0x300 + len(body) + 1))
+    struct.pack_into("<HHH", word, 0, 0xA5DC, 101, 0x6027)
+    struct.pack_into("<H", word, 0x0A, flags)
+    struct.pack_into("<II", word, 0x18, 0x300, 0x300 + len(body))
+    struct.pack_into("<3i", word, 0x34, len(body), 0, 0)
+    word[0x300:0x300 + len(body)] = body
+    sectors = -(-len(word) // 512)
+    word += bytes(512 * sectors - len(word))
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    fat = [0xFFFFFFFD, end] + [3 + n if n < sectors - 1 else end for n in range(sectors)]
+    fat += [free] * (128 - len(fat))
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        raw = bytearray(128)
+        encoded = (name + "\0").encode("utf-16-le")
+        raw[:len(encoded)] = encoded
+        struct.pack_into("<HBB", raw, 0x40, len(encoded), kind, 1)
+        struct.pack_into("<III", raw, 0x44, free, free, child)
+        struct.pack_into("<IQ", raw, 0x74, start, size)
+        return bytes(raw)
+
+    directory = entry("Root Entry", 5, 1, end, 0) + entry("WordDocument", 2, free, 2, len(word)) + bytes(256)
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIII", header, 0x2C, 1, 1, 0, 4096, end, 0, end, 0)
+    struct.pack_into("<109I", header, 0x4C, 0, *[free] * 108)
+    return bytes(header) + struct.pack("<128I", *fat) + directory + bytes(word)
+
+
+def test_a_word_6_or_95_file_is_read_with_its_fields_shown_by_their_result(tmp_path):
+    """Word 6 and Word 95 files (volunteer groups' policies of the 1990s are still published so) are read: the text
+    Word shows, a field (an updating date) by its result, a non-breaking hyphen as a hyphen, "£" from Windows-1252.
+    Before, the product named such a file and asked for it to be saved again."""
+    text = ("\r\rPOLICY STATEMENT\r94\x1e01\x1e16\r\rDate:\t\x13DATE\x14June 13, 1997\x15\r\rSubject:\tHouse Rules\r\r"
+            "1.\tNo member shall host any visitor in the station between the hours of 2300 and 0700.\r\r"
+            "2.\tMembers may claim up to \xa325 for meals on long standbys.\r")
+    path = tmp_path / "house-rules.doc"
+    path.write_bytes(_word6(text))
+    read = load_document(path, path.name).text
+    assert "POLICY STATEMENT\n\n94-01-16\n\nDate: June 13, 1997" in read and "DATE" not in read.replace("Date:", "")
+    assert "No member shall host any visitor in the station between the hours of 2300 and 0700." in read
+    assert "Members may claim up to £25 for meals on long standbys." in read
+    rules = [c.text for c in chunk_document(load_document(path, path.name))]
+    assert any(t.startswith("No member shall host any visitor") for t in rules)
+    # one saved with fast save keeps its text in pieces: named, not misread
+    path.write_bytes(_word6(text, flags=0x0004))
+    with pytest.raises(DocumentError, match=r"^house-rules\.doc: a \.doc file from Word 6 or 95 saved with fast save"):
+        load_document(path, path.name)

@@ -239,10 +239,10 @@ def thinly_quoted(documents: list[PolicyDocument], clauses: list[Clause]) -> lis
 @functools.lru_cache(maxsize=1)
 def _code_version() -> str:
     """A hash of the code that turns documents into clauses and tokens: reuse across builds only while it holds."""
-    from . import chunking, loaders, pdf_layout, text
+    from . import chunking, loaders, numbering, odf, pdf_layout, rtf, text, worddoc
 
     digest = hashlib.sha1(f"format={FORMAT}".encode())
-    for module in (chunking, loaders, pdf_layout, text):
+    for module in (chunking, loaders, numbering, odf, pdf_layout, rtf, text, worddoc):  # every reader of a format
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()
 

@@ -411,3 +411,27 @@ def test_the_embedding_cache_keeps_every_passage_s_tokens_exactly(tmp_path):
         np.savez(fh, keys=np.array(keys), vectors=np.stack([vectors[k] for k in keys]),
                  tokens=np.array([tokens[k] for k in keys]), version=np.array(_code_version()))
     assert _load_cache(tmp_path / "old.npz")[1] == tokens
+
+
+def test_a_change_to_any_reader_of_a_format_makes_the_index_stale(monkeypatch):
+    """The index is rebuilt when the code that reads documents changes: every module the loaders call to read a
+    format (Word, Rich Text, OpenDocument, PDF), not only the loaders and chunker. A fix to the Word reader used to
+    leave an index built before it in use, with the .doc files read the old way."""
+    import re
+    from pathlib import Path
+
+    import assistant.index as index_module
+
+    readers = set()
+    for module in ("loaders", "chunking"):
+        source = (Path(index_module.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+        readers |= set(re.findall(r"^\s*from \.(\w+) import", source, re.M)) | {module}
+    readers -= {"errors", "models"}  # what they import that reads nothing
+    version = index_module._code_version.__wrapped__  # (the built version is cached for the process)
+    before = version()
+    for name in sorted(readers):
+        module = __import__(f"assistant.{name}", fromlist=["_"])
+        monkeypatch.setattr(Path, "read_bytes", lambda self, _m=module.__file__, _o=Path.read_bytes:
+                            _o(self) + (b"# changed" if str(self) == _m else b""))
+        assert version() != before, f"a change to assistant/{name}.py leaves the index fresh"
+        monkeypatch.undo()

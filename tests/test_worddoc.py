@@ -346,3 +346,18 @@ def test_a_word_6_or_95_file_is_read_with_its_fields_shown_by_their_result(tmp_p
     path.write_bytes(_word6(text, flags=0x0004))
     with pytest.raises(DocumentError, match=r"^house-rules\.doc: a \.doc file from Word 6 or 95 saved with fast save"):
         load_document(path, path.name)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(changes=st.lists(st.tuples(st.integers(0, 1 << 14), st.integers(0, 255)), min_size=1, max_size=12))
+def test_any_corruption_of_a_word_6_file_gives_text_or_a_named_error(changes):
+    raw = bytearray(_word6("\r\rPOLICY STATEMENT\r\rDate:\t\x13DATE\x14June 13, 1997\x15\r\rNo visitors after 2300.\r"))
+    for at, value in changes:
+        raw[at % len(raw)] = value
+    try:
+        text, numbers, margins = doc_text(bytes(raw), "rules.doc")
+    except DocumentError as exc:
+        assert str(exc).startswith("rules.doc: ")
+    else:
+        assert isinstance(text, str) and isinstance(margins, str)
+        assert all(0 <= a < b <= len(text) for a, b, _ in numbers)

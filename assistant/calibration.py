@@ -89,8 +89,9 @@ MINILM = Calibration(answer=Weighing(lead=1.0, missing=-1.0, threshold=-0.515),
                      ruling=Weighing(lead=4.0, threshold=0.705),
                      verified=VerifiedThresholds(supported=0.66, match=0.70, close=0.80))
 
-# all-mpnet-base-v2, chosen the same way (README, "A stronger model, calibrated").
-MPNET = Calibration(answer=Weighing(lead=2.0, agreement=0.2, missing=-0.25, threshold=0.28),
+# all-mpnet-base-v2, chosen the same way (README, "A stronger model, calibrated"; the answer weighing chosen again
+# when the missing word came to be read over what a question asks: docs/blind-sets.md, rounds 47 and 48).
+MPNET = Calibration(answer=Weighing(lead=2.0, agreement=0.1, missing=-0.5, threshold=0.03),
                     ruling=Weighing(lead=4.0, threshold=0.72),
                     verified=VerifiedThresholds(supported=0.63, match=0.63, close=0.86))
 

@@ -380,15 +380,15 @@ _LABELLED = re.compile(r"\b(?:is|are|was|were)\s*:\s*\S")
 
 # A line stating something ("The hours for waking night staff will be a 12-hour shift") is a sentence that lost
 # its full stop, not a title, however short: a modal or finite verb after a few words, in a line not asking.
-def _stated(line: str) -> bool:
-    """Whether a line ending its sentence states something: a verb after its subject, however long that is."""
-    return bool(_STATEMENT.search(line)) or len(line.split()) >= 6 and bool(_FINITE.search(line))
-
-
-_FINITE = re.compile(r"\s(?:is|are|was|were|will|must|shall|should|may|can(?:not)?|has|have)\s+(?:not\s+)?[a-z]", re.I)
 _STATEMENT = re.compile(r"^(?!\s*(?:\d[\d.]*\s+)?(?:how|what|when|where|which|who|whom|whose|why|can|do|does|is|are|should)\b)"
                         r"(?=(?:\S+\s+){5,})(?:\S+\s+){1,8}?(?:will|must|shall|should|may|can(?:not)?|is|are|was|were"
                         r"|has|have)\s+(?:not\s+)?[a-z][^?]*$", re.I)
+_FINITE = re.compile(r"\s(?:is|are|was|were|will|must|shall|should|may|can(?:not)?|has|have)\s+(?:not\s+)?[a-z]", re.I)
+
+
+def _stated(line: str) -> bool:
+    """Whether a line ending its sentence states something: a verb after its subject, however long that is."""
+    return bool(_STATEMENT.search(line)) or len(line.split()) >= 6 and bool(_FINITE.search(line))
 
 
 def _is_body(text: str, block: _Block) -> bool:

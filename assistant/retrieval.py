@@ -55,7 +55,7 @@ class Hit:
     dense: float  # cosine similarity of question and clause passage
     lexical: float  # BM25 score
     coverage: float  # share of the question's topical weight (IDF) found in the passage
-    missing: float = 0.0  # the weight of the rarest topical word of what the question asks that it lacks, over the corpus's rarest
+    missing: float = 0.0  # the weight of the rarest topical word asked that it lacks, over the corpus's rarest
     shown: float = 0.0  # the order shown: `score` plus the weighted similarity of the clause's paragraph
 
 
@@ -167,7 +167,8 @@ class Retriever:
         weights = self._topical_weights(query_terms)
         rows = [int(candidates[i]) for i in order]
         uses = self._uses(weights, rows)
-        asking = [t in set(tokens(asked_words(question))) for t in weights]
+        asked = set(tokens(asked_words(question)))
+        asking = [t in asked for t in weights]
         return [Hit(self.index.clauses[row], row, float(fused[i]), float(dense[i]), float(lex[i]),
                     self._coverage(weights, used), self._missing(weights, used, row, asking), float(shown[i]))
                 for i, row, used in zip(order, rows, uses)]

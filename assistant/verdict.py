@@ -712,20 +712,24 @@ _EXCEPTED = re.compile(r"\b(?:with\s+the\s+exceptions?\s+of|except(?:\s+for)?|ex
 
 
 # what a permission leaves out in brackets: "Returns are allowed for items that still have the tags attached (NOT Worn
-# or Washed)"
-_LEFT_OUT = re.compile(r"\(\s*not\s+([^)]{2,160})\)", re.I)
+# or Washed)", "you can bring the boots to the laundry room overnight (but not into the house)"
+_LEFT_OUT = re.compile(r"\(\s*(?:but\s+|and\s+|though\s+)?not\s+([^)]{2,160})\)", re.I)
 
 
-def _excepted(part: str, asked: set[str], pattern: re.Pattern = _EXCEPTED) -> bool:
+def _excepted(part: str, asked: set[str], pattern: re.Pattern = _EXCEPTED, leave: bool = False) -> bool:
     """True when what the part's rule leaves out holds at least as many of the question's words as the rule itself,
     one of them the rule's own words lack (and the exception asks no leave of anyone): the thing asked is the
-    exception, which the rule does not bind. A permission's exception is not given that leave."""
+    exception, which the rule does not bind. A permission's exception is not given that leave.
+
+    `leave`: the rule is a permission, and one question's word that only what it leaves out holds is enough ("you can
+    bring the boots to the laundry room overnight (but not into the house)" asked of the house): leave given for less
+    than was asked gives no ruling, where a rule against the thing would be read as lifted."""
     m = pattern.search(part)
     if not m or _LEAVE_NOUN.search(m.group(1)):
         return False
     inside = asked & _topical(m.group(1))
     outside = asked & _topical(part[:m.start()] + " " + part[m.end():])
-    return bool(inside - outside) and len(inside) >= len(outside)
+    return bool(inside - outside) and (leave or len(inside) >= len(outside))
 
 
 def _against_others(part: str, asked: set[str]) -> bool:
@@ -793,7 +797,8 @@ def rule_units(text: str, context: str | None = None,
             verdict = Verdict.information
         elif asked and verdict in RESTRICTING and _excepted(part, asked):
             verdict = Verdict.permitted  # "not permitted …, with the exception of small pocket knives": those are not
-        elif asked and verdict is Verdict.permitted and (_excepted(part, asked) or _excepted(part, asked, _LEFT_OUT)):
+        elif asked and verdict is Verdict.permitted and (_excepted(part, asked, leave=True)
+                                                          or _excepted(part, asked, _LEFT_OUT, leave=True)):
             verdict = Verdict.information  # "Returns are allowed for items … (NOT Worn or Washed)" asked of a worn one
         if own is Verdict.information and confines(part):
             own = verdict = None  # "… are only required for …": whatever it is read with is conditional

@@ -216,6 +216,13 @@ def test_list_item_carries_its_lead_in(engine):
      "Returns are allowed for items that still have the tags attached (NOT Worn or Washed).", Verdict.permitted),
     ("Can guests use the gym on weekends?", "Guests may use all facilities, except for the gym, at weekends.",
      Verdict.information),
+    # leave given for less than was asked: one word of the question that only what it leaves out holds is enough
+    ("Can I bring my wet ski boots into the house overnight so they're warm in the morning?",
+     "To keep them warn, you can bring the boots to the laundry room overnight (but not into the house)",
+     Verdict.information),
+    ("Can I bring my ski boots into the laundry room overnight?",
+     "To keep them warn, you can bring the boots to the laundry room overnight (but not into the house)",
+     Verdict.permitted),
     # a "while" that says when is no turn to another rule ("…, while managers may …" is)
     ("I want to cosplay while I'm working my shift - is that ok?",
      "Staff members may not cosplay while on duty without the approval of their Department Head.",

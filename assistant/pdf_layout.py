@@ -44,6 +44,15 @@ _CELLS = re.compile(r"\S {2,}\S.* {2,}\S")  # words set apart in three or more c
 _FURNITURE_LINES = 4  # how many lines at a page's top and at its bottom may be its header or footer
 
 
+# a carriage return drawn as text between words, with the blanks around it ("Station\t\r \xa0Handbook": Word for Mac's
+# PDFs map every space so): a page shows it as a space, never as a line break
+_DRAWN_BREAK = re.compile(r"[ \t\xa0]*\r(?!\n)[ \t\xa0]*")
+
+
+def drawn_spaces(text: str) -> str:
+    return _DRAWN_BREAK.sub(" ", text)
+
+
 @dataclass
 class Line:
     text: str
@@ -66,6 +75,7 @@ def page_lines(page) -> tuple[str, list[Line]]:
     text = page.extract_text(visitor_text=visit) or ""
     if "".join(p[0] for p in pieces) != text:  # the pieces must be the text, or positions mean nothing
         return text, []
+    pieces = [(drawn_spaces(piece[0]), *piece[1:]) for piece in pieces]
     lines: list[Line] = []
     current: list[tuple[str, float, float, float, bool]] = []
     for piece in pieces:

@@ -503,6 +503,34 @@ def test_pdf_punctuation_of_a_mac_roman_font_reads_as_on_the_page(tmp_path):
     assert "INFORMAÇÕES" in load_document(tmp_path / "office.pdf", "office.pdf").text
 
 
+def test_a_pdf_drawing_a_carriage_return_between_its_words_reads_them_as_one_line(tmp_path):
+    """Word for Mac's PDFs map every space to a tab, a carriage return, a space and a no-break space: a page shows a
+    space there, so the sentence reads as one line and one clause, not a word a line."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    path = tmp_path / "handbook.pdf"
+    draw_pdf(path, [("Helvetica-Bold", 16, "Station Handbook"),
+                    ("Helvetica", 11, "Presenters must sign the studio logbook before every show."),
+                    ("Helvetica", 11, "Guests may not operate the desk on their own.")], step=22)
+    writer = PdfWriter(clone_from=PdfReader(path))
+    spaces = DecodedStreamObject()  # the fonts' text: a space is "\t\r \xa0", every other character itself
+    spaces.set_data(b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Spaces def "
+                    b"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <20> <0009000D002000A0> endbfchar "
+                    b"1 beginbfrange <21> <7E> <0021> endbfrange endcmap CMapName currentdict /CMap defineresource pop "
+                    b"end end")
+    for font in writer.pages[0]["/Resources"]["/Font"].values():
+        font.get_object()[NameObject("/ToUnicode")] = writer._add_object(spaces)
+    writer.write(path)
+    assert "must\t\r \xa0sign" in PdfReader(path).pages[0].extract_text()
+    doc = load_document(path, "handbook.pdf")
+    assert "\r" not in doc.text
+    assert doc.title == "Station Handbook"
+    lines = [line for c in chunk_document(doc) for line in c.text.splitlines()]
+    assert "Presenters must sign the studio logbook before every show." in lines
+    assert "Guests may not operate the desk on their own." in lines
+
+
 def test_pdf_text_and_heading_lines(tmp_path):
     make_pdf(tmp_path / "leave.pdf")
     doc = load_document(tmp_path / "leave.pdf", "leave.pdf")

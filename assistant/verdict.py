@@ -30,6 +30,14 @@ _NOT_EXPECTING = r"(?!\s+(?:\w+\s+)?(?:expect|anticipate|be\s+(?:considered|deem
 _NOT_ENTITLED = r"(?!\s+(?:\w+\s+)?be\s+able\s+to\b)"
 _TOLD = (r"(?!\s+(?:\w+\s+)?be\s+(?:\w+\s+)?(?:notified|informed|told|given|sent|provided|offered|invited|consulted"
          r"|reminded|advised)\b)")
+# the people a policy speaks to or of, as it names them: whose "may" gives leave ("Volunteers may bring mobile phones")
+_PEOPLE = (r"(?:(?:the|a|an|each|any|every)\s+)?(?:staff|employees?|members?|parents?|carers?|pupils?|students?|volunteers?"
+           r"|guests?|visitors?|children|users?|tenants?|residents?|contractors?|hirers?|participants?|players?|riders?"
+           r"|coaches|coach|leaders?|officers?|trustees?|directors?|workers?|interns?|trainees?|candidates?|applicants?"
+           r"|drivers?|operators?|instructors?|tutors?|teachers?|managers?|supervisors?|chaperones?|campers?|patrons?"
+           r"|customers?|clients?|owners?|renters?|borrowers?|presenters?|performers?|crew|colleagues?|team\s+members?"
+           r"|partners?|associates?|affiliates?|fellows?|researchers?|lecturers?|faculty|personnel|individuals?|persons?"
+           r"|people)")
 _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.needs_permission, [
         rf"\bwithout\s+{_W}(?:pre-?)?(?:permission|approval|consent|authori[sz]ation|agreement)\b",
@@ -103,6 +111,20 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"(?<!\bwith\s)(?<!\bwithout\s)(?<!\bhas\s)(?<!\bhave\s)(?<!\bhaving\s)(?<!\bof\s)"
         r"\bno\s+(?!(?:more|less|fewer|later|longer|earlier|sooner|\w+er)\s+than\b)(?:[\w'’\"“”-]+\s+){1,4}(?:is|are|will\s+be"
         r"|may\s+be)\s+(?:ever\s+)?(?:permitted|allowed|accepted|tolerated|reimbursed|refunded|covered|paid\s+for)\b",
+        # "No animals shall be brought into the hall", "No reference should be made to pupils": the "no" of the subject,
+        # with what is done to it ("No member shall be penalised for …" protects, and "no one shall be required to …"
+        # lifts a duty: neither rules out an act)
+        r"(?<!\bwith\s)(?<!\bwithout\s)(?<!\bhas\s)(?<!\bhave\s)(?<!\bhaving\s)(?<!\bof\s)"
+        r"\bno\s+(?!(?:more|less|fewer|later|longer|earlier|sooner|\w+er)\s+than\b)(?:[\w'’\"“”-]+\s+){1,4}"
+        r"(?:shall|should|must|may|can|will|is\s+to|are\s+to)\s+(?:ever\s+|at\s+any\s+time\s+)?be\s+"
+        r"(?!(?:required|expected|obliged|asked|forced|compelled|penali[sz]ed|disciplined|dismissed|punished"
+        r"|victimi[sz]ed|disadvantaged|discriminated|subjected|charged|denied|refused|treated|liable|held|deemed"
+        r"|considered|regarded|entitled|eligible|paid|given|offered|needed|necessary)\b)[a-z]+(?:ed|en|ght|de|wn|ne|rn|lt|pt)\b",
+        # "you are not able to take a client laptop outside of the UK" (not a condition: "if they are not able to collect
+        # the child, they must …", "staff who are not able to attend must …")
+        r"(?:^|[,;:.!?]\s*)(?:(?!\b(?:if|when|whenever|unless|where|who|that|because|since)\b)[^,;:.!?])*?"
+        r"\b(?:are|is|am|be|will\s+be)\s+not\s+able\s+to\b",
+        rf"\bno\s+(?:one|{_PEOPLE})\s+(?:may|can|shall|should|must)\b(?!\s+be\b)",  # "No member may belong to another squad"
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
@@ -120,6 +142,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     # an obligation denied is a permission ("face-to-face attendance is not mandatory"), read before
     # the obligation words it contains
     (Verdict.permitted, [
+        r"\bnot\s+a\s+(?:pre-?requisite|precondition)\s+(?:for|to|of)\b",  # "Membership … is not a prerequisite to eligibility"
         # ... of the reader, not of someone else ("it is not necessary for the agency to visit your home")
         r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b"
         r"(?!\s+for\s+(?:the|our|a|an|its|their|his|her|them|us|him|it)\s+(?:[\w'’-]+\s+){0,3}?to\b)",
@@ -175,15 +198,23 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     (Verdict.permitted, [
         # what a thing may do ("as they can cause confusion", "this can lead to delays") is no leave
         # ... nor is what one does "as best one can", "if one can", "where one can"
+        # ... nor what nobody may do ("No member may belong to another squad": below)
         r"(?<!\bas\s)(?<!\bbest\s)(?<!\bif\s)(?<!\bso\s)(?<!\bso\sthat\s)(?<!\bwhere\s)(?<!\bwhen\s)(?<!\bwhat\s)(?<!\bthan\s)"
-        r"\b(?:you|staff|employees|members|they|parents|pupils|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
+        # ... and, said of people by name, only with what they may do ("faster than a 999 operator can"; "If you need to
+        # work from home …, you can." gives leave)
+        rf"(?<!\bno\s)\b(?:(?:you|they|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
+        rf"|{_PEOPLE}\s+(?:may|can|are\s+able\s+to)\b(?=\s+\w))"
+        # ... nor what may have happened ("another operator may have beat you to it")
+        r"(?!\s+have\b)"
         # ... nor is where one can find or see something ("You can find the links pinned in #chalet"), nor what one
         # gains ("everyone can learn from the conversation")
         r"(?!\s+(?:not|neither|cause|lead|result|create|become|happen|occur|seem|appear|vary|affect|harm|damage|confuse|mislead"
-        r"|find|see|view|locate|learn|benefit|enjoy|understand)\b)"
+        r"|find|see|view|locate|learn|benefit|enjoy|understand"
+        r"|get\s+(?:hurt|injured|sick|ill|killed|lost|stuck|burn(?:ed|t)|cut|hit|wet|cold|tired|confused|upset))\b)"
         # ... nor what may be done to one ("You may be asked to provide a doctor's note", "Employees may be subject to
         # disciplinary action", "You may be provided with office equipment")
         r"(?!\s+(?:also\s+)?be\s+(?:asked|told|contacted|provided|given|issued|offered|assigned|sent|called|invited|expected"
+        r"|responsible|accountable|required|needed|present|available"
         r"|subject|liable|held|disciplined|dismissed|terminated|charged|monitored|recorded|audited|searched|investigated"
         r"|suspended|fined|sanctioned|penali[sz]ed|removed|banned|excluded|prosecuted|placed|moved|transferred"
         # ("You may be approached by organizations who want to partner": what may happen to one)
@@ -901,7 +932,10 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     # another part holding nearly as many of the question's words (two or more, one fewer at most) with another
     # rule: "Obtain a campus ID card … This is not required to get into our offices. There is a $30 fee per card
     # that employees must pay themselves." for "do I have to pay for my ID card?": word counts cannot tell which
-    near = {v for f, v in scored if len(f) >= max(best - 1, 2)} - {Verdict.information}
+    # ... and not a part whose words the governing part holds all of, and more: it is about less of what was asked ("Any
+    # Fellow may resign …" beside "Resignation shall not relieve a Fellow of any dues" for "do I still have to pay the
+    # dues?")
+    near = {v for f, v in scored if len(f) >= max(best - 1, 2) and not f < found} - {Verdict.information}
     if only_may:
         near -= {Verdict.required} - verdicts  # a duty nearby does not answer "may I …?" (see `ruling_for`)
     if len(near) > 1:

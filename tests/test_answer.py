@@ -216,6 +216,10 @@ def test_list_item_carries_its_lead_in(engine):
      "Returns are allowed for items that still have the tags attached (NOT Worn or Washed).", Verdict.permitted),
     ("Can guests use the gym on weekends?", "Guests may use all facilities, except for the gym, at weekends.",
      Verdict.information),
+    # a permission limited in what follows it ("however they should be switched off") still answers "may I?"
+    ("I'm starting as a volunteer at the pre-school next week - am I allowed to bring my mobile in with me?",
+     "Staff, students and volunteers may bring mobile phones into the pre-school, however they should be switched off, "
+     "or set to silent mode and stored in the office or kitchen.", Verdict.permitted),
     # leave given for less than was asked: one word of the question that only what it leaves out holds is enough
     ("Can I bring my wet ski boots into the house overnight so they're warm in the morning?",
      "To keep them warn, you can bring the boots to the laundry room overnight (but not into the house)",
@@ -878,6 +882,28 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("If you cannot attend work because you are sick you should contact your manager as early as possible.", None,
      Verdict.required),
     ("In no case may the traveler choose a reservation at a higher cost to earn rewards.", None, Verdict.prohibited),
+    # the people a policy names by their role have its leave as staff do
+    ("Volunteers may bring mobile phones into the pre-school.", None, Verdict.permitted),
+    ("Guests can use the kitchen until ten.", None, Verdict.permitted),
+    ("The hirer may use the hall until 11pm.", None, Verdict.permitted),
+    # ... but not what may happen to them, what they may have done, nor a "can" with nothing after it
+    ("Another staff member may be responsible for preparing the yard duty roster.", None, Verdict.information),
+    ("If you accept a call and are not connected, another operator may have beat you to it.", None, Verdict.information),
+    ("Do not surf the canoe in: people can get hurt.", None, Verdict.prohibited),
+    ("Don't ring for an ambulance: we're equipped to help faster than a 999 operator can.", None, Verdict.prohibited),
+    ("If you need to work from home for a personal errand, you can.", None, Verdict.permitted),
+    # nobody having leave, and what nobody shall have done, rule it out
+    ("No member may belong to another volunteer rescue squad in the city.", None, Verdict.prohibited),
+    ("No person can hold more than two proxy votes at any General Meeting.", None, Verdict.prohibited),
+    ("No animals shall be brought into the hall.", None, Verdict.prohibited),
+    ("No reference should be made in social media to pupils.", None, Verdict.prohibited),
+    ("No member shall be penalised for raising a concern in good faith.", None, Verdict.required),
+    # "not able to" as "cannot", outside a condition
+    ("Client laptops - you are not able to take a client laptop outside of the UK.", None, Verdict.prohibited),
+    ("Staff who are not able to attend must tell the office.", None, Verdict.required),
+    ("Parents are told that if they are not able to collect the child, they must ring the setting.", None,
+     Verdict.required),
+    ("Membership of the Rover Crew is not a prerequisite to eligibility for an honorary role.", None, Verdict.permitted),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

@@ -26,7 +26,9 @@ why's with won't would wouldn't you you'd you'll you're you've your yours yourse
 also get got just like ok okay really still way want wants need please thanks thank hi hello hey s t
 """.split())
 # Words that carry the rule itself; kept for verdicts, ignored for topical matching.
-MODAL_WORDS = frozenset("must may might shall should allowed allow permitted permit ok okay can".split())
+# ... and the frames of asking for them ("Am I supposed to …?", "Is it alright to …?", "Am I meant to …?"), which a policy
+# seldom writes: never a word its answer lacks
+MODAL_WORDS = frozenset("must may might shall should allowed allow permitted permit ok okay alright supposed meant can".split())
 
 
 def fold(text: str) -> str:

@@ -1199,6 +1199,18 @@ def test_only_what_a_question_asks_can_be_missing_from_its_answer(engine):
     assert asked.missing == 1.0  # "mileage" is asked, and stands nowhere in the policy
 
 
+@pytest.mark.parametrize("framed", ["Am I supposed to add a pupil as a friend on Facebook?",
+                                    "Is it alright to add a pupil as a friend on Facebook?",
+                                    "Am I meant to add a pupil as a friend on Facebook?"])
+def test_the_frame_of_asking_for_a_rule_is_never_missing_from_its_answer(engine, framed):
+    """"supposed", "alright" and "meant" ask for a rule as "allowed" and "ok" do; a policy seldom writes them, so read
+    as topical words they would leave every answer short of its rarest word."""
+    plain = engine.retriever.search("Can I add a pupil as a friend on Facebook?")
+    framed_missing = {hit.position: hit.missing for hit in engine.retriever.search(framed)}
+    compared = [(hit.missing, framed_missing[hit.position]) for hit in plain if hit.position in framed_missing]
+    assert compared and all(asked == framing for asked, framing in compared)
+
+
 @pytest.mark.parametrize("then, verdict", [
     ("Please get approval from Finance before purchasing a new computer.", Verdict.information),
     ("Most people choose a laptop with plenty of memory for their work.", Verdict.permitted),

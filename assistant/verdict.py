@@ -525,6 +525,11 @@ _EXCUSED = re.compile(r",?\s*\bunless\b[^.;]{0,120}?\b(?:opt(?:s|ed)?[- ]out|(?:
                       r"|waive[sd]?)\b[^.;]*", re.I)
 
 
+# words set in double quotation marks are someone's words, not the rule's: "Things to say: “I'm glad you told me”, “It's
+# OK to tell”", a sign reading "No Entry"
+_QUOTED = re.compile(r"“[^“”]{1,120}”|(?<![\w\"])\"[^\"]{1,120}\"(?![\w\"])")
+
+
 @lru_cache(maxsize=16384)  # a popular clause is read again for every question it answers
 def classify(text: str) -> Verdict:
     """The verdict a piece of policy wording expresses on its own.
@@ -534,7 +539,7 @@ def classify(text: str) -> Verdict:
     and whether the "not" is the rule or inside a condition, word patterns cannot tell."""
     flat = _CASE_OF_NEED.sub(" ", _PURPOSE.sub(" ", _WHAT_IS_NEEDED.sub(" ", _REASON.sub(" ", _flat(text)))))
     flat = _PREVENTED.sub(r"\1", _DOCUMENT_DOES.sub(" ", _WHICH_TIMES.sub(" ", flat)))
-    flat = _EXCUSED.sub(" ", _ASIDE.sub(" ", flat))
+    flat = _EXCUSED.sub(" ", _ASIDE.sub(" ", _QUOTED.sub(" ", flat)))
     if _NOT_DOING.search(flat):
         return Verdict.information
     if _WITHOUT_ASKING.search(flat):  # in every case, or only in some ("may only be accepted without approval when:")

@@ -904,6 +904,11 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Parents are told that if they are not able to collect the child, they must ring the setting.", None,
      Verdict.required),
     ("Membership of the Rover Crew is not a prerequisite to eligibility for an honorary role.", None, Verdict.permitted),
+    # words in double quotation marks are someone's, not the rule's
+    ("Reassure the child. Things to say: “I’m glad you told me”, “It’s OK to tell”, “You’re brave to tell”.", None,
+     Verdict.information),
+    ('Things to say: "It is OK to tell".', None, Verdict.information),
+    ('Staff must display a "No smoking" sign at each entrance.', None, Verdict.required),
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict

@@ -124,7 +124,9 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # the child, they must …", "staff who are not able to attend must …")
         r"(?:^|[,;:.!?]\s*)(?:(?!\b(?:if|when|whenever|unless|where|who|that|because|since)\b)[^,;:.!?])*?"
         r"\b(?:are|is|am|be|will\s+be)\s+not\s+able\s+to\b",
-        rf"\bno\s+(?:one|{_PEOPLE})\s+(?:may|can|shall|should|must)\b(?!\s+be\b)",  # "No member may belong to another squad"
+        # "No member may belong to another squad", "No member can be a Head of Department more than twice" (not "no one
+        # shall be required to …", which lifts a duty, nor "no member shall be penalised for …", which protects)
+        rf"\bno\s+(?:one|{_PEOPLE})\s+(?:may|can|shall|should|must)\b(?!\s+be\s+(?:[a-z]+ed|[a-z]+en|held|made|paid)\b)",
         r"\bthere\s+(?:shall|must|is\s+to|are\s+to)\s+be\s+no\b",  # "There shall be no voting by proxy."
         r"\b(?:will|does|do|shall|can)(?:\s*not|n['’]?t)\s+(?:pay|reimburse|cover|fund|refund)\b",
         r"\b(?:is|are)\s+not\s+(?:reimbursable|reimbursed|refundable|covered)\b",
@@ -143,6 +145,10 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     # the obligation words it contains
     (Verdict.permitted, [
         r"\bnot\s+a\s+(?:pre-?requisite|precondition)\s+(?:for|to|of)\b",  # "Membership … is not a prerequisite to eligibility"
+        # what may be done with a thing: "Dinner may be claimed if you have an overnight stay", "Unused lessons can be
+        # refunded with 48-hour notice" (not what may happen to it: "may be affected", "can be lost")
+        r"(?<!\bno\s)(?<!\bnot\s)\b(?:may|can)\s+(?:also\s+)?be\s+(?:claimed|spent|used|taken|refunded|reimbursed|brought|worn"
+        r"|kept|carried(?:\s+over)?|rolled\s+over|booked|borrowed|parked|stored|accepted|expensed|removed|shared)\b",
         # ... of the reader, not of someone else ("it is not necessary for the agency to visit your home")
         r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b"
         r"(?!\s+for\s+(?:the|our|a|an|its|their|his|her|them|us|him|it)\s+(?:[\w'’-]+\s+){0,3}?to\b)",

@@ -897,13 +897,17 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("No person can hold more than two proxy votes at any General Meeting.", None, Verdict.prohibited),
     ("No animals shall be brought into the hall.", None, Verdict.prohibited),
     ("No reference should be made in social media to pupils.", None, Verdict.prohibited),
-    ("No member shall be penalised for raising a concern in good faith.", None, Verdict.required),
     # "not able to" as "cannot", outside a condition
     ("Client laptops - you are not able to take a client laptop outside of the UK.", None, Verdict.prohibited),
     ("Staff who are not able to attend must tell the office.", None, Verdict.required),
     ("Parents are told that if they are not able to collect the child, they must ring the setting.", None,
      Verdict.required),
     ("Membership of the Rover Crew is not a prerequisite to eligibility for an honorary role.", None, Verdict.permitted),
+    ("No member can be a Head of Department more than twice in ten consecutive weeks.", None, Verdict.prohibited),
+    # what may be done with a thing gives leave; what may happen to it does not
+    ("Dinner may be claimed if you have an overnight stay.", None, Verdict.permitted),
+    ("Unused lessons can be refunded with 48-hour notice.", None, Verdict.permitted),
+    ("Unsaved work may be lost if the laptop restarts.", None, Verdict.information),
     # words in double quotation marks are someone's, not the rule's
     ("Reassure the child. Things to say: “I’m glad you told me”, “It’s OK to tell”, “You’re brave to tell”.", None,
      Verdict.information),
@@ -912,6 +916,14 @@ def test_rule_parts_split_sentences_and_contrasts():
 ])
 def test_clause_verdicts(text, context, verdict):
     assert clause_verdict(text, context) is verdict
+
+
+@pytest.mark.parametrize("text", ["No one shall be required to work on a bank holiday.",
+                                  "No member shall be penalised for raising a concern in good faith."])
+def test_what_is_done_to_nobody_rules_out_no_act(text):
+    """"No X shall be done" rules the thing out ("No animals shall be brought into the hall"), but not when what is
+    done to nobody lifts a duty or protects them."""
+    assert clause_verdict(text, None) is not Verdict.prohibited
 
 
 def test_off_topic_question_abstains(engine):

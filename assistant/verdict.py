@@ -145,6 +145,11 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
     # the obligation words it contains
     (Verdict.permitted, [
         r"\bnot\s+a\s+(?:pre-?requisite|precondition)\s+(?:for|to|of)\b",  # "Membership … is not a prerequisite to eligibility"
+        # leave the organisation or its policy gives: "The company policy allows casual dressing on every Friday"
+        r"(?<!\bnot\s)(?<!\bwhilst\s)(?<!\bwhile\s)(?<!\balthough\s)(?<!\bthough\s)"  # ("Whilst we allow siblings …, we …")
+        r"\b(?:we|policy|polic(?:y|ies)|rules|(?:the|our)\s+(?:company|club|school|organi[sz]ation|society"
+        r"|association|charity|library|council|university|college|trust|committee|board|management))\s+(?:also\s+|will\s+"
+        r"|generally\s+|usually\s+)?(?:allows?|permits?)\b(?!\s+(?:us|itself|for)\b)",
         # what may be done with a thing: "Dinner may be claimed if you have an overnight stay", "Unused lessons can be
         # refunded with 48-hour notice" (not what may happen to it: "may be affected", "can be lost")
         r"(?<!\bno\s)(?<!\bnot\s)\b(?:may|can)\s+(?:also\s+)?be\s+(?:claimed|spent|used|taken|refunded|reimbursed|brought|worn"
@@ -187,6 +192,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         r"\b(?:must|shall)\b(?!\s+(?:only\s+|normally\s+|usually\s+|always\s+)?(?:take\s+place|be\s+held|occur|happen)\b)"
         rf"{_TOLD}",
         r"\b(?:is|are)\s+required\b",
+        r"\b(?:is|are)\s+(?:still\s+|also\s+)?payable\b",  # "please note that fees are still payable"
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",

@@ -908,6 +908,13 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Dinner may be claimed if you have an overnight stay.", None, Verdict.permitted),
     ("Unused lessons can be refunded with 48-hour notice.", None, Verdict.permitted),
     ("Unsaved work may be lost if the laptop restarts.", None, Verdict.information),
+    # leave the organisation or its policy gives, not one it concedes before a duty
+    ("The company policy allows casual dressing on every Friday and Saturday.", None, Verdict.permitted),
+    ("We permit the incidental use of our systems to send personal email.", None, Verdict.permitted),
+    ("This allows us to respond to members quickly.", None, Verdict.information),
+    ("Whilst we allow siblings in the class, we do expect parents to be mindful of others.", None, Verdict.required),
+    ("If a swimmer is out of the pool due to illness, please note that fees are still payable.", None,
+     Verdict.required),
     # words in double quotation marks are someone's, not the rule's
     ("Reassure the child. Things to say: “I’m glad you told me”, “It’s OK to tell”, “You’re brave to tell”.", None,
      Verdict.information),

@@ -912,7 +912,7 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("The company policy allows casual dressing on every Friday and Saturday.", None, Verdict.permitted),
     ("We permit the incidental use of our systems to send personal email.", None, Verdict.permitted),
     ("This allows us to respond to members quickly.", None, Verdict.information),
-    ("Whilst we allow siblings in the class, we do expect parents to be mindful of others.", None, Verdict.required),
+    ("Whilst we allow siblings in the class, we do expect parents to be mindful of others.", None, Verdict.information),
     ("If a swimmer is out of the pool due to illness, please note that fees are still payable.", None,
      Verdict.required),
     # words in double quotation marks are someone's, not the rule's

@@ -18,7 +18,8 @@ from .text import MODAL_WORDS, stem, tokens
 _W = r"(?:[\w'’/-]+\s+){0,4}?"
 # Where an imperative sentence's verb may stand: at its start, after a sentence adverb ("Also use ...")
 # or after a fronted adverbial clause ("To limit this risk, use ..."; "If you are ill, tell ...").
-_OPENING = (r"^\s*(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b"
+# (after a label: "Red lanyard: Do not take my photo")
+_OPENING = (r"^\s*(?:[^:;,.!?\n]{1,40}:\s+)?(?:(?:if|when|whenever|before|after|once|while|to|for|in|as|during)\b"
             r"(?:[^,;:()]|\([^()]{0,60}\)){1,80},\s*)?"
             r"(?:(?:please|also|then|instead|first|just|so|and|but|always|now)\s+)*")
 # A verb at the start of a sentence, not a noun of the same spelling ("Use of the logo", "Report templates are").
@@ -105,6 +106,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # "we do not accept liability for …" rules nothing on staff
         r"\b(?:(?:will|do|does|shall)(?:\s+not|n['’]?t)|won['’]?t)\s+(?:tolerate|allow|accept|permit)\b"
         r"(?!\s+(?:any\s+)?(?:liability|responsibility))", r"\bunacceptable\b",
+        # "Accepting tips while on duty as a cashier is violation of company policy"
+        r"\b(?:is|are|constitutes?|would\s+be)\s+(?:a\s+)?(?:violation|breach|contravention)\s+of\b",
         # … 'No "off - the-clock" work is ever permitted'
         # "No taxi expense claims will be reimbursed" (not "no more than two claims are reimbursed", a limit)
         # ... the "no" of the subject, not of a thing it has ("rings with no stones are permitted")
@@ -153,7 +156,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # what may be done with a thing: "Dinner may be claimed if you have an overnight stay", "Unused lessons can be
         # refunded with 48-hour notice" (not what may happen to it: "may be affected", "can be lost")
         r"(?<!\bno\s)(?<!\bnot\s)\b(?:may|can)\s+(?:also\s+)?be\s+(?:claimed|spent|used|taken|refunded|reimbursed|brought|worn"
-        r"|kept|carried(?:\s+over)?|rolled\s+over|booked|borrowed|parked|stored|accepted|expensed|removed|shared)\b",
+        r"|kept|carried(?:\s+over)?|rolled\s+over|booked|borrowed|parked|stored|accepted|expensed|removed|shared|waived)\b",
         # ... of the reader, not of someone else ("it is not necessary for the agency to visit your home")
         r"\b(?:not|(?:is|are|was|were)n['’]?t)\s+(?:\w+\s+)?(?:mandatory|compulsory|obligatory|required|necessary|obliged)\b"
         r"(?!\s+for\s+(?:the|our|a|an|its|their|his|her|them|us|him|it)\s+(?:[\w'’-]+\s+){0,3}?to\b)",
@@ -193,6 +196,8 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         rf"{_TOLD}",
         r"\b(?:is|are)\s+required\b",
         r"\b(?:is|are)\s+(?:still\s+|also\s+)?payable\b",  # "please note that fees are still payable"
+        # "it is the responsibility of the chaperone to stay with that child"
+        r"\bit\s+is\s+(?:the\s+)?(?:sole\s+)?responsibility\s+of\s+(?:the\s+|each\s+|every\s+|all\s+)?[\w'’ -]{1,40}?\s+to\b",
         r"\b(?:is|are|am|was|were|be|been|being)\s+(?:\w+\s+)?required\s+to\b", r"\bhave\s+to\b",
         r"\b(?:we|they|the\s+company)\s+(?:will\s+)?require\b",
         r"\bhas\s+to\b", r"\bneeds?\s+to\b", r"\bmandatory\b", r"\bobliged\s+to\b",

@@ -915,6 +915,12 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Whilst we allow siblings in the class, we do expect parents to be mindful of others.", None, Verdict.information),
     ("If a swimmer is out of the pool due to illness, please note that fees are still payable.", None,
      Verdict.required),
+    # a rule after its label, a breach of policy, a responsibility laid on someone, a fee waived
+    ("Red lanyard: Do not take my photo", None, Verdict.prohibited),
+    ("Accepting tips while on duty as a cashier is violation of company policy.", None, Verdict.prohibited),
+    ("If the parent has not collected the child it is the responsibility of the chaperone to stay with that child.",
+     None, Verdict.required),
+    ("If you cannot pay, the dues can be waived.", None, Verdict.permitted),
     # words in double quotation marks are someone's, not the rule's
     ("Reassure the child. Things to say: “I’m glad you told me”, “It’s OK to tell”, “You’re brave to tell”.", None,
      Verdict.information),

@@ -954,10 +954,11 @@ def governing_rule(question: str, text: str, context: str | None = None) -> tupl
     # another part holding nearly as many of the question's words (two or more, one fewer at most) with another
     # rule: "Obtain a campus ID card … This is not required to get into our offices. There is a $30 fee per card
     # that employees must pay themselves." for "do I have to pay for my ID card?": word counts cannot tell which
-    # ... and not a part whose words the governing part holds all of, and more: it is about less of what was asked ("Any
-    # Fellow may resign …" beside "Resignation shall not relieve a Fellow of any dues" for "do I still have to pay the
-    # dues?")
-    near = {v for f, v in scored if len(f) >= max(best - 1, 2) and not f < found} - {Verdict.information}
+    # ... nor, for a question whether something must be done, a permission whose words the governing part holds all of,
+    # and more: leave to do less of what was asked does not answer whether it must be done ("Any Fellow may resign …"
+    # beside "Resignation shall not relieve a Fellow of any dues" for "do I still have to pay the dues?")
+    near = {v for f, v in scored if len(f) >= max(best - 1, 2)
+            and not (v is Verdict.permitted and not only_may and f < found)} - {Verdict.information}
     if only_may:
         near -= {Verdict.required} - verdicts  # a duty nearby does not answer "may I …?" (see `ruling_for`)
     if len(near) > 1:

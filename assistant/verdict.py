@@ -220,7 +220,7 @@ _PATTERNS: list[tuple[Verdict, list[str]]] = [
         # ... and, said of people by name, only with what they may do ("faster than a 999 operator can"; "If you need to
         # work from home …, you can." gives leave)
         rf"(?<!\bno\s)\b(?:(?:you|they|he|she|one|we|i|everyone|anyone)\s+(?:may|can|are\s+able\s+to)\b"
-        rf"|{_PEOPLE}\s+(?:may|can|are\s+able\s+to)\b(?=\s+\w))"
+        rf"|{_PEOPLE}\s+(?:may|can|are\s+able\s+to)\b(?=\s+\w|\s*[,:]))"  # ("Employees may, for example:" leads in)
         # ... nor what may have happened ("another operator may have beat you to it")
         r"(?!\s+have\b)"
         # ... nor is where one can find or see something ("You can find the links pinned in #chalet"), nor what one

@@ -886,6 +886,7 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Volunteers may bring mobile phones into the pre-school.", None, Verdict.permitted),
     ("Guests can use the kitchen until ten.", None, Verdict.permitted),
     ("The hirer may use the hall until 11pm.", None, Verdict.permitted),
+    ("Employees may**, for example:", None, Verdict.permitted),  # a lead-in giving leave to its items
     # ... but not what may happen to them, what they may have done, nor a "can" with nothing after it
     ("Another staff member may be responsible for preparing the yard duty roster.", None, Verdict.information),
     ("If you accept a call and are not connected, another operator may have beat you to it.", None, Verdict.information),

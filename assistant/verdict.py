@@ -542,6 +542,12 @@ _EXCUSED = re.compile(r",?\s*\bunless\b[^.;]{0,120}?\b(?:opt(?:s|ed)?[- ]out|(?:
                       r"|waive[sd]?)\b[^.;]*", re.I)
 
 
+# a rule against something kept to what can be managed: advice, not a ban ("Push carts—do not pull them whenever
+# possible")
+_SOFTENED = re.compile(r"\b(?:(?:if|where|wherever|when|whenever)\s+(?:at\s+all\s+|reasonably\s+)?(?:possible|practicable"
+                       r"|practical|feasible)|as\s+(?:far|much)\s+as\s+(?:is\s+)?(?:possible|practicable|practical))\b", re.I)
+
+
 # words set in double quotation marks are someone's words, not the rule's: "Things to say: “I'm glad you told me”, “It's
 # OK to tell”", a sign reading "No Entry"
 _QUOTED = re.compile(r"“[^“”]{1,120}”|(?<![\w\"])\"[^\"]{1,120}\"(?![\w\"])")
@@ -587,6 +593,8 @@ def classify(text: str) -> Verdict:
                 return Verdict.information
             if verdict is Verdict.permitted and _LEAVE_NOUN.search(flat):
                 return Verdict.needs_permission
+            if verdict is Verdict.prohibited and _SOFTENED.search(flat):
+                return Verdict.advised_against  # "Do not “surf” the canoe into shore if at all possible"
             return verdict
     return Verdict.information
 

@@ -922,6 +922,10 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("If the parent has not collected the child it is the responsibility of the chaperone to stay with that child.",
      None, Verdict.required),
     ("If you cannot pay, the dues can be waived.", None, Verdict.permitted),
+    # a rule against something kept to what can be managed is advice
+    ("Do not “surf” the canoe into shore if at all possible, the canoes are not designed for surfing.", None,
+     Verdict.advised_against),
+    ("Staff should not work alone in the building where possible.", None, Verdict.advised_against),
     # words in double quotation marks are someone's, not the rule's
     ("Reassure the child. Things to say: “I’m glad you told me”, “It’s OK to tell”, “You’re brave to tell”.", None,
      Verdict.information),

@@ -926,6 +926,15 @@ def test_rule_parts_split_sentences_and_contrasts():
     ("Do not “surf” the canoe into shore if at all possible, the canoes are not designed for surfing.", None,
      Verdict.advised_against),
     ("Staff should not work alone in the building where possible.", None, Verdict.advised_against),
+    # leave withheld until permission is given; leave denied not to do something; a "cannot" or "should not" of a
+    # condition; what may be asked of one
+    ("Parents are not allowed to watch any rehearsals until given permission to do so.", None,
+     Verdict.needs_permission),
+    ("It is not okay to just not show up for a rehearsal.", None, Verdict.required),
+    ("Please inform an Organizer if you cannot attend a Gaming Event to which you RSVP'd.", None, Verdict.required),
+    ("Train at your own pace, and if you should not understand the technique, let an instructor know.", None,
+     Verdict.required),
+    ("You may be requested to remove your shoes upon entering the Dojo.", None, Verdict.information),
     # words in double quotation marks are someone's, not the rule's
     ("Reassure the child. Things to say: “I’m glad you told me”, “It’s OK to tell”, “You’re brave to tell”.", None,
      Verdict.information),

@@ -550,8 +550,8 @@ _EXCUSED = re.compile(r",?\s*\bunless\b[^.;]{0,120}?\b(?:opt(?:s|ed)?[- ]out|(?:
                       r"|waive[sd]?)\b[^.;]*", re.I)
 
 
-# a rule against something kept to what can be managed: advice, not a ban ("Push carts—do not pull them whenever
-# possible")
+# a rule against something kept to what can be managed: advice, not a ban ("Do not “surf” the canoe into shore if at all
+# possible", "Staff should not work alone where possible")
 _SOFTENED = re.compile(r"\b(?:(?:if|where|wherever|when|whenever)\s+(?:at\s+all\s+|reasonably\s+)?(?:possible|practicable"
                        r"|practical|feasible)|as\s+(?:far|much)\s+as\s+(?:is\s+)?(?:possible|practicable|practical))\b", re.I)
 

@@ -24,7 +24,7 @@ from .chunking import ATTR_LIST, ICON, NO_SPACE_HEADING, is_asciidoc
 from .errors import CorpusError, DocumentError
 from .models import PolicyDocument
 from .numbering import WordNumbering
-from .pdf_layout import drawn_spaces, page_lines, running_header, to_markdown
+from .pdf_layout import page_lines, running_header, to_markdown
 from .text import unescape
 
 log = logging.getLogger(__name__)
@@ -795,7 +795,7 @@ def _pdf_text(raw: bytes, source: str) -> str:
             text = f"# {named}\n\n{text}"
     else:
         text = "\n\n".join(_pdf_paragraphs(text.strip()) for text, _ in pages if text.strip())
-    return _kerned_capitals(_mac_roman_punctuation(_unknown_ligatures(drawn_spaces(text).translate(_TYPESET))))
+    return _kerned_capitals(_mac_roman_punctuation(_unknown_ligatures(text.translate(_TYPESET))))
 
 
 # a typesetter's ligatures spelt out ("ﬁnancial" is searched and read as "financial"), soft hyphens dropped

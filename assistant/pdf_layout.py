@@ -49,7 +49,7 @@ _FURNITURE_LINES = 4  # how many lines at a page's top and at its bottom may be 
 _DRAWN_BREAK = re.compile(r"[ \t\xa0]*\r(?!\n)[ \t\xa0]*")
 
 
-def drawn_spaces(text: str) -> str:
+def _drawn_spaces(text: str) -> str:
     return _DRAWN_BREAK.sub(" ", text)
 
 
@@ -74,8 +74,8 @@ def page_lines(page) -> tuple[str, list[Line]]:
 
     text = page.extract_text(visitor_text=visit) or ""
     if "".join(p[0] for p in pieces) != text:  # the pieces must be the text, or positions mean nothing
-        return text, []
-    pieces = [(drawn_spaces(piece[0]), *piece[1:]) for piece in pieces]
+        return _drawn_spaces(text), []
+    pieces = [(_drawn_spaces(piece[0]), *piece[1:]) for piece in pieces]
     lines: list[Line] = []
     current: list[tuple[str, float, float, float, bool]] = []
     for piece in pieces:
